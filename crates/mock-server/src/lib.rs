@@ -1,0 +1,1 @@
+//! A stateful in-memory test double of HighLevel's Voice AI and Conversation AI APIs.

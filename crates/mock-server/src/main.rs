@@ -1,0 +1,3 @@
+//! The `highlevel-mock` binary.
+
+fn main() {}

@@ -1,0 +1,45 @@
+//! Maintenance commands for the workspace, run as `cargo xtask <command>`.
+//!
+//! - `regen [--check]`: regenerate `crates/*/src/generated.rs` from `openapi/*.yaml`.
+//! - `upstream-diff VENDOR_FILE`: compare one of our specs with a vendor spec file.
+
+mod regen;
+mod spec;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("regen") => match &args[1..] {
+            [] => regen::run(&workspace_root(), regen::Mode::Write),
+            [flag] if flag == "--check" => regen::run(&workspace_root(), regen::Mode::Check),
+            _ => Err(anyhow::anyhow!("usage: cargo xtask regen [--check]")),
+        },
+        Some("gen-one") => {
+            regen::generate(std::path::Path::new(&args[1])).map(|s| {
+                print!("{s}");
+                ExitCode::SUCCESS
+            })
+        }
+        _ => Err(anyhow::anyhow!(
+            "usage: cargo xtask <command>\n\ncommands:\n  regen [--check]           regenerate the client crates from openapi/*.yaml\n  upstream-diff VENDOR_FILE compare our spec with a vendor spec file"
+        )),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
