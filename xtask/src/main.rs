@@ -3,8 +3,11 @@
 //! - `regen [--check]`: regenerate `crates/*/src/generated.rs` from `openapi/*.yaml`.
 //! - `upstream-diff VENDOR_FILE`: compare one of our specs with a vendor spec file.
 
+mod flatten;
+mod operations;
 mod regen;
 mod spec;
+mod upstream_diff;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,12 +20,12 @@ fn main() -> ExitCode {
             [flag] if flag == "--check" => regen::run(&workspace_root(), regen::Mode::Check),
             _ => Err(anyhow::anyhow!("usage: cargo xtask regen [--check]")),
         },
-        Some("gen-one") => {
-            regen::generate(std::path::Path::new(&args[1])).map(|s| {
-                print!("{s}");
-                ExitCode::SUCCESS
-            })
-        }
+        Some("upstream-diff") => match &args[1..] {
+            [file] => upstream_diff::run(&workspace_root(), std::path::Path::new(file)),
+            _ => Err(anyhow::anyhow!(
+                "usage: cargo xtask upstream-diff VENDOR_FILE"
+            )),
+        },
         _ => Err(anyhow::anyhow!(
             "usage: cargo xtask <command>\n\ncommands:\n  regen [--check]           regenerate the client crates from openapi/*.yaml\n  upstream-diff VENDOR_FILE compare our spec with a vendor spec file"
         )),
@@ -37,7 +40,7 @@ fn main() -> ExitCode {
 }
 
 /// The workspace root: the parent of this crate's manifest directory.
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")
