@@ -1,0 +1,334 @@
+//! When and how long to wait before sending a request again.
+//!
+//! The rules (HighLevel API_FACTS §1):
+//! - **429** is a refusal, so it is safe to retry for every method. The wait is what the
+//!   response asks for: `Retry-After` and `X-RateLimit-Interval-Milliseconds` (the larger when
+//!   both are present); without either, jittered exponential backoff.
+//! - **502, 503, 504** and transport failures (timeouts, resets) are retried only for
+//!   idempotent methods (GET, PUT, DELETE, HEAD, OPTIONS, TRACE): a POST or PATCH may have
+//!   reached the server, so it is retried only with [`RetryPolicy::retry_non_idempotent`].
+//!   A failure to *connect* means nothing was sent, so it is retried for every method.
+//! - At most [`RetryPolicy::max_attempts`] attempts in total. A computed backoff is capped at
+//!   [`RetryPolicy::max_wait`]; a wait the server asks for that is longer than the cap is not
+//!   shortened (retrying early would only be refused again): the response is returned instead.
+//!
+//! Waiting goes through a [`Sleeper`], so tests can record the waits without real time.
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+
+use crate::rate_limit::RateLimit;
+
+/// Something that can wait. The default, [`TokioSleeper`], uses `tokio::time::sleep`.
+pub trait Sleeper: Send + Sync + fmt::Debug + 'static {
+    /// Completes after `wait`.
+    fn sleep(&self, wait: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// Waits with `tokio::time::sleep`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(&self, wait: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(wait))
+    }
+}
+
+/// How the runtime retries. Build it with chained setters:
+///
+/// ```
+/// use std::time::Duration;
+/// use highlevel_client_core::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(5)
+///     .max_wait(Duration::from_secs(20))
+///     .retry_non_idempotent(false);
+/// # let _ = policy;
+/// ```
+#[derive(Clone)]
+pub struct RetryPolicy {
+    pub(crate) max_attempts: u32,
+    pub(crate) base_delay: Duration,
+    pub(crate) max_wait: Duration,
+    pub(crate) retry_non_idempotent: bool,
+    pub(crate) jitter: bool,
+    pub(crate) sleeper: Arc<dyn Sleeper>,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, 500 ms base backoff, 30 s cap, idempotent methods only, jitter on,
+    /// [`TokioSleeper`].
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_wait: Duration::from_secs(30),
+            retry_non_idempotent: false,
+            jitter: true,
+            sleeper: Arc::new(TokioSleeper),
+        }
+    }
+}
+
+impl fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryPolicy")
+            .field("max_attempts", &self.max_attempts)
+            .field("base_delay", &self.base_delay)
+            .field("max_wait", &self.max_wait)
+            .field("retry_non_idempotent", &self.retry_non_idempotent)
+            .field("jitter", &self.jitter)
+            .field("sleeper", &self.sleeper)
+            .finish()
+    }
+}
+
+impl RetryPolicy {
+    /// Never retries (one attempt).
+    pub fn none() -> Self {
+        Self::default().max_attempts(1)
+    }
+
+    /// Total attempts, the first included (minimum 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff; each later one doubles, up to [`RetryPolicy::max_wait`].
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The longest single wait. Longer server-requested waits end the retries.
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// Also retry POST and PATCH after a 5xx or transport failure. Off by default: the first
+    /// attempt may have taken effect. (A 429 is retried for every method regardless.)
+    pub fn retry_non_idempotent(mut self, retry: bool) -> Self {
+        self.retry_non_idempotent = retry;
+        self
+    }
+
+    /// Randomise backoff between half and all of the computed delay (on by default).
+    /// Server-requested waits are never jittered.
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Waits through `sleeper` instead of `tokio::time::sleep`.
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// The backoff before retry number `retry` (0 for the first retry), before jitter.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX);
+        self.base_delay
+            .checked_mul(factor)
+            .unwrap_or(self.max_wait)
+            .min(self.max_wait)
+    }
+
+    fn jittered_backoff(&self, retry: u32) -> Duration {
+        let full = self.backoff(retry);
+        if !self.jitter || full.is_zero() {
+            return full;
+        }
+        let half = full / 2;
+        let spread = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(random_u64() % spread.saturating_add(1))
+    }
+
+    /// Decides whether to send again after `attempt` (1-based) ended in `outcome`, and how
+    /// long to wait first. `None` means return the outcome to the caller.
+    pub(crate) fn next_wait(
+        &self,
+        method: &Method,
+        attempt: u32,
+        outcome: Outcome<'_>,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let retry = attempt - 1;
+        let may_repeat = is_idempotent(method) || self.retry_non_idempotent;
+        match outcome {
+            Outcome::Status(StatusCode::TOO_MANY_REQUESTS, headers) => {
+                self.server_wait(headers, retry)
+            }
+            Outcome::Status(
+                StatusCode::BAD_GATEWAY
+                | StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::GATEWAY_TIMEOUT,
+                headers,
+            ) if may_repeat => self.server_wait(headers, retry),
+            Outcome::ConnectFailed => Some(self.jittered_backoff(retry)),
+            Outcome::TransportFailed if may_repeat => Some(self.jittered_backoff(retry)),
+            _ => None,
+        }
+    }
+
+    fn server_wait(&self, headers: &HeaderMap, retry: u32) -> Option<Duration> {
+        let asked = requested_wait(headers, SystemTime::now());
+        match asked {
+            Some(wait) if wait > self.max_wait => None,
+            Some(wait) => Some(wait),
+            None => Some(self.jittered_backoff(retry)),
+        }
+    }
+}
+
+/// How an attempt ended, as far as retrying cares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Outcome<'a> {
+    /// A response with this status and headers.
+    Status(StatusCode, &'a HeaderMap),
+    /// The connection could not be established: nothing was sent.
+    ConnectFailed,
+    /// Any other transport failure: the request may have been sent.
+    TransportFailed,
+}
+
+/// The wait a response asks for: the larger of `Retry-After` and the vendor interval.
+pub(crate) fn requested_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let retry_after = crate::error::retry_after(headers, now);
+    let interval = RateLimit::from_headers(headers).and_then(|limit| limit.interval());
+    match (retry_after, interval) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// GET, PUT, DELETE, HEAD, OPTIONS and TRACE: sending them twice has the effect of once.
+pub fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::PUT | Method::DELETE | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}
+
+fn random_u64() -> u64 {
+    // Each RandomState is seeded afresh by the standard library: enough for jitter, no
+    // extra dependency.
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(0x9e37_79b9_7f4a_7c15);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn exact() -> RetryPolicy {
+        RetryPolicy::default().jitter(false)
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_base_and_stops_at_the_cap() {
+        let policy = exact()
+            .base_delay(Duration::from_millis(100))
+            .max_wait(Duration::from_millis(500));
+        let waits: Vec<_> = (0..5).map(|retry| policy.backoff(retry)).collect();
+        assert_eq!(
+            waits,
+            [100, 200, 400, 500, 500]
+                .map(Duration::from_millis)
+                .to_vec()
+        );
+        assert_eq!(policy.backoff(u32::MAX), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn jittered_backoff_stays_between_half_and_all_of_the_delay() {
+        let policy = RetryPolicy::default().base_delay(Duration::from_millis(800));
+        for _ in 0..100 {
+            let wait = policy.jittered_backoff(1);
+            assert!(wait >= Duration::from_millis(800) && wait <= Duration::from_millis(1600));
+        }
+    }
+
+    #[test]
+    fn a_429_waits_for_the_larger_of_retry_after_and_the_interval() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("2"));
+        headers.insert(
+            "x-ratelimit-interval-milliseconds",
+            HeaderValue::from_static("10000"),
+        );
+        let wait = exact().next_wait(
+            &Method::POST,
+            1,
+            Outcome::Status(StatusCode::TOO_MANY_REQUESTS, &headers),
+        );
+        assert_eq!(wait, Some(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn a_server_wait_longer_than_the_cap_ends_the_retries() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("3600"));
+        let wait = exact().next_wait(
+            &Method::GET,
+            1,
+            Outcome::Status(StatusCode::TOO_MANY_REQUESTS, &headers),
+        );
+        assert_eq!(wait, None);
+    }
+
+    #[test]
+    fn post_is_retried_after_a_connect_failure_but_not_after_a_timeout() {
+        let policy = exact();
+        assert!(
+            policy
+                .next_wait(&Method::POST, 1, Outcome::ConnectFailed)
+                .is_some()
+        );
+        assert!(
+            policy
+                .next_wait(&Method::POST, 1, Outcome::TransportFailed)
+                .is_none()
+        );
+        assert!(
+            policy
+                .next_wait(&Method::GET, 1, Outcome::TransportFailed)
+                .is_some()
+        );
+        let opted_in = exact().retry_non_idempotent(true);
+        assert!(
+            opted_in
+                .next_wait(&Method::PATCH, 1, Outcome::TransportFailed)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_last_attempt_is_never_followed_by_a_wait() {
+        let headers = HeaderMap::new();
+        let policy = exact().max_attempts(2);
+        let status = Outcome::Status(StatusCode::SERVICE_UNAVAILABLE, &headers);
+        assert!(policy.next_wait(&Method::GET, 1, status).is_some());
+        assert!(policy.next_wait(&Method::GET, 2, status).is_none());
+        assert!(
+            RetryPolicy::none()
+                .next_wait(&Method::GET, 1, status)
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of highlevel-client-core: one binary (link time), one module per concern.
+
+mod support;
+
+mod errors;
+mod exec;
+mod pagination;
+mod tracing_spans;
+mod webhooks;
