@@ -1,0 +1,51 @@
+//! Auto-pagination: a lazy stream over `searchAgents`, which pages with a cursor
+//! (`startAfter`, the id of the last agent of the previous page) and a `limit`.
+
+use futures::StreamExt as _;
+use futures::stream::BoxStream;
+use highlevel_client_core::{ApiError, cursor_stream};
+
+use crate::{Client, builder, types};
+
+impl Client {
+    /// Streams every agent `searchAgents` finds, `limit` agents per request.
+    ///
+    /// The closure sets the other filters (`query`); the stream sets `limit` and `startAfter`.
+    /// A page shorter than `limit` is the last one, so no request is made past the end
+    /// (unless the last page is exactly full, which costs one empty request).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: conversation_ai_client::Client) -> Result<(), conversation_ai_client::ApiError> {
+    /// use futures::TryStreamExt as _;
+    /// let agents: Vec<_> = client
+    ///     .search_agents_stream(50, |request| request.query("support"))
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn search_agents_stream<'a, F>(
+        &'a self,
+        limit: u32,
+        configure: F,
+    ) -> BoxStream<'a, Result<types::AgentListItem, ApiError>>
+    where
+        F: Fn(builder::SearchAgents<'a>) -> builder::SearchAgents<'a> + Send + 'a,
+    {
+        let limit = limit.max(1);
+        cursor_stream(move |cursor: Option<String>| {
+            let mut request = configure(self.search_agents()).limit(limit);
+            if let Some(cursor) = cursor {
+                request = request.start_after(cursor);
+            }
+            async move {
+                let body = request.send().await?.into_inner();
+                let full = body.agents.len() >= limit as usize;
+                let next = full
+                    .then(|| body.agents.last().map(|agent| agent.id.clone()))
+                    .flatten();
+                Ok((body.agents, next))
+            }
+        })
+        .boxed()
+    }
+}
