@@ -1,1 +1,807 @@
-//! A stateful in-memory test double of HighLevel's Voice AI and Conversation AI APIs.
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod error;
+pub mod fixtures;
+pub mod journal;
+pub mod rate_limit;
+pub mod spec;
+pub mod store;
+pub mod validation;
+
+mod api;
+mod pagination;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use api::BODY_LIMIT;
+use api::{conversation_ai as ca, voice_ai as va};
+use auth::{TokenRegistry, TokenSpec};
+use fixtures::Fixtures;
+use journal::{Journal, ReceivedRequest};
+use rate_limit::{RateLimitConfig, RateLimiter};
+use store::Store;
+
+/// The seed used when none is given.
+pub const DEFAULT_SEED: u64 = 0x5EED_2026;
+/// The location of the dev token when none is given (20 characters, like HighLevel's ids).
+pub const DEFAULT_LOCATION_ID: &str = "mockLocation00000001";
+
+/// The dev token derived from a seed: `pit-` and a lowercase UUID-shaped string.
+///
+/// ```
+/// // Arrange / Act
+/// let token = mock_server::dev_token_for_seed(1);
+/// // Assert
+/// assert!(token.starts_with("pit-"));
+/// assert_eq!(token.len(), 40);
+/// assert_eq!(token, mock_server::dev_token_for_seed(1));
+/// ```
+pub fn dev_token_for_seed(seed: u64) -> String {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7069_742d);
+    let hex = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
+    format!(
+        "pit-{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+struct Shared {
+    store: Store,
+    tokens: TokenRegistry,
+    dev_token: String,
+    location_id: String,
+    fixtures: Fixtures,
+    voices_enabled: bool,
+    journal: Journal,
+    rate_limiter: Option<RateLimiter>,
+}
+
+/// The shared state behind the router: the store, the tokens, and what `reset` restores.
+#[derive(Clone)]
+pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("location_id", &self.shared.location_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The in-memory store, for arranging data tests cannot create through the API (call logs,
+    /// generation details) or for inspecting it.
+    ///
+    /// ```
+    /// # use serde_json::json;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let id = state.store().add_call_log(state.location_id(), json!({"duration": 3}));
+    /// // Assert
+    /// assert!(state.store().voice_get_call_log(state.location_id(), &id).is_ok());
+    /// ```
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// The token accepted for the default location.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().dev_token("pit-test").build_state();
+    /// // Assert
+    /// assert_eq!(state.dev_token(), "pit-test");
+    /// ```
+    pub fn dev_token(&self) -> &str {
+        &self.shared.dev_token
+    }
+
+    /// The dev token's location.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().location_id("loc1").build_state();
+    /// // Assert
+    /// assert_eq!(state.location_id(), "loc1");
+    /// ```
+    pub fn location_id(&self) -> &str {
+        &self.shared.location_id
+    }
+
+    /// Forgets everything since start: the store is emptied, the id generator restarts from the
+    /// seed, the fixtures are loaded again, and the request journal and the rate-limit windows
+    /// are emptied.
+    ///
+    /// ```
+    /// # use serde_json::json;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// state.store().add_call_log(state.location_id(), json!({}));
+    /// // Act
+    /// state.reset();
+    /// // Assert
+    /// let (total, _) = state.store().voice_list_call_logs(state.location_id(), &Default::default(), 1, 10);
+    /// assert_eq!(total, 0);
+    /// ```
+    pub fn reset(&self) {
+        self.shared.journal.clear();
+        if let Some(limiter) = &self.shared.rate_limiter {
+            limiter.clear();
+        }
+        self.shared.store.clear();
+        self.shared
+            .fixtures
+            .load(&self.shared.store, &self.shared.location_id);
+    }
+
+    /// The requests received so far (at most the last [`journal::JOURNAL_CAPACITY`]), oldest
+    /// first, refused ones included.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use axum::{body::Body, http::Request};
+    /// use tower::ServiceExt;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// let request = Request::get("/voice-ai/agents").body(Body::empty()).expect("a valid request");
+    /// // Act
+    /// let _ = mock_server::router(state.clone()).oneshot(request).await;
+    /// // Assert
+    /// let received = state.received_requests();
+    /// assert_eq!(received.len(), 1);
+    /// assert_eq!(received[0].path, "/voice-ai/agents");
+    /// # }
+    /// ```
+    pub fn received_requests(&self) -> Vec<ReceivedRequest> {
+        self.shared.journal.snapshot()
+    }
+
+    pub(crate) fn journal(&self) -> &Journal {
+        &self.shared.journal
+    }
+
+    pub(crate) fn tokens(&self) -> &TokenRegistry {
+        &self.shared.tokens
+    }
+
+    pub(crate) fn voices_enabled(&self) -> bool {
+        self.shared.voices_enabled
+    }
+}
+
+/// Builds an [`AppState`] or a running [`MockServer`].
+#[derive(Debug, Clone)]
+pub struct MockServerBuilder {
+    seed: u64,
+    location_id: String,
+    dev_token: Option<String>,
+    any_location: bool,
+    tokens: Vec<TokenSpec>,
+    fixtures: Fixtures,
+    voices: bool,
+    rate_limit: Option<RateLimitConfig>,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            seed: DEFAULT_SEED,
+            location_id: DEFAULT_LOCATION_ID.to_owned(),
+            dev_token: None,
+            any_location: false,
+            tokens: Vec::new(),
+            fixtures: Fixtures::empty(),
+            voices: true,
+            rate_limit: None,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// The seed of ids, default names and the default dev token.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let a = mock_server::MockServer::builder().seed(9).build_state();
+    /// let b = mock_server::MockServer::builder().seed(9).build_state();
+    /// // Assert
+    /// assert_eq!(a.dev_token(), b.dev_token());
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The dev token's location (default [`DEFAULT_LOCATION_ID`]).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().location_id("abc").build_state();
+    /// // Assert
+    /// assert_eq!(state.location_id(), "abc");
+    /// ```
+    pub fn location_id(mut self, location_id: impl Into<String>) -> Self {
+        self.location_id = location_id.into();
+        self
+    }
+
+    /// The dev token text (default: derived from the seed, see [`dev_token_for_seed`]).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().dev_token("pit-mine").build_state();
+    /// // Assert
+    /// assert_eq!(state.dev_token(), "pit-mine");
+    /// ```
+    pub fn dev_token(mut self, token: impl Into<String>) -> Self {
+        self.dev_token = Some(token.into());
+        self
+    }
+
+    /// Whether the dev token may name any `locationId` (default false: another location → 403).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().dev_token_any_location(true).build_state();
+    /// // Assert
+    /// assert!(!state.dev_token().is_empty());
+    /// ```
+    pub fn dev_token_any_location(mut self, any: bool) -> Self {
+        self.any_location = any;
+        self
+    }
+
+    /// Accepts one more token (e.g. one lacking a scope, or an agency token).
+    ///
+    /// ```
+    /// use mock_server::auth::TokenSpec;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder()
+    ///     .token(TokenSpec::location_pit("pit-readonly", "loc").with_scopes(["conversation-ai.readonly"]))
+    ///     .build_state();
+    /// // Assert
+    /// assert_ne!(state.dev_token(), "pit-readonly");
+    /// ```
+    pub fn token(mut self, token: TokenSpec) -> Self {
+        self.tokens.push(token);
+        self
+    }
+
+    /// Records to preload (and to restore on reset).
+    ///
+    /// ```
+    /// use mock_server::fixtures::Fixtures;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
+    /// // Assert
+    /// let (total, _) = state.store().voice_list_agents(state.location_id(), None, 1, 10);
+    /// assert_eq!(total, 3);
+    /// ```
+    pub fn fixtures(mut self, fixtures: Fixtures) -> Self {
+        self.fixtures = fixtures;
+        self
+    }
+
+    /// Whether the (not publicly documented) voices endpoints exist (default true).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().voices(false).build_state();
+    /// // Assert
+    /// assert!(!state.location_id().is_empty());
+    /// ```
+    pub fn voices(mut self, enabled: bool) -> Self {
+        self.voices = enabled;
+        self
+    }
+
+    /// Enforces rate limits like the live API's (default: none; see [`rate_limit`]).
+    ///
+    /// ```
+    /// use mock_server::rate_limit::RateLimitConfig;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder()
+    ///     .rate_limit(RateLimitConfig::vendor())
+    ///     .build_state();
+    /// // Assert
+    /// assert!(!state.dev_token().is_empty());
+    /// ```
+    pub fn rate_limit(mut self, config: RateLimitConfig) -> Self {
+        self.rate_limit = Some(config);
+        self
+    }
+
+    /// The state, for [`router`] (tests with `tower::ServiceExt::oneshot`, or a custom server).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.location_id(), mock_server::DEFAULT_LOCATION_ID);
+    /// ```
+    pub fn build_state(self) -> AppState {
+        let dev_token = self
+            .dev_token
+            .unwrap_or_else(|| dev_token_for_seed(self.seed));
+        let mut tokens = TokenRegistry::default();
+        let mut dev = TokenSpec::location_pit(dev_token.clone(), self.location_id.clone());
+        dev.any_location = self.any_location;
+        tokens.insert(dev);
+        for token in self.tokens {
+            tokens.insert(token);
+        }
+        let state = AppState {
+            shared: Arc::new(Shared {
+                store: Store::new(self.seed),
+                tokens,
+                dev_token,
+                location_id: self.location_id,
+                fixtures: self.fixtures,
+                voices_enabled: self.voices,
+                journal: Journal::default(),
+                rate_limiter: self.rate_limit.map(RateLimiter::new),
+            }),
+        };
+        state.reset();
+        state
+    }
+
+    /// Starts a server on `127.0.0.1` at a random port; returns once it accepts connections.
+    /// Must be called inside a tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// If no loopback port can be bound (the machine is out of ports or forbids binding).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::builder().seed(3).start().await;
+    /// // Assert
+    /// assert!(server.uri().starts_with("http://127.0.0.1:"));
+    /// # }
+    /// ```
+    pub async fn start(self) -> MockServer {
+        let state = self.build_state();
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("binding 127.0.0.1:0 for the mock server");
+        let address = listener
+            .local_addr()
+            .expect("a bound listener has a local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        MockServer {
+            address,
+            state,
+            stop: Some(stop),
+            task,
+        }
+    }
+}
+
+/// A running mock server, shut down when dropped. One per test; never shared.
+#[derive(Debug)]
+pub struct MockServer {
+    address: SocketAddr,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl MockServer {
+    /// Starts a server with the defaults: no preloaded data, the seed [`DEFAULT_SEED`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::start().await;
+    /// // Assert
+    /// assert!(tokio::net::TcpStream::connect(server.address()).await.is_ok());
+    /// # }
+    /// ```
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// A builder for a customised server.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::builder().location_id("loc1").start().await;
+    /// // Assert
+    /// assert_eq!(server.location_id(), "loc1");
+    /// # }
+    /// ```
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:53124` (no trailing slash).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = mock_server::MockServer::start().await;
+    /// // Act
+    /// let uri = server.uri();
+    /// // Assert
+    /// assert_eq!(uri, format!("http://{}", server.address()));
+    /// # }
+    /// ```
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The socket address the server listens on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::start().await;
+    /// // Assert
+    /// assert!(server.address().ip().is_loopback());
+    /// # }
+    /// ```
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The token accepted for [`MockServer::location_id`], with every scope of both APIs.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::start().await;
+    /// // Assert
+    /// assert!(server.dev_token().starts_with("pit-"));
+    /// # }
+    /// ```
+    pub fn dev_token(&self) -> &str {
+        self.state.dev_token()
+    }
+
+    /// The dev token's location.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::start().await;
+    /// // Assert
+    /// assert_eq!(server.location_id(), mock_server::DEFAULT_LOCATION_ID);
+    /// # }
+    /// ```
+    pub fn location_id(&self) -> &str {
+        self.state.location_id()
+    }
+
+    /// The server's state (its store, for arranging call logs or generation details).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # use serde_json::json;
+    /// // Arrange
+    /// let server = mock_server::MockServer::start().await;
+    /// // Act
+    /// server.state().store().add_generation(server.location_id(), "m1", "workflow", json!({}));
+    /// // Assert
+    /// assert!(server.state().store().conversation_get_generation(server.location_id(), "m1", "workflow").is_ok());
+    /// # }
+    /// ```
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The requests received so far, oldest first (see [`AppState::received_requests`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = mock_server::MockServer::start().await;
+    /// // Act
+    /// let received = server.received_requests();
+    /// // Assert
+    /// assert!(received.is_empty());
+    /// # }
+    /// ```
+    pub fn received_requests(&self) -> Vec<ReceivedRequest> {
+        self.state.received_requests()
+    }
+
+    /// Forgets everything since start (see [`AppState::reset`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # use serde_json::json;
+    /// // Arrange
+    /// let server = mock_server::MockServer::start().await;
+    /// server.state().store().add_generation(server.location_id(), "m1", "workflow", json!({}));
+    /// // Act
+    /// server.reset();
+    /// // Assert
+    /// assert!(server.state().store().conversation_get_generation(server.location_id(), "m1", "workflow").is_err());
+    /// # }
+    /// ```
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.abort();
+    }
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` completes (graceful).
+///
+/// ```no_run
+/// # #[tokio::main]
+/// # async fn main() -> std::io::Result<()> {
+/// // Arrange
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// let state = mock_server::MockServer::builder().build_state();
+/// // Act / Assert: runs until Ctrl-C
+/// mock_server::serve(listener, state, async { let _ = tokio::signal::ctrl_c().await; }).await
+/// # }
+/// ```
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The whole API as an axum router over `state`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use axum::body::Body;
+/// use axum::http::{Request, StatusCode};
+/// use tower::ServiceExt;
+/// // Arrange
+/// let state = mock_server::MockServer::builder().build_state();
+/// let request = Request::get(format!("/voice-ai/agents?locationId={}", state.location_id()))
+///     .header("Version", "2021-04-15")
+///     .header("Authorization", format!("Bearer {}", state.dev_token()))
+///     .body(Body::empty())
+///     .expect("a valid request");
+/// // Act
+/// let response = mock_server::router(state).oneshot(request).await.expect("infallible");
+/// // Assert
+/// assert_eq!(response.status(), StatusCode::OK);
+/// # }
+/// ```
+pub fn router(state: AppState) -> Router {
+    let mut voice = Router::new()
+        .route(
+            "/voice-ai/agents",
+            post(va::agents::create_agent).get(va::agents::list_agents),
+        )
+        .route(
+            "/voice-ai/agents/{agentId}",
+            get(va::agents::get_agent)
+                .patch(va::agents::patch_agent)
+                .delete(va::agents::delete_agent),
+        )
+        .route("/voice-ai/actions", post(va::actions::create_action))
+        .route(
+            "/voice-ai/actions/{actionId}",
+            put(va::actions::update_action)
+                .get(va::actions::get_action)
+                .delete(va::actions::delete_action),
+        )
+        .route(
+            "/voice-ai/dashboard/call-logs",
+            get(va::call_logs::list_call_logs),
+        )
+        .route(
+            "/voice-ai/dashboard/call-logs/{callId}",
+            get(va::call_logs::get_call_log),
+        );
+    if state.voices_enabled() {
+        voice = voice
+            .route("/voice-ai/voices", get(va::voices::list_voices))
+            .route("/voice-ai/voices/{voiceId}", get(va::voices::get_voice));
+    }
+    let conversation = Router::new()
+        .route("/conversation-ai/agents", post(ca::agents::create_agent))
+        .route(
+            "/conversation-ai/agents/search",
+            get(ca::agents::search_agents),
+        )
+        .route(
+            "/conversation-ai/agents/{agentId}",
+            get(ca::agents::get_agent)
+                .put(ca::agents::update_agent)
+                .delete(ca::agents::delete_agent),
+        )
+        .route(
+            "/conversation-ai/agents/{agentId}/actions",
+            post(ca::actions::create_action),
+        )
+        .route(
+            "/conversation-ai/agents/{agentId}/actions/list",
+            get(ca::actions::list_actions),
+        )
+        .route(
+            "/conversation-ai/agents/{agentId}/actions/{actionId}",
+            get(ca::actions::get_action)
+                .put(ca::actions::update_action)
+                .delete(ca::actions::delete_action),
+        )
+        .route(
+            "/conversation-ai/agents/{agentId}/followup-settings",
+            axum::routing::patch(ca::followup::update_followup_settings),
+        )
+        .route(
+            "/conversation-ai/generations",
+            get(ca::generations::get_generation_details),
+        );
+    voice
+        .merge(conversation)
+        .fallback(api::route_not_found)
+        .method_not_allowed_fallback(api::route_not_found)
+        .layer(middleware::from_fn(catch_panic))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Counts the request against its token's location when rate limiting is on (see
+/// [`rate_limit`]): 429 over budget, the `X-RateLimit-*` headers on every counted response.
+async fn rate_limit(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(limiter) = &state.shared.rate_limiter else {
+        return next.run(request).await;
+    };
+    let location = request
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .and_then(|(_, token)| state.tokens().get(token.trim()))
+        .map(|spec| spec.location_id.clone());
+    let Some(location) = location else {
+        return next.run(request).await;
+    };
+    let decision = limiter.check(&location, Instant::now());
+    let headers = limiter.headers(decision);
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        state
+            .journal()
+            .record(request.method(), request.uri(), request.headers(), &[]);
+        error::ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+        )
+        .into_response()
+    };
+    response.headers_mut().extend(headers);
+    response
+}
+
+/// The last resort: a handler that panics (a bug; no client input should reach one) yields a
+/// 500 in the vendor shape instead of a dropped connection.
+async fn catch_panic(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error",
+        )
+        .into_response(),
+    }
+}
+
+/// One `tracing` line per request: method, path, status, latency.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_the_router_names_is_in_the_embedded_specs() {
+        let voice = [
+            "createAgent",
+            "listAgents",
+            "getAgent",
+            "patchAgent",
+            "deleteAgent",
+            "createAction",
+            "updateAction",
+            "getAction",
+            "deleteAction",
+            "listCallLogs",
+            "getCallLog",
+            "listVoices",
+            "getVoice",
+        ];
+        let conversation = [
+            "createAgent",
+            "searchAgents",
+            "getAgent",
+            "updateAgent",
+            "deleteAgent",
+            "createAction",
+            "listActions",
+            "getAction",
+            "updateAction",
+            "deleteAction",
+            "updateFollowupSettings",
+            "getGenerationDetails",
+        ];
+        for id in voice {
+            assert!(spec::voice_ai().operation(id).is_some(), "Voice AI {id}");
+        }
+        for id in conversation {
+            assert!(
+                spec::conversation_ai().operation(id).is_some(),
+                "Conversation AI {id}"
+            );
+        }
+    }
+}

@@ -1,3 +1,141 @@
-//! The `highlevel-mock` binary.
+//! `highlevel-mock`: serves the mock Voice AI and Conversation AI APIs until SIGINT/SIGTERM.
+//!
+//! Run `cargo run -p mock-server -- --help` for the flags. With no flags it serves the seeded
+//! demo data on `127.0.0.1:8080`.
 
-fn main() {}
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use mock_server::fixtures::Fixtures;
+use mock_server::rate_limit::RateLimitConfig;
+use mock_server::{DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer};
+use tokio::net::TcpListener;
+
+/// A stateful in-memory mock of HighLevel's Voice AI and Conversation AI APIs.
+#[derive(Debug, Parser)]
+#[command(name = "highlevel-mock", version, about)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The dev token to accept (a sub-account private integration token with every scope).
+    /// Default: `pit-<uuid>` derived from the seed.
+    #[arg(long)]
+    token: Option<String>,
+    /// The dev token's location id.
+    #[arg(long, default_value = DEFAULT_LOCATION_ID)]
+    location_id: String,
+    /// Seed for ids, default names and the default token.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// JSON file of agents, actions, call logs and generations to preload instead of the demo
+    /// data (format: see the crate README).
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+    /// Start with no data at all (ignored when --fixtures is given).
+    #[arg(long)]
+    empty: bool,
+    /// Let the dev token name any locationId instead of only its own.
+    #[arg(long)]
+    any_location: bool,
+    /// Leave out the voices endpoints, which HighLevel does not document publicly.
+    #[arg(long)]
+    no_voices: bool,
+    /// Enforce a rate limit of this many requests per location per interval (live: 100); 429
+    /// beyond it. Off by default.
+    #[arg(long, value_name = "MAX")]
+    rate_limit: Option<u32>,
+    /// The rate-limit burst interval in milliseconds (with --rate-limit).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    rate_limit_interval_ms: u64,
+    /// The daily request budget per location (with --rate-limit).
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    rate_limit_daily: u32,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("highlevel-mock: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let fixtures = match (&cli.fixtures, cli.empty) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            Fixtures::from_json_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        (None, true) => Fixtures::empty(),
+        (None, false) => Fixtures::demo(cli.seed),
+    };
+    let mut builder = MockServer::builder()
+        .seed(cli.seed)
+        .location_id(cli.location_id)
+        .dev_token_any_location(cli.any_location)
+        .voices(!cli.no_voices)
+        .fixtures(fixtures);
+    if let Some(token) = cli.token {
+        builder = builder.dev_token(token);
+    }
+    if let Some(max) = cli.rate_limit {
+        builder = builder.rate_limit(RateLimitConfig {
+            max,
+            interval: Duration::from_millis(cli.rate_limit_interval_ms),
+            daily: cli.rate_limit_daily,
+        });
+    }
+    let state = builder.build_state();
+    let listener = TcpListener::bind((cli.bind, cli.port))
+        .await
+        .map_err(|e| format!("binding {}:{}: {e}", cli.bind, cli.port))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("highlevel-mock listening on http://{address}");
+    println!("dev token:   {}", state.dev_token());
+    println!("location id: {}", state.location_id());
+    mock_server::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,128 @@
+//! `createAgent`, `searchAgents`, `getAgent`, `updateAgent`, `deleteAgent`.
+//!
+//! Search: `limit` defaults to 10 and must be 1..=100 (the live maximum is unknown);
+//! `startAfter` is the id of the agent after which the page starts; `query` matches a substring
+//! of the lower-cased agent name, so it must be lower case as the vendor documents.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::conversation_error;
+use crate::AppState;
+use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::error::ApiError;
+use crate::spec::Api;
+
+/// The default search page size.
+pub(crate) const DEFAULT_LIMIT: u64 = 10;
+/// The largest search page size the mock accepts.
+pub(crate) const MAX_LIMIT: u64 = 100;
+
+fn limit_rules(params: &Map<String, Value>) -> Vec<String> {
+    match params.get("limit").and_then(Value::as_f64) {
+        Some(n) if n < 1.0 => vec!["limit must not be less than 1".to_owned()],
+        Some(n) if n > MAX_LIMIT as f64 => {
+            vec![format!("limit must not be greater than {MAX_LIMIT}")]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `POST /conversation-ai/agents` → 201 with the agent.
+pub(crate) async fn create_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin_with(
+        &state,
+        Api::ConversationAi,
+        "createAgent",
+        req,
+        true,
+        |_, _| Vec::new(),
+    )?;
+    let agent =
+        state
+            .store()
+            .conversation_create_agent(&call.principal.location_id, None, call.body);
+    Ok(json(StatusCode::CREATED, agent))
+}
+
+/// `GET /conversation-ai/agents/search` → `{agents, totalCount, count}`.
+pub(crate) async fn search_agents(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin_with(
+        &state,
+        Api::ConversationAi,
+        "searchAgents",
+        req,
+        false,
+        |params, _| limit_rules(params),
+    )?;
+    let limit = call.number("limit").unwrap_or(DEFAULT_LIMIT);
+    let page = state
+        .store()
+        .conversation_search_agents(
+            &call.principal.location_id,
+            call.param("startAfter"),
+            usize::try_from(limit).unwrap_or(usize::MAX),
+            call.param("query"),
+        )
+        .map_err(conversation_error)?;
+    let count = page.agents.len();
+    Ok(json(
+        StatusCode::OK,
+        json!({"agents": page.agents, "totalCount": page.total_count, "count": count}),
+    ))
+}
+
+/// `GET /conversation-ai/agents/{agentId}` → the agent.
+pub(crate) async fn get_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::ConversationAi, "getAgent", req)?;
+    let agent = state
+        .store()
+        .conversation_get_agent(
+            &call.principal.location_id,
+            call.param("agentId").unwrap_or_default(),
+        )
+        .map_err(conversation_error)?;
+    Ok(json(StatusCode::OK, agent))
+}
+
+/// `PUT /conversation-ai/agents/{agentId}` → the agent with the sent fields merged in.
+pub(crate) async fn update_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::ConversationAi, "updateAgent", req)?;
+    let agent_id = call.param("agentId").unwrap_or_default().to_owned();
+    let agent = state
+        .store()
+        .conversation_update_agent(&call.principal.location_id, &agent_id, call.body)
+        .map_err(conversation_error)?;
+    Ok(json(StatusCode::OK, agent))
+}
+
+/// `DELETE /conversation-ai/agents/{agentId}` → `{success: true, id}`.
+pub(crate) async fn delete_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::ConversationAi, "deleteAgent", req)?;
+    let agent_id = call.param("agentId").unwrap_or_default().to_owned();
+    state
+        .store()
+        .conversation_delete_agent(&call.principal.location_id, &agent_id)
+        .map_err(conversation_error)?;
+    Ok(json(
+        StatusCode::OK,
+        json!({"success": true, "id": agent_id}),
+    ))
+}

@@ -1,0 +1,249 @@
+//! The HTTP surface: the request pipeline every handler runs, and the per-API handlers.
+//!
+//! Handlers are thin: they name their `operationId`, run [`begin`] (or [`begin_with`]), call the
+//! store and shape the response. The pipeline, in order:
+//!
+//! 1. [`ApiRequest`] reads the request: headers, query pairs, path parameters and the body
+//!    (over [`BODY_LIMIT`] → 413; an unreadable query string → 400), never with axum's
+//!    plain-text rejections, and records it in the journal.
+//! 2. `Version` header and bearer token, class and scopes ([`crate::auth::authenticate`]), with
+//!    the scopes taken from the operation's spec `security` entry.
+//! 3. The JSON body, for operations that take one: a body that is not `application/json` or
+//!    not valid JSON → 400; an empty body reads as `{}`; a non-object → 400.
+//! 4. Voice AI only: a `locationId` in the query or body that the token may not use → 403.
+//! 5. Spec validation of query and path parameters, then of the body (all problems together,
+//!    422), plus any operation-specific rules the handler passes in.
+//!
+//! A request refused at any step changes nothing: the store is only called after step 5.
+
+pub(crate) mod conversation_ai;
+pub(crate) mod voice_ai;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, RawPathParams, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::auth::{Principal, authenticate};
+use crate::error::ApiError;
+use crate::spec::{self, Api, ParamIn};
+use crate::validation::{Validator, coerce_param};
+
+/// The largest request body accepted (1 MiB); larger bodies get 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Everything a handler needs from the raw request.
+pub(crate) struct ApiRequest {
+    headers: HeaderMap,
+    query: Vec<(String, String)>,
+    path: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl FromRequest<AppState> for ApiRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let body = if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+            None
+        } else {
+            axum::body::to_bytes(body, BODY_LIMIT).await.ok()
+        };
+        let journal = state.journal();
+        journal.record(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            body.as_deref().unwrap_or_default(),
+        );
+        let Some(body) = body else {
+            return Err(ApiError::payload_too_large());
+        };
+        let path = match RawPathParams::from_request_parts(&mut parts, state).await {
+            Ok(params) => params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            Err(_) => return Err(ApiError::bad_request("Invalid path parameter encoding")),
+        };
+        let query = match parts.uri.query() {
+            None => Vec::new(),
+            Some(_) => Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+                .map(|Query(pairs)| pairs)
+                .map_err(|_| ApiError::bad_request("Invalid query string"))?,
+        };
+        Ok(Self {
+            headers: parts.headers,
+            query,
+            path,
+            body,
+        })
+    }
+}
+
+/// A request that passed the pipeline: who called, and the validated, cleaned inputs.
+pub(crate) struct Call {
+    pub(crate) principal: Principal,
+    /// Query and path parameters, coerced to their schema types, defaults filled in.
+    pub(crate) params: Map<String, Value>,
+    /// The cleaned JSON body (`{}` for operations without one).
+    pub(crate) body: Map<String, Value>,
+}
+
+impl Call {
+    /// A string parameter.
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).and_then(Value::as_str)
+    }
+
+    /// A whole-number parameter (validated, so integral when present).
+    pub(crate) fn number(&self, name: &str) -> Option<u64> {
+        self.params
+            .get(name)
+            .and_then(Value::as_f64)
+            .map(|n| n.max(0.0) as u64)
+    }
+
+    /// A string field of the body.
+    pub(crate) fn body_str(&self, name: &str) -> Option<&str> {
+        self.body.get(name).and_then(Value::as_str)
+    }
+}
+
+/// Runs the pipeline for operation `op_id` with no extra rules and no spec defaults.
+pub(crate) fn begin(
+    state: &AppState,
+    api: Api,
+    op_id: &str,
+    req: ApiRequest,
+) -> Result<Call, ApiError> {
+    begin_with(state, api, op_id, req, false, |_, _| Vec::new())
+}
+
+/// Runs the pipeline; `defaults` fills spec `default`s into the body (create operations) and
+/// `rules` adds operation-specific problems, checked on the cleaned inputs.
+pub(crate) fn begin_with(
+    state: &AppState,
+    api: Api,
+    op_id: &str,
+    req: ApiRequest,
+    defaults: bool,
+    rules: impl FnOnce(&Map<String, Value>, &Map<String, Value>) -> Vec<String>,
+) -> Result<Call, ApiError> {
+    let spec = spec::spec(api);
+    let op = spec::operation(api, op_id);
+    let principal = authenticate(state.tokens(), &req.headers, &op.scopes)?;
+
+    let raw_body = match &op.body {
+        None => Map::new(),
+        Some(_) => parse_body(&req)?,
+    };
+
+    if api == Api::VoiceAi {
+        let from_query = req
+            .query
+            .iter()
+            .find(|(k, _)| k == "locationId")
+            .map(|(_, v)| v.as_str());
+        let from_body = raw_body.get("locationId").and_then(Value::as_str);
+        for location in from_query.into_iter().chain(from_body) {
+            principal.check_location(location)?;
+        }
+    }
+
+    let mut validator = Validator::new(spec, defaults);
+    let mut params = Map::new();
+    for location in [ParamIn::Query, ParamIn::Path] {
+        let raw = if location == ParamIn::Query {
+            &req.query
+        } else {
+            &req.path
+        };
+        for param in op.params.iter().filter(|p| p.location == location) {
+            match raw.iter().find(|(k, _)| *k == param.name) {
+                Some((_, text)) => {
+                    let value = coerce_param(spec, &param.schema, text);
+                    let cleaned = validator.check(&param.schema, &value, &param.name);
+                    params.insert(param.name.clone(), cleaned);
+                }
+                None if param.required => validator.missing(&param.name),
+                None => {
+                    if let Some(default) = spec.resolve(&param.schema).get("default") {
+                        params.insert(param.name.clone(), default.clone());
+                    }
+                }
+            }
+        }
+    }
+    let body = match &op.body {
+        None => Map::new(),
+        Some(schema) => match validator.check(schema, &Value::Object(raw_body), "") {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        },
+    };
+    let mut errors = validator.into_errors();
+    if errors.is_empty() {
+        errors.extend(rules(&params, &body));
+    }
+    if !errors.is_empty() {
+        let mut unique: Vec<String> = Vec::with_capacity(errors.len());
+        for e in errors {
+            if !unique.contains(&e) {
+                unique.push(e);
+            }
+        }
+        return Err(ApiError::unprocessable(unique));
+    }
+    Ok(Call {
+        principal,
+        params,
+        body,
+    })
+}
+
+fn parse_body(req: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let content_type = req
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        return Err(ApiError::bad_request(
+            "Content-Type must be application/json",
+        ));
+    }
+    match serde_json::from_slice::<Value>(&req.body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request("Request body must be a JSON object")),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "Unexpected token in JSON: {e}"
+        ))),
+    }
+}
+
+/// A JSON response with a status.
+pub(crate) fn json(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// The NestJS-style 404 for a route (or method) the API does not have.
+pub(crate) async fn route_not_found(State(state): State<AppState>, req: Request) -> ApiError {
+    state
+        .journal()
+        .record(req.method(), req.uri(), req.headers(), &[]);
+    ApiError::not_found(format!("Cannot {} {}", req.method(), req.uri().path()))
+}

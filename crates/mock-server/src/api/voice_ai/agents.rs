@@ -1,0 +1,93 @@
+//! `createAgent`, `listAgents`, `getAgent`, `patchAgent`, `deleteAgent`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::voice_error;
+use crate::AppState;
+use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::error::ApiError;
+use crate::spec::Api;
+use crate::store::voice_ai::translation_problems;
+
+/// `POST /voice-ai/agents` → 201 with the agent, documented defaults filled in.
+pub(crate) async fn create_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin_with(&state, Api::VoiceAi, "createAgent", req, true, |_, body| {
+        translation_problems(body)
+    })?;
+    let location = call.body_str("locationId").unwrap_or_default().to_owned();
+    let agent = state.store().voice_create_agent(&location, None, call.body);
+    Ok(json(StatusCode::CREATED, agent))
+}
+
+/// `GET /voice-ai/agents` → `{total, page, pageSize, agents}`.
+pub(crate) async fn list_agents(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::VoiceAi, "listAgents", req)?;
+    let page = call.number("page").unwrap_or(1);
+    let page_size = call.number("pageSize").unwrap_or(10);
+    let (total, agents) = state.store().voice_list_agents(
+        call.param("locationId").unwrap_or_default(),
+        call.param("query"),
+        page,
+        page_size,
+    );
+    Ok(json(
+        StatusCode::OK,
+        json!({"total": total, "page": page, "pageSize": page_size, "agents": agents}),
+    ))
+}
+
+/// `GET /voice-ai/agents/{agentId}` → the agent with its actions.
+pub(crate) async fn get_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::VoiceAi, "getAgent", req)?;
+    let agent = state
+        .store()
+        .voice_get_agent(
+            call.param("locationId").unwrap_or_default(),
+            call.param("agentId").unwrap_or_default(),
+        )
+        .map_err(voice_error)?;
+    Ok(json(StatusCode::OK, agent))
+}
+
+/// `PATCH /voice-ai/agents/{agentId}` → the agent with only the sent fields changed.
+pub(crate) async fn patch_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::VoiceAi, "patchAgent", req)?;
+    let location = call.param("locationId").unwrap_or_default().to_owned();
+    let agent_id = call.param("agentId").unwrap_or_default().to_owned();
+    let agent = state
+        .store()
+        .voice_patch_agent(&location, &agent_id, call.body)
+        .map_err(voice_error)?;
+    Ok(json(StatusCode::OK, agent))
+}
+
+/// `DELETE /voice-ai/agents/{agentId}` → 204, and the agent's actions are gone too.
+pub(crate) async fn delete_agent(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::VoiceAi, "deleteAgent", req)?;
+    state
+        .store()
+        .voice_delete_agent(
+            call.param("locationId").unwrap_or_default(),
+            call.param("agentId").unwrap_or_default(),
+        )
+        .map_err(voice_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

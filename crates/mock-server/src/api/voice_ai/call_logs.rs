@@ -1,0 +1,110 @@
+//! `listCallLogs`, `getCallLog`.
+//!
+//! Beyond the spec: `startDate`/`endDate` (epoch milliseconds) must come together and
+//! `startDate` must be before `endDate`; `sort` needs `sortBy`; `contactId` and `actionType` may
+//! be comma-separated lists; an undeclared `timezone` query parameter is accepted and ignored.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::voice_error;
+use crate::AppState;
+use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::error::ApiError;
+use crate::spec::Api;
+use crate::store::voice_ai::CallLogFilter;
+
+fn date_rules(params: &Map<String, Value>) -> Vec<String> {
+    let start = params.get("startDate").and_then(Value::as_f64);
+    let end = params.get("endDate").and_then(Value::as_f64);
+    let mut problems = Vec::new();
+    match (start, end) {
+        (Some(_), None) => problems.push("endDate should not be empty".to_owned()),
+        (None, Some(_)) => problems.push("startDate should not be empty".to_owned()),
+        (Some(s), Some(e)) if s >= e => {
+            problems.push("startDate must be less than endDate".to_owned())
+        }
+        _ => {}
+    }
+    if params.contains_key("sort") && !params.contains_key("sortBy") {
+        problems.push("sortBy should not be empty".to_owned());
+    }
+    problems
+}
+
+fn list(params: &Map<String, Value>, name: &str) -> Vec<String> {
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /voice-ai/dashboard/call-logs` → `{total, page, pageSize, callLogs}`.
+pub(crate) async fn list_call_logs(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin_with(
+        &state,
+        Api::VoiceAi,
+        "listCallLogs",
+        req,
+        false,
+        |params, _| date_rules(params),
+    )?;
+    let page = call.number("page").unwrap_or(1).max(1);
+    let page_size = call.number("pageSize").unwrap_or(10).max(1);
+    let filter = CallLogFilter {
+        agent_id: call.param("agentId").map(str::to_owned),
+        contact_ids: list(&call.params, "contactId"),
+        trial: call.param("callType").map(|t| t == "TRIAL"),
+        start_ms: call
+            .params
+            .get("startDate")
+            .and_then(Value::as_f64)
+            .map(|n| n as i64),
+        end_ms: call
+            .params
+            .get("endDate")
+            .and_then(Value::as_f64)
+            .map(|n| n as i64),
+        action_types: list(&call.params, "actionType"),
+        sort_by: call.param("sortBy").map(str::to_owned),
+        ascending: call.param("sort") == Some("ascend"),
+    };
+    let (total, logs) = state.store().voice_list_call_logs(
+        call.param("locationId").unwrap_or_default(),
+        &filter,
+        page,
+        page_size,
+    );
+    Ok(json(
+        StatusCode::OK,
+        json!({"total": total, "page": page, "pageSize": page_size, "callLogs": logs}),
+    ))
+}
+
+/// `GET /voice-ai/dashboard/call-logs/{callId}` → the call log.
+pub(crate) async fn get_call_log(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::VoiceAi, "getCallLog", req)?;
+    let log = state
+        .store()
+        .voice_get_call_log(
+            call.param("locationId").unwrap_or_default(),
+            call.param("callId").unwrap_or_default(),
+        )
+        .map_err(voice_error)?;
+    Ok(json(StatusCode::OK, log))
+}

@@ -1,0 +1,44 @@
+//! `listVoices`, `getVoice` (a small seeded catalog). The routes exist only while voices are
+//! enabled (the default); see the README.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::voice_error;
+use crate::AppState;
+use crate::api::{ApiRequest, begin, json};
+use crate::error::ApiError;
+use crate::spec::Api;
+
+/// `GET /voice-ai/voices` → `{total, page, pageSize, voices}`.
+pub(crate) async fn list_voices(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::VoiceAi, "listVoices", req)?;
+    let page = call.number("page").unwrap_or(1).max(1);
+    let page_size = call.number("pageSize").unwrap_or(10).max(1);
+    let (total, voices) = state
+        .store()
+        .voice_list_voices(call.param("language"), page, page_size);
+    Ok(json(
+        StatusCode::OK,
+        json!({"total": total, "page": page, "pageSize": page_size, "voices": voices}),
+    ))
+}
+
+/// `GET /voice-ai/voices/{voiceId}` → the voice.
+pub(crate) async fn get_voice(
+    State(state): State<AppState>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
+    let call = begin(&state, Api::VoiceAi, "getVoice", req)?;
+    let voice_id = call.param("voiceId").unwrap_or_default().to_owned();
+    let voice = state
+        .store()
+        .voice_get_voice(&voice_id)
+        .map_err(voice_error)?;
+    Ok(json(StatusCode::OK, voice))
+}

@@ -1,0 +1,356 @@
+//! The in-memory domain: agents, actions, call logs and generation details, per location.
+//!
+//! The store knows nothing of HTTP. Records are JSON objects (already validated against our
+//! spec by the caller) kept beside the typed keys used for indexing (`Record`): id, creation
+//! sequence and owning agent. Each location's data sits behind its own `Mutex`, so every
+//! operation on a location is atomic and concurrent writers never lose writes; a location map
+//! `RwLock` only guards creating a location's slot. Maps are `BTreeMap`s and lists are ordered by
+//! creation sequence, so responses are deterministic. Ids come from one seeded ChaCha generator
+//! (`IdGen`): the same seed and the same sequence of requests give the same ids.
+//!
+//! The per-API operations live in [`voice_ai`] and [`conversation_ai`]; failures are
+//! [`StoreError`]s, which the HTTP layer renders per API (Voice AI 404, Conversation AI 400).
+
+pub mod conversation_ai;
+pub mod voice_ai;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use serde_json::{Map, Value};
+
+/// A failure of a store operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// No agent with this id in the location.
+    AgentNotFound(String),
+    /// No action with this id (under the named agent, where one was named).
+    ActionNotFound(String),
+    /// No call log with this id in the location.
+    CallNotFound(String),
+    /// No voice with this id.
+    VoiceNotFound(String),
+    /// No generation details for this message id and source.
+    GenerationNotFound(String),
+    /// The request is well-formed but breaks business rules; one message per rule (→ 422).
+    Invalid(Vec<String>),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::AgentNotFound(id) => write!(f, "No Agent found for the id: {id}"),
+            Self::ActionNotFound(id) => write!(f, "No Action found for the id: {id}"),
+            Self::CallNotFound(id) => write!(f, "No Call Log found for the id: {id}"),
+            Self::VoiceNotFound(id) => write!(f, "No Voice found for the id: {id}"),
+            Self::GenerationNotFound(id) => {
+                write!(f, "No generation details found for the messageId: {id}")
+            }
+            Self::Invalid(messages) => f.write_str(&messages.join("; ")),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// One stored record: its JSON body plus the keys it is indexed by.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Record {
+    /// The record's id.
+    pub(crate) id: String,
+    /// Creation order within its location (lists are sorted by it).
+    pub(crate) seq: u64,
+    /// The owning agent, for actions and call logs.
+    pub(crate) agent_id: Option<String>,
+    /// The fields as the API shows them, without `id`.
+    pub(crate) body: Map<String, Value>,
+}
+
+impl Record {
+    /// The body with `id` first-class, as responses show it.
+    pub(crate) fn to_json(&self) -> Map<String, Value> {
+        let mut out = self.body.clone();
+        out.insert("id".to_owned(), Value::String(self.id.clone()));
+        out
+    }
+}
+
+/// Everything stored for one location.
+#[derive(Debug, Default)]
+pub(crate) struct Location {
+    next_seq: u64,
+    pub(crate) voice_agents: BTreeMap<String, Record>,
+    pub(crate) voice_actions: BTreeMap<String, Record>,
+    pub(crate) call_logs: BTreeMap<String, Record>,
+    pub(crate) conversation_agents: BTreeMap<String, Record>,
+    pub(crate) conversation_actions: BTreeMap<String, Record>,
+    /// Every Conversation AI agent id ever issued here with its sequence, deleted ones included,
+    /// so a `startAfter` cursor stays meaningful after its agent is deleted.
+    pub(crate) conversation_cursor: BTreeMap<String, u64>,
+    pub(crate) generations: BTreeMap<(String, String), Value>,
+}
+
+/// The id generator: seeded, and never issuing the same id twice.
+#[derive(Debug)]
+pub(crate) struct IdGen {
+    rng: ChaCha8Rng,
+    issued: BTreeSet<String>,
+}
+
+impl IdGen {
+    /// A generator for this seed.
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            issued: BTreeSet::new(),
+        }
+    }
+
+    /// A fresh 24-hex-digit id shaped like a Mongo ObjectId.
+    pub(crate) fn object_id(&mut self) -> String {
+        self.fresh(|rng| {
+            let (a, b) = (rng.next_u64(), rng.next_u32());
+            format!("{a:016x}{b:08x}")
+        })
+    }
+
+    /// A fresh 20-character alphanumeric id shaped like a HighLevel location or contact id.
+    pub(crate) fn alnum_id(&mut self) -> String {
+        self.fresh(|rng| alnum(rng, 20))
+    }
+
+    /// A number in `0..bound` (for seeded choices such as default names).
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
+        if bound == 0 {
+            0
+        } else {
+            self.rng.next_u64() % bound
+        }
+    }
+
+    /// Marks an id (e.g. one given by a fixture) as taken.
+    pub(crate) fn reserve(&mut self, id: &str) {
+        self.issued.insert(id.to_owned());
+    }
+
+    fn fresh(&mut self, make: impl Fn(&mut ChaCha8Rng) -> String) -> String {
+        loop {
+            let id = make(&mut self.rng);
+            if self.issued.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+}
+
+/// `len` characters of `[A-Za-z0-9]`.
+pub(crate) fn alnum(rng: &mut impl Rng, len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// The whole in-memory state.
+#[derive(Debug)]
+pub struct Store {
+    seed: u64,
+    locations: RwLock<HashMap<String, Arc<Mutex<Location>>>>,
+    ids: Mutex<IdGen>,
+    voices: Vec<Value>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Store {
+    /// An empty store whose ids derive from `seed`.
+    /// ```
+    /// use mock_server::store::Store;
+    /// // Arrange / Act
+    /// let store = Store::new(42);
+    /// // Assert
+    /// assert_eq!(store.seed(), 42);
+    /// ```
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            locations: RwLock::new(HashMap::new()),
+            ids: Mutex::new(IdGen::new(seed)),
+            voices: voice_ai::voice_catalog(seed),
+        }
+    }
+
+    /// The seed this store was built with.
+    /// ```
+    /// use mock_server::store::Store;
+    /// // Arrange
+    /// let store = Store::new(7);
+    /// // Act
+    /// let seed = store.seed();
+    /// // Assert
+    /// assert_eq!(seed, 7);
+    /// ```
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Forgets every record and restarts the id generator from the seed.
+    /// ```
+    /// use mock_server::store::Store;
+    /// use serde_json::json;
+    /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
+    /// // Arrange
+    /// let store = Store::new(1);
+    /// store.voice_create_agent("loc", None, obj(json!({})));
+    /// // Act
+    /// store.clear();
+    /// // Assert
+    /// assert_eq!(store.voice_list_agents("loc", None, 1, 10).0, 0);
+    /// ```
+    pub fn clear(&self) {
+        self.locations
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        *lock(&self.ids) = IdGen::new(self.seed);
+    }
+
+    /// Runs `f` with exclusive access to a location's data (created empty on first use) and the
+    /// id generator.
+    pub(crate) fn with_location<R>(
+        &self,
+        location_id: &str,
+        f: impl FnOnce(&mut Location, &mut IdGen) -> R,
+    ) -> R {
+        let slot = {
+            let read = self
+                .locations
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            read.get(location_id).cloned()
+        };
+        let slot = match slot {
+            Some(slot) => slot,
+            None => {
+                let mut write = self
+                    .locations
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner);
+                write.entry(location_id.to_owned()).or_default().clone()
+            }
+        };
+        let mut location = lock(&slot);
+        // Lock order is always location, then ids: no operation takes them the other way.
+        let mut ids = lock(&self.ids);
+        f(&mut location, &mut ids)
+    }
+
+    /// Runs `f` with read access to a location's data, without creating it.
+    pub(crate) fn read_location<R>(&self, location_id: &str, f: impl FnOnce(&Location) -> R) -> R {
+        let slot = {
+            let read = self
+                .locations
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            read.get(location_id).cloned()
+        };
+        match slot {
+            Some(slot) => f(&lock(&slot)),
+            None => f(&Location::default()),
+        }
+    }
+}
+
+/// Inserts a new record, taking `id` if given (a fixture) or issuing one.
+pub(crate) fn insert_record(
+    map: &mut BTreeMap<String, Record>,
+    seq: u64,
+    id: String,
+    agent_id: Option<String>,
+    body: Map<String, Value>,
+) -> Record {
+    let record = Record {
+        id: id.clone(),
+        seq,
+        agent_id,
+        body,
+    };
+    map.insert(id, record.clone());
+    record
+}
+
+/// Records sorted by creation order.
+pub(crate) fn in_order<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<&'a Record> {
+    let mut out: Vec<&Record> = records.collect();
+    out.sort_by_key(|r| r.seq);
+    out
+}
+
+impl Location {
+    /// The next creation sequence number of this location.
+    pub(crate) fn take_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+}
+
+/// The current time as an RFC 3339 UTC timestamp with milliseconds.
+pub(crate) fn now_rfc3339() -> String {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    rfc3339(since.as_millis() as i64)
+}
+
+/// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub(crate) fn rfc3339(epoch_ms: i64) -> String {
+    let secs = epoch_ms.div_euclid(1000);
+    let millis = epoch_ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_deterministic_per_seed_and_well_shaped() {
+        let mut a = IdGen::new(7);
+        let mut b = IdGen::new(7);
+        let id = a.object_id();
+        assert_eq!(id, b.object_id());
+        assert_eq!(id.len(), 24);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        let alnum = a.alnum_id();
+        assert_eq!(alnum.len(), 20);
+        assert!(alnum.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_679_308_800_123), "2023-03-20T10:40:00.123Z");
+    }
+}
