@@ -5,6 +5,7 @@
 
 mod flatten;
 mod operations;
+mod optional_lists;
 mod regen;
 mod spec;
 mod upstream_diff;

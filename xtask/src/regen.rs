@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
-use crate::{flatten, operations, spec};
+use crate::{flatten, operations, optional_lists, spec};
 
 /// What `regen` does with a difference between the generated and checked-in code.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,7 @@ pub(crate) fn generate(spec_path: &Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced invalid Rust")?;
     flatten::apply(&mut file);
+    optional_lists::apply(&mut file);
     file.items.push(table);
     let body = prettyplease::unparse(&file);
     operations::check_names(&body, &doc)?;

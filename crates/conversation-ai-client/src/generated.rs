@@ -310,9 +310,11 @@ asked to be contacted later.
         #[serde(
             rename = "knowledgeBaseIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub knowledge_base_ids: ::std::vec::Vec<::std::string::String>,
+        pub knowledge_base_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         pub mode: AgentMode,
         ///Display name of the agent.
         pub name: ::std::string::String,
@@ -419,9 +421,11 @@ location is primary by default.
         #[serde(
             rename = "knowledgeBaseIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub knowledge_base_ids: ::std::vec::Vec<::std::string::String>,
+        pub knowledge_base_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         pub mode: AgentMode,
         ///Display name of the agent.
         pub name: ::std::string::String,
@@ -585,9 +589,9 @@ must all be false.
         #[serde(
             rename = "workflowIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub workflow_ids: ::std::vec::Vec<::std::string::String>,
+        pub workflow_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     impl AppointmentBookingDetails {
         pub fn builder() -> builder::AppointmentBookingDetails {
@@ -698,8 +702,8 @@ in; from 1 to 100.
         )]
         pub business_name: ::std::option::Option<::std::string::String>,
         ///Channels the agent answers on.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub channels: ::std::vec::Vec<Channel>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub channels: ::std::option::Option<::std::vec::Vec<Channel>>,
         ///What the agent tries to achieve in its conversations.
         pub goal: ::std::string::String,
         ///Extra rules the agent follows.
@@ -711,9 +715,11 @@ in; from 1 to 100.
         #[serde(
             rename = "knowledgeBaseIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub knowledge_base_ids: ::std::vec::Vec<::std::string::String>,
+        pub knowledge_base_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         #[serde(default = "defaults::create_agent_request_mode")]
         pub mode: AgentMode,
         ///Display name of the agent.
@@ -967,9 +973,9 @@ seconds.
         #[serde(
             rename = "workingHours",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub working_hours: ::std::vec::Vec<WorkingHours>,
+        pub working_hours: ::std::option::Option<::std::vec::Vec<WorkingHours>>,
     }
     impl FollowupSettings {
         pub fn builder() -> builder::FollowupSettings {
@@ -1049,8 +1055,8 @@ seconds.
         /**FAQ chunks from trained data that were used; objects such as
 `{"id", "content", "title"}`.
 */
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub faqs: ::std::vec::Vec<::serde_json::Value>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub faqs: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /**The conversation before the reply, as turns such as `{"role", "content"}`.
 */
         pub history: ::std::vec::Vec<::serde_json::Value>,
@@ -1070,8 +1076,8 @@ seconds.
         pub response_message: ::std::string::String,
         /**Website chunks that were used; objects such as `{"id", "content", "url"}`.
 */
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub website: ::std::vec::Vec<::serde_json::Value>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub website: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     impl GenerationDetails {
         pub fn builder() -> builder::GenerationDetails {
@@ -1155,8 +1161,8 @@ and can wake the agent up again later.
         /**Phrases that call for a handover; needed when `handoverType` is `custom` or
 `contactRequest`.
 */
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub examples: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub examples: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Message the agent sends as it hands over.
         #[serde(rename = "finalMessage")]
         pub final_message: ::std::string::String,
@@ -1187,8 +1193,8 @@ information, the agent could not resolve the issue, or a custom condition.
         )]
         pub sleep_time_unit: ::std::option::Option<DelayUnit>,
         ///Tags applied at handover.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub tags: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Plain-language condition on which the conversation is handed over.
         #[serde(rename = "triggerCondition")]
         pub trigger_condition: ::std::string::String,
@@ -1304,8 +1310,8 @@ information, the agent could not resolve the issue, or a custom condition.
         /**The agents of this page. The live API has been seen leaving this out; treat a
 missing list as empty.
 */
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub agents: ::std::vec::Vec<AgentListItem>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub agents: ::std::option::Option<::std::vec::Vec<AgentListItem>>,
         ///Number of agents in this page.
         pub count: i32,
         ///Number of agents in the location, before any filtering or paging.
@@ -1411,8 +1417,8 @@ over and can wake it up again later.
         #[serde(rename = "stopBotTriggerCondition")]
         pub stop_bot_trigger_condition: ::std::string::String,
         ///Tags applied when the agent stops.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub tags: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     impl StopBotDetails {
         pub fn builder() -> builder::StopBotDetails {
@@ -1484,9 +1490,11 @@ Conversation AI agent.
         #[serde(
             rename = "transferBotExamples",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub transfer_bot_examples: ::std::vec::Vec<::std::string::String>,
+        pub transfer_bot_examples: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         ///Plain-language condition for the transfer; needed for the `Custom` type.
         #[serde(
             rename = "transferBotTriggerCondition",
@@ -1601,8 +1609,8 @@ in; from 1 to 100.
         )]
         pub business_name: ::std::option::Option<::std::string::String>,
         ///Channels the agent answers on.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub channels: ::std::vec::Vec<Channel>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub channels: ::std::option::Option<::std::vec::Vec<Channel>>,
         ///What the agent tries to achieve in its conversations.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub goal: ::std::option::Option<::std::string::String>,
@@ -1619,9 +1627,11 @@ in; from 1 to 100.
         #[serde(
             rename = "knowledgeBaseIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub knowledge_base_ids: ::std::vec::Vec<::std::string::String>,
+        pub knowledge_base_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         /**How the agent behaves; needed when the agent is (or becomes) the primary
 agent.
 */
@@ -1707,9 +1717,11 @@ fields, nor for monetary or date custom fields.
         #[serde(
             rename = "contactUpdateExamples",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub contact_update_examples: ::std::vec::Vec<::std::string::String>,
+        pub contact_update_examples: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         ///What the field holds, so the agent knows what to capture.
         pub description: ::std::string::String,
     }
@@ -1796,8 +1808,8 @@ Voice AI numbers days differently.
         #[serde(rename = "dayOfTheWeek")]
         pub day_of_the_week: i32,
         ///Time windows within that day.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub intervals: ::std::vec::Vec<Interval>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub intervals: ::std::option::Option<::std::vec::Vec<Interval>>,
     }
     impl WorkingHours {
         pub fn builder() -> builder::WorkingHours {
@@ -2146,7 +2158,7 @@ Voice AI numbers days differently.
             >,
             is_primary: ::std::result::Result<bool, ::std::string::String>,
             knowledge_base_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             mode: ::std::result::Result<super::AgentMode, ::std::string::String>,
@@ -2308,7 +2320,9 @@ Voice AI numbers days differently.
             }
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
@@ -2613,7 +2627,7 @@ Voice AI numbers days differently.
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             is_primary: ::std::result::Result<bool, ::std::string::String>,
             knowledge_base_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             mode: ::std::result::Result<super::AgentMode, ::std::string::String>,
@@ -2779,7 +2793,9 @@ Voice AI numbers days differently.
             }
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
@@ -3002,7 +3018,7 @@ Voice AI numbers days differently.
             transfer_bot: ::std::result::Result<bool, ::std::string::String>,
             trigger_workflow: ::std::result::Result<bool, ::std::string::String>,
             workflow_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
         }
@@ -3183,7 +3199,9 @@ Voice AI numbers days differently.
             }
             pub fn workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.workflow_ids = value
@@ -3302,7 +3320,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             channels: ::std::result::Result<
-                ::std::vec::Vec<super::Channel>,
+                ::std::option::Option<::std::vec::Vec<super::Channel>>,
                 ::std::string::String,
             >,
             goal: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -3312,7 +3330,7 @@ Voice AI numbers days differently.
             >,
             is_primary: ::std::result::Result<bool, ::std::string::String>,
             knowledge_base_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             mode: ::std::result::Result<super::AgentMode, ::std::string::String>,
@@ -3404,7 +3422,9 @@ Voice AI numbers days differently.
             }
             pub fn channels<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Channel>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Channel>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.channels = value
@@ -3452,7 +3472,9 @@ Voice AI numbers days differently.
             }
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
@@ -4115,7 +4137,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             working_hours: ::std::result::Result<
-                ::std::vec::Vec<super::WorkingHours>,
+                ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
                 ::std::string::String,
             >,
         }
@@ -4178,7 +4200,9 @@ Voice AI numbers days differently.
             }
             pub fn working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.working_hours = value
@@ -4223,7 +4247,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             faqs: ::std::result::Result<
-                ::std::vec::Vec<::serde_json::Value>,
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
                 ::std::string::String,
             >,
             history: ::std::result::Result<
@@ -4248,7 +4272,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             website: ::std::result::Result<
-                ::std::vec::Vec<::serde_json::Value>,
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
                 ::std::string::String,
             >,
         }
@@ -4297,7 +4321,9 @@ Voice AI numbers days differently.
             }
             pub fn faqs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.faqs = value
@@ -4383,7 +4409,9 @@ Voice AI numbers days differently.
             }
             pub fn website<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.website = value
@@ -4441,7 +4469,7 @@ Voice AI numbers days differently.
             >,
             enabled: ::std::result::Result<bool, ::std::string::String>,
             examples: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             final_message: ::std::result::Result<
@@ -4466,7 +4494,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             tags: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             trigger_condition: ::std::result::Result<
@@ -4541,7 +4569,9 @@ Voice AI numbers days differently.
             }
             pub fn examples<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.examples = value
@@ -4631,7 +4661,9 @@ Voice AI numbers days differently.
             }
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
@@ -4851,7 +4883,7 @@ Voice AI numbers days differently.
         #[derive(Clone, Debug)]
         pub struct SearchAgentsResponse {
             agents: ::std::result::Result<
-                ::std::vec::Vec<super::AgentListItem>,
+                ::std::option::Option<::std::vec::Vec<super::AgentListItem>>,
                 ::std::string::String,
             >,
             count: ::std::result::Result<i32, ::std::string::String>,
@@ -4869,7 +4901,9 @@ Voice AI numbers days differently.
         impl SearchAgentsResponse {
             pub fn agents<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::AgentListItem>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::AgentListItem>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.agents = value
@@ -4955,7 +4989,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             tags: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
         }
@@ -5093,7 +5127,9 @@ Voice AI numbers days differently.
             }
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
@@ -5141,7 +5177,7 @@ Voice AI numbers days differently.
         pub struct TransferBotDetails {
             enabled: ::std::result::Result<bool, ::std::string::String>,
             transfer_bot_examples: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             transfer_bot_trigger_condition: ::std::result::Result<
@@ -5187,7 +5223,9 @@ Voice AI numbers days differently.
             }
             pub fn transfer_bot_examples<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.transfer_bot_examples = value
@@ -5369,7 +5407,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             channels: ::std::result::Result<
-                ::std::vec::Vec<super::Channel>,
+                ::std::option::Option<::std::vec::Vec<super::Channel>>,
                 ::std::string::String,
             >,
             goal: ::std::result::Result<
@@ -5385,7 +5423,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             knowledge_base_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             mode: ::std::result::Result<
@@ -5487,7 +5525,9 @@ Voice AI numbers days differently.
             }
             pub fn channels<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Channel>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Channel>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.channels = value
@@ -5535,7 +5575,9 @@ Voice AI numbers days differently.
             }
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
@@ -5764,7 +5806,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             contact_update_examples: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -5800,7 +5842,9 @@ Voice AI numbers days differently.
             }
             pub fn contact_update_examples<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_update_examples = value
@@ -5922,7 +5966,7 @@ Voice AI numbers days differently.
         pub struct WorkingHours {
             day_of_the_week: ::std::result::Result<i32, ::std::string::String>,
             intervals: ::std::result::Result<
-                ::std::vec::Vec<super::Interval>,
+                ::std::option::Option<::std::vec::Vec<super::Interval>>,
                 ::std::string::String,
             >,
         }
@@ -5953,7 +5997,9 @@ Voice AI numbers days differently.
             }
             pub fn intervals<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Interval>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Interval>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.intervals = value
@@ -6144,8 +6190,9 @@ at all; read a missing list as empty.
 Sends a `GET` request to `/conversation-ai/agents/search`
 
 Arguments:
-- `limit`: Largest number of agents to return in this page. HighLevel publishes neither a
-default nor a maximum for this value.
+- `limit`: Largest number of agents to return in this page, from 1 to 100 (default 10).
+HighLevel publishes neither a default nor a maximum; these are the bounds our mock
+server enforces, chosen to match the page sizes clients are seen to use.
 
 - `query`: Text to look for in agent names. It must be sent in lowercase.
 - `start_after`: Cursor: the id of the last agent of the previous page. Leave it empty, or
@@ -6520,7 +6567,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SearchAgents<'a> {
         client: &'a super::Client,
-        limit: Result<Option<i32>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
         query: Result<Option<::std::string::String>, String>,
         start_after: Result<Option<::std::string::String>, String>,
     }
@@ -6535,12 +6582,15 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn query<V>(mut self, value: V) -> Self

@@ -38,12 +38,18 @@ impl Client {
                 request = request.start_after(cursor);
             }
             async move {
-                let body = request.send().await?.into_inner();
-                let full = body.agents.len() >= limit as usize;
+                // The live API was seen leaving `agents` out: read that as an empty page.
+                let agents = request
+                    .send()
+                    .await?
+                    .into_inner()
+                    .agents
+                    .unwrap_or_default();
+                let full = agents.len() >= limit as usize;
                 let next = full
-                    .then(|| body.agents.last().map(|agent| agent.id.clone()))
+                    .then(|| agents.last().map(|agent| agent.id.clone()))
                     .flatten();
-                Ok((body.agents, next))
+                Ok((agents, next))
             }
         })
         .boxed()

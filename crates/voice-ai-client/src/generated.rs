@@ -202,9 +202,9 @@ responses carry no `actions`; `getAgent` and `listAgents` return
         #[serde(
             rename = "agentWorkingHours",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub agent_working_hours: ::std::vec::Vec<WorkingHours>,
+        pub agent_working_hours: ::std::option::Option<::std::vec::Vec<WorkingHours>>,
         ///Name of the business the agent speaks for.
         #[serde(rename = "businessName")]
         pub business_name: ::std::string::String,
@@ -212,9 +212,11 @@ responses carry no `actions`; `getAgent` and `listAgents` return
         #[serde(
             rename = "callEndWorkflowIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub call_end_workflow_ids: ::std::vec::Vec<::std::string::String>,
+        pub call_end_workflow_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         ///Id of the agent.
         pub id: ::std::string::String,
         ///Phone number whose incoming calls this agent answers.
@@ -345,9 +347,9 @@ and in `listAgents`. It is `Agent` plus the required `actions` list, which
         #[serde(
             rename = "agentWorkingHours",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub agent_working_hours: ::std::vec::Vec<WorkingHours>,
+        pub agent_working_hours: ::std::option::Option<::std::vec::Vec<WorkingHours>>,
         ///Name of the business the agent speaks for.
         #[serde(rename = "businessName")]
         pub business_name: ::std::string::String,
@@ -355,9 +357,11 @@ and in `listAgents`. It is `Agent` plus the required `actions` list, which
         #[serde(
             rename = "callEndWorkflowIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub call_end_workflow_ids: ::std::vec::Vec<::std::string::String>,
+        pub call_end_workflow_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         ///Id of the agent.
         pub id: ::std::string::String,
         ///Phone number whose incoming calls this agent answers.
@@ -657,9 +661,9 @@ default) means around the clock.
         #[serde(
             rename = "agentWorkingHours",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub agent_working_hours: ::std::vec::Vec<WorkingHours>,
+        pub agent_working_hours: ::std::option::Option<::std::vec::Vec<WorkingHours>>,
         ///Name of the business the agent speaks for. Defaults to the location's name.
         #[serde(
             rename = "businessName",
@@ -670,9 +674,11 @@ default) means around the clock.
         #[serde(
             rename = "callEndWorkflowIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub call_end_workflow_ids: ::std::vec::Vec<::std::string::String>,
+        pub call_end_workflow_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         ///Phone number, in E.164 form, whose incoming calls this agent answers. None by default.
         #[serde(
             rename = "inboundNumber",
@@ -770,13 +776,13 @@ location's time zone.
         )]
         pub authentication_value: ::std::option::Option<::std::string::String>,
         ///Extra HTTP headers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub headers: ::std::vec::Vec<CustomActionHeader>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<::std::vec::Vec<CustomActionHeader>>,
         ///HTTP method of the request.
         pub method: CustomActionApiDetailsMethod,
         ///Values passed to the endpoint.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub parameters: ::std::vec::Vec<CustomActionParameter>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub parameters: ::std::option::Option<::std::vec::Vec<CustomActionParameter>>,
         ///URL of the endpoint to call.
         pub url: ::std::string::String,
     }
@@ -886,9 +892,11 @@ the list empty for `POST`.
         #[serde(
             rename = "selectedPaths",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub selected_paths: ::std::vec::Vec<::std::string::String>,
+        pub selected_paths: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         ///What the agent tells the caller while calling the API.
         #[serde(rename = "triggerMessage")]
         pub trigger_message: ::std::string::String,
@@ -1342,9 +1350,9 @@ default) means around the clock.
         #[serde(
             rename = "agentWorkingHours",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub agent_working_hours: ::std::vec::Vec<WorkingHours>,
+        pub agent_working_hours: ::std::option::Option<::std::vec::Vec<WorkingHours>>,
         ///Name of the business the agent speaks for. Defaults to the location's name.
         #[serde(
             rename = "businessName",
@@ -1355,9 +1363,11 @@ default) means around the clock.
         #[serde(
             rename = "callEndWorkflowIds",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub call_end_workflow_ids: ::std::vec::Vec<::std::string::String>,
+        pub call_end_workflow_ids: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
         ///Phone number, in E.164 form, whose incoming calls this agent answers. None by default.
         #[serde(
             rename = "inboundNumber",
@@ -1519,16 +1529,18 @@ default to `high`.
         #[serde(
             rename = "customEmails",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub custom_emails: ::std::vec::Vec<::std::string::String>,
+        pub custom_emails: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Ids of further users who are notified.
         #[serde(
             rename = "specificUsers",
             default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub specific_users: ::std::vec::Vec<::std::string::String>,
+        pub specific_users: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
     }
     impl PostCallNotification {
         pub fn builder() -> builder::PostCallNotification {
@@ -2160,7 +2172,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             agent_working_hours: ::std::result::Result<
-                ::std::vec::Vec<super::WorkingHours>,
+                ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
                 ::std::string::String,
             >,
             business_name: ::std::result::Result<
@@ -2168,7 +2180,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             call_end_workflow_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -2291,7 +2303,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
@@ -2317,7 +2331,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
@@ -2604,7 +2620,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             agent_working_hours: ::std::result::Result<
-                ::std::vec::Vec<super::WorkingHours>,
+                ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
                 ::std::string::String,
             >,
             business_name: ::std::result::Result<
@@ -2612,7 +2628,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             call_end_workflow_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -2748,7 +2764,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
@@ -2774,7 +2792,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
@@ -3592,7 +3612,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             agent_working_hours: ::std::result::Result<
-                ::std::vec::Vec<super::WorkingHours>,
+                ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
                 ::std::string::String,
             >,
             business_name: ::std::result::Result<
@@ -3600,7 +3620,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             call_end_workflow_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             inbound_number: ::std::result::Result<
@@ -3712,7 +3732,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
@@ -3738,7 +3760,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
@@ -4015,7 +4039,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::std::vec::Vec<super::CustomActionHeader>,
+                ::std::option::Option<::std::vec::Vec<super::CustomActionHeader>>,
                 ::std::string::String,
             >,
             method: ::std::result::Result<
@@ -4023,7 +4047,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             parameters: ::std::result::Result<
-                ::std::vec::Vec<super::CustomActionParameter>,
+                ::std::option::Option<::std::vec::Vec<super::CustomActionParameter>>,
                 ::std::string::String,
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -4071,7 +4095,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn headers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::CustomActionHeader>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CustomActionHeader>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.headers = value
@@ -4096,7 +4122,7 @@ multilingual. New agents default to `en-US`.
             pub fn parameters<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::CustomActionParameter>,
+                    ::std::option::Option<::std::vec::Vec<super::CustomActionParameter>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4315,7 +4341,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             selected_paths: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             trigger_message: ::std::result::Result<
@@ -4356,7 +4382,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn selected_paths<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.selected_paths = value
@@ -5204,7 +5232,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             agent_working_hours: ::std::result::Result<
-                ::std::vec::Vec<super::WorkingHours>,
+                ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
                 ::std::string::String,
             >,
             business_name: ::std::result::Result<
@@ -5212,7 +5240,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             call_end_workflow_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             inbound_number: ::std::result::Result<
@@ -5319,7 +5347,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
@@ -5345,7 +5375,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
@@ -5612,11 +5644,11 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             custom_emails: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             specific_users: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
         }
@@ -5672,7 +5704,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn custom_emails<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.custom_emails = value
@@ -5684,7 +5718,9 @@ multilingual. New agents default to `en-US`.
             }
             pub fn specific_users<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.specific_users = value
@@ -6768,7 +6804,7 @@ sent together with `startDate` and be greater than it.
 
 - `location_id`: Location whose call logs are returned.
 - `page`: Page to return, counted from 1.
-- `page_size`: How many call logs to return per page, at most 50.
+- `page_size`: How many call logs to return per page, from 1 to 50.
 - `sort`: Sort direction; only taken into account together with `sortBy`.
 - `sort_by`: Field to sort by. Without it, the newest calls come first.
 - `start_date`: Start of the creation-time window, in milliseconds since the Unix epoch. Must be
@@ -8142,8 +8178,8 @@ pub mod builder {
         contact_id: Result<Option<::std::string::String>, String>,
         end_date: Result<Option<i64>, String>,
         location_id: Result<::std::string::String, String>,
-        page: Result<Option<i32>, String>,
-        page_size: Result<Option<i32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
         sort: Result<Option<types::ListCallLogsSort>, String>,
         sort_by: Result<Option<types::ListCallLogsSortBy>, String>,
         start_date: Result<Option<i64>, String>,
@@ -8241,22 +8277,28 @@ pub mod builder {
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         pub fn page_size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page_size = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i32` for page_size failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
