@@ -5,12 +5,25 @@
 //! method, path, raw query, headers and body (empty when the body was over the size limit). The
 //! journal keeps the most recent [`JOURNAL_CAPACITY`] requests so a long-running server does not
 //! grow without bound; `reset` empties it.
+//!
+//! Beside those raw requests it keeps two more bounded lists for the admin API
+//! (`GET /__mock/journal`): [`JournalEntry`], one per exchange once its response is known
+//! (method, path, query, status, latency, a body excerpt, the bearer token redacted; admin
+//! requests under `/__mock/` are not recorded), and [`WebhookDelivery`], one per webhook sent
+//! to one subscriber with every attempt.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri};
-use serde_json::Value;
+use axum::middleware::Next;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::AppState;
 
 /// How many requests the journal keeps (the oldest are dropped first).
 pub const JOURNAL_CAPACITY: usize = 10_000;
@@ -77,10 +90,168 @@ impl ReceivedRequest {
     }
 }
 
-/// The bounded, shared list of received requests.
+/// How many bytes of a request body a [`JournalEntry`] keeps.
+pub const BODY_EXCERPT_BYTES: usize = 1024;
+
+/// What stands in for a bearer token in [`JournalEntry::headers`].
+pub const REDACTED: &str = "Bearer <redacted>";
+
+/// One exchange: the request and the status it got, for `GET /__mock/journal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// When the request arrived (RFC 3339, UTC).
+    pub at: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The path.
+    pub path: String,
+    /// The raw query string without `?`, if any.
+    pub query: Option<String>,
+    /// The response status; 0 when a fault dropped the connection instead.
+    pub status: u16,
+    /// Time from arrival to the response head, in microseconds (injected latency included).
+    pub latency_micros: u64,
+    /// Header names (lower case) and values; `authorization` reads [`REDACTED`].
+    pub headers: Vec<(String, String)>,
+    /// The first [`BODY_EXCERPT_BYTES`] bytes of the body, as lossy UTF-8.
+    pub body_excerpt: String,
+}
+
+impl JournalEntry {
+    /// The entry as the admin API shows it.
+    ///
+    /// ```
+    /// use mock_server::journal::JournalEntry;
+    /// // Arrange
+    /// let entry = JournalEntry {
+    ///     at: "2026-01-01T00:00:00.000Z".into(),
+    ///     method: "GET".into(),
+    ///     path: "/voice-ai/agents".into(),
+    ///     query: None,
+    ///     status: 200,
+    ///     latency_micros: 1500,
+    ///     headers: Vec::new(),
+    ///     body_excerpt: String::new(),
+    /// };
+    /// // Act
+    /// let json = entry.to_json();
+    /// // Assert
+    /// assert_eq!(json["status"], 200);
+    /// assert_eq!(json["latencyMs"], 1.5);
+    /// ```
+    pub fn to_json(&self) -> Value {
+        let headers: serde_json::Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        json!({
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "latencyMs": self.latency_micros as f64 / 1000.0,
+            "headers": headers,
+            "bodyExcerpt": self.body_excerpt,
+        })
+    }
+}
+
+/// One attempt at delivering a webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    /// 1 for the first try.
+    pub attempt: u32,
+    /// When it was sent (RFC 3339, UTC).
+    pub at: String,
+    /// The receiver's status, if it answered.
+    pub status: Option<u16>,
+    /// Why there was no answer (connection refused, timeout, …).
+    pub error: Option<String>,
+    /// Time to the response head (or the failure), in microseconds.
+    pub latency_micros: u64,
+}
+
+/// One webhook event sent to one subscriber, with every attempt so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookDelivery {
+    /// The envelope `webhookId`.
+    pub webhook_id: String,
+    /// The subscription it went to.
+    pub subscription_id: String,
+    /// The subscriber URL.
+    pub url: String,
+    /// The event `type`, e.g. `VoiceAiCallEnd`.
+    pub event_type: String,
+    /// The attempts, oldest first.
+    pub attempts: Vec<DeliveryAttempt>,
+    /// Whether an attempt got a 2xx.
+    pub delivered: bool,
+    /// Whether retrying is over (delivered, or out of attempts).
+    pub finished: bool,
+}
+
+impl WebhookDelivery {
+    /// The delivery as the admin API shows it.
+    ///
+    /// ```
+    /// use mock_server::journal::WebhookDelivery;
+    /// // Arrange
+    /// let delivery = WebhookDelivery {
+    ///     webhook_id: "w1".into(),
+    ///     subscription_id: "s1".into(),
+    ///     url: "http://127.0.0.1:9/hook".into(),
+    ///     event_type: "VoiceAiCallEnd".into(),
+    ///     attempts: Vec::new(),
+    ///     delivered: false,
+    ///     finished: false,
+    /// };
+    /// // Act
+    /// let json = delivery.to_json();
+    /// // Assert
+    /// assert_eq!(json["webhookId"], "w1");
+    /// ```
+    pub fn to_json(&self) -> Value {
+        let attempts: Vec<Value> = self
+            .attempts
+            .iter()
+            .map(|a| {
+                json!({
+                    "attempt": a.attempt,
+                    "at": a.at,
+                    "status": a.status,
+                    "error": a.error,
+                    "latencyMs": a.latency_micros as f64 / 1000.0,
+                })
+            })
+            .collect();
+        json!({
+            "webhookId": self.webhook_id,
+            "subscriptionId": self.subscription_id,
+            "url": self.url,
+            "type": self.event_type,
+            "attempts": attempts,
+            "delivered": self.delivered,
+            "finished": self.finished,
+        })
+    }
+}
+
+/// The bounded, shared lists of received requests, exchanges and webhook deliveries.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
     entries: Mutex<VecDeque<ReceivedRequest>>,
+    exchanges: Mutex<VecDeque<JournalEntry>>,
+    deliveries: Mutex<VecDeque<WebhookDelivery>>,
+}
+
+fn push_bounded<T>(list: &Mutex<VecDeque<T>>, item: T) {
+    let mut list = list.lock().unwrap_or_else(PoisonError::into_inner);
+    if list.len() >= JOURNAL_CAPACITY {
+        list.pop_front();
+    }
+    list.push_back(item);
 }
 
 impl Journal {
@@ -100,11 +271,7 @@ impl Journal {
                 .collect(),
             body: body.to_vec(),
         };
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() == JOURNAL_CAPACITY {
-            entries.pop_front();
-        }
-        entries.push_back(entry);
+        push_bounded(&self.entries, entry);
     }
 
     pub(crate) fn snapshot(&self) -> Vec<ReceivedRequest> {
@@ -121,5 +288,124 @@ impl Journal {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+        self.exchanges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
+
+    pub(crate) fn record_exchange(&self, entry: JournalEntry) {
+        push_bounded(&self.exchanges, entry);
+    }
+
+    pub(crate) fn exchanges(&self) -> Vec<JournalEntry> {
+        self.exchanges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Adds a delivery, or replaces the one with the same webhook id and subscription.
+    pub(crate) fn record_delivery(&self, delivery: WebhookDelivery) {
+        let mut list = self
+            .deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = list.iter_mut().find(|d| {
+            d.webhook_id == delivery.webhook_id && d.subscription_id == delivery.subscription_id
+        }) {
+            *existing = delivery;
+            return;
+        }
+        if list.len() >= JOURNAL_CAPACITY {
+            list.pop_front();
+        }
+        list.push_back(delivery);
+    }
+
+    pub(crate) fn deliveries(&self) -> Vec<WebhookDelivery> {
+        self.deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
+
+/// Redacts the bearer token of an `authorization` header value (other schemes are kept).
+fn redact(name: &str, value: &str) -> String {
+    if name.eq_ignore_ascii_case("authorization") {
+        REDACTED.to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Middleware: records a [`JournalEntry`] for every request outside `/__mock/` once its
+/// response head is ready. Buffers the body (up to one byte over the API's limit, so the
+/// handler still sees an oversized body as oversized).
+pub(crate) async fn record_exchanges(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with(crate::admin::PREFIX) {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let at = crate::store::now_rfc3339();
+    let (parts, body) = request.into_parts();
+    // A body over the limit (or unreadable) is replaced by one just over it, so the handler
+    // refuses it exactly as it would have refused the original.
+    let (bytes, body_excerpt) = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+        Ok(bytes) => {
+            let len = bytes.len().min(BODY_EXCERPT_BYTES);
+            let excerpt = String::from_utf8_lossy(&bytes[..len]).into_owned();
+            (bytes, excerpt)
+        }
+        Err(_) => (
+            axum::body::Bytes::from(vec![0; crate::BODY_LIMIT + 1]),
+            String::new(),
+        ),
+    };
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes());
+            (n.as_str().to_owned(), redact(n.as_str(), &value))
+        })
+        .collect();
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    state.journal().record_exchange(JournalEntry {
+        at,
+        method,
+        path,
+        query,
+        status: if response
+            .extensions()
+            .get::<crate::faults::Dropped>()
+            .is_some()
+        {
+            0
+        } else {
+            response.status().as_u16()
+        },
+        latency_micros: started.elapsed().as_micros() as u64,
+        headers,
+        body_excerpt,
+    });
+    response
 }

@@ -1,20 +1,25 @@
 #![doc = include_str!("../README.md")]
 
+pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod faults;
 pub mod fixtures;
 pub mod journal;
+pub mod persistence;
 pub mod rate_limit;
 pub mod spec;
 pub mod store;
 pub mod validation;
+pub mod webhooks;
 
 mod api;
 mod pagination;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
 use axum::Router;
@@ -66,13 +71,24 @@ pub fn dev_token_for_seed(seed: u64) -> String {
 
 struct Shared {
     store: Store,
-    tokens: TokenRegistry,
+    tokens: RwLock<TokenRegistry>,
+    /// Every token in `tokens`, in registration order (the dev token first), for export.
+    token_list: Mutex<Vec<TokenSpec>>,
+    /// The tokens `reset` restores.
+    initial_tokens: Vec<TokenSpec>,
     dev_token: String,
     location_id: String,
     fixtures: Fixtures,
     voices_enabled: bool,
+    /// Call logs generated per start and reset (see [`MockServerBuilder::call_logs`]).
+    call_logs: usize,
     journal: Journal,
-    rate_limiter: Option<RateLimiter>,
+    rate_limiter: RateLimiter,
+    /// The rate limit `reset` restores.
+    initial_rate_limit: Option<RateLimitConfig>,
+    faults: faults::Faults,
+    webhooks: webhooks::Webhooks,
+    state_file: Option<PathBuf>,
 }
 
 /// The shared state behind the router: the store, the tokens, and what `reset` restores.
@@ -147,13 +163,17 @@ impl AppState {
     /// ```
     pub fn reset(&self) {
         self.shared.journal.clear();
-        if let Some(limiter) = &self.shared.rate_limiter {
-            limiter.clear();
-        }
+        self.reset_admin();
         self.shared.store.clear();
         self.shared
             .fixtures
             .load(&self.shared.store, &self.shared.location_id);
+        if self.shared.call_logs > 0 {
+            // Locations without a Voice AI agent (e.g. no fixtures) get none.
+            self.shared
+                .store
+                .generate_call_logs_everywhere(self.shared.call_logs);
+        }
     }
 
     /// The requests received so far (at most the last [`journal::JOURNAL_CAPACITY`]), oldest
@@ -183,8 +203,11 @@ impl AppState {
         &self.shared.journal
     }
 
-    pub(crate) fn tokens(&self) -> &TokenRegistry {
-        &self.shared.tokens
+    pub(crate) fn tokens(&self) -> RwLockReadGuard<'_, TokenRegistry> {
+        self.shared
+            .tokens
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn voices_enabled(&self) -> bool {
@@ -202,7 +225,11 @@ pub struct MockServerBuilder {
     tokens: Vec<TokenSpec>,
     fixtures: Fixtures,
     voices: bool,
+    call_logs: usize,
     rate_limit: Option<RateLimitConfig>,
+    webhook_urls: Vec<String>,
+    webhook_retry: webhooks::WebhookRetryPolicy,
+    state_file: Option<PathBuf>,
 }
 
 impl Default for MockServerBuilder {
@@ -215,7 +242,11 @@ impl Default for MockServerBuilder {
             tokens: Vec::new(),
             fixtures: Fixtures::empty(),
             voices: true,
+            call_logs: 0,
             rate_limit: None,
+            webhook_urls: Vec::new(),
+            webhook_retry: webhooks::WebhookRetryPolicy::default(),
+            state_file: None,
         }
     }
 }
@@ -318,6 +349,22 @@ impl MockServerBuilder {
         self
     }
 
+    /// Generates `n` call logs per location at start and on every reset, spread over each
+    /// location's Voice AI agents (so it needs fixtures with agents; a location without gets
+    /// none). Deterministic per seed; see [`store::Store::generate_call_logs`].
+    ///
+    /// ```
+    /// use mock_server::fixtures::Fixtures;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).call_logs(100).build_state();
+    /// // Assert
+    /// assert_eq!(state.store().call_log_count(state.location_id()), 100 + 1);
+    /// ```
+    pub fn call_logs(mut self, n: usize) -> Self {
+        self.call_logs = n;
+        self
+    }
+
     /// Enforces rate limits like the live API's (default: none; see [`rate_limit`]).
     ///
     /// ```
@@ -346,23 +393,30 @@ impl MockServerBuilder {
         let dev_token = self
             .dev_token
             .unwrap_or_else(|| dev_token_for_seed(self.seed));
-        let mut tokens = TokenRegistry::default();
         let mut dev = TokenSpec::location_pit(dev_token.clone(), self.location_id.clone());
         dev.any_location = self.any_location;
-        tokens.insert(dev);
+        let mut initial_tokens = vec![dev];
         for token in self.tokens {
-            tokens.insert(token);
+            initial_tokens.retain(|t| t.token != token.token);
+            initial_tokens.push(token);
         }
         let state = AppState {
             shared: Arc::new(Shared {
                 store: Store::new(self.seed),
-                tokens,
+                tokens: RwLock::new(TokenRegistry::default()),
+                token_list: Mutex::new(Vec::new()),
+                initial_tokens,
                 dev_token,
                 location_id: self.location_id,
                 fixtures: self.fixtures,
                 voices_enabled: self.voices,
+                call_logs: self.call_logs,
                 journal: Journal::default(),
-                rate_limiter: self.rate_limit.map(RateLimiter::new),
+                rate_limiter: RateLimiter::new(self.rate_limit),
+                initial_rate_limit: self.rate_limit,
+                faults: faults::Faults::new(self.seed),
+                webhooks: webhooks::Webhooks::new(self.seed, self.webhook_urls, self.webhook_retry),
+                state_file: self.state_file,
             }),
         };
         state.reset();
@@ -687,47 +741,27 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(api::route_not_found)
         .layer(middleware::from_fn(catch_panic))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            journal::record_exchanges,
+        ))
+        .merge(admin::routes())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 
 /// Counts the request against its token's location when rate limiting is on (see
-/// [`rate_limit`]): 429 over budget, the `X-RateLimit-*` headers on every counted response.
+/// [`rate_limit`]): 429 over budget, the `X-RateLimit-*` headers on every response while it is on.
 async fn rate_limit(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(limiter) = &state.shared.rate_limiter else {
-        return next.run(request).await;
-    };
-    let location = request
-        .headers()
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .and_then(|(_, token)| state.tokens().get(token.trim()))
-        .map(|spec| spec.location_id.clone());
-    let Some(location) = location else {
-        return next.run(request).await;
-    };
-    let decision = limiter.check(&location, Instant::now());
-    let headers = limiter.headers(decision);
-    let mut response = if decision.allowed {
-        next.run(request).await
-    } else {
-        state
-            .journal()
-            .record(request.method(), request.uri(), request.headers(), &[]);
-        error::ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "Too Many Requests",
-        )
-        .into_response()
-    };
-    response.headers_mut().extend(headers);
-    response
+    rate_limit::enforce(&state, request, next).await
 }
 
 /// The last resort: a handler that panics (a bug; no client input should reach one) yields a

@@ -16,7 +16,16 @@ use tokio::net::TcpListener;
 
 /// A stateful in-memory mock of HighLevel's Voice AI and Conversation AI APIs.
 #[derive(Debug, Parser)]
-#[command(name = "highlevel-mock", version, about)]
+#[command(
+    name = "highlevel-mock",
+    version,
+    about,
+    after_help = "Admin API (for local and CI use only; no token or Version header needed): \
+                  /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
+                  /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
+                  /__mock/rate-limit, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}. \
+                  GET /__mock/ lists them; the crate README documents each."
+)]
 struct Cli {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -47,9 +56,14 @@ struct Cli {
     /// Leave out the voices endpoints, which HighLevel does not document publicly.
     #[arg(long)]
     no_voices: bool,
-    /// Enforce a rate limit of this many requests per location per interval (live: 100); 429
-    /// beyond it. Off by default.
-    #[arg(long, value_name = "MAX")]
+    /// Generate N call logs per location at start (and on reset), spread over each location's
+    /// Voice AI agents; deterministic per seed. Needs agents (the demo data has three).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    call_logs: usize,
+    /// Enforce a rate limit of this many requests per location per interval (live: 100; the
+    /// flag alone means 100); 429 beyond it, the five X-RateLimit-* headers on every response.
+    /// Off by default; also switchable at runtime with PUT /__mock/rate-limit.
+    #[arg(long, value_name = "MAX", num_args = 0..=1, default_missing_value = "100")]
     rate_limit: Option<u32>,
     /// The rate-limit burst interval in milliseconds (with --rate-limit).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
@@ -57,6 +71,21 @@ struct Cli {
     /// The daily request budget per location (with --rate-limit).
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     rate_limit_daily: u32,
+    /// Send signed VoiceAiCallEnd webhooks to this plain http:// URL (repeatable); more can be
+    /// added with POST /__mock/webhooks/subscriptions.
+    #[arg(long = "webhook-url", value_name = "URL")]
+    webhook_urls: Vec<String>,
+    /// Webhook delivery attempts in all, the first included.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    webhook_max_attempts: u32,
+    /// The wait before the first webhook retry in milliseconds; it doubles for each later one
+    /// (at most 30 s).
+    #[arg(long, value_name = "MS", default_value_t = 1_000)]
+    webhook_retry_delay_ms: u64,
+    /// Load the whole state from FILE at start (when it exists) and write it there atomically
+    /// on SIGINT/SIGTERM and on POST /__mock/state/save.
+    #[arg(long, value_name = "FILE")]
+    state_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -94,9 +123,22 @@ async fn run(cli: Cli) -> Result<(), String> {
         .location_id(cli.location_id)
         .dev_token_any_location(cli.any_location)
         .voices(!cli.no_voices)
+        .call_logs(cli.call_logs)
         .fixtures(fixtures);
     if let Some(token) = cli.token {
         builder = builder.dev_token(token);
+    }
+    for url in &cli.webhook_urls {
+        mock_server::webhooks::check_url(url).map_err(|e| format!("--webhook-url: {e}"))?;
+        builder = builder.webhook_url(url.clone());
+    }
+    builder = builder.webhook_retry(mock_server::webhooks::WebhookRetryPolicy {
+        max_attempts: cli.webhook_max_attempts.max(1),
+        initial_delay: Duration::from_millis(cli.webhook_retry_delay_ms),
+        ..Default::default()
+    });
+    if let Some(path) = &cli.state_file {
+        builder = builder.state_file(path.clone());
     }
     if let Some(max) = cli.rate_limit {
         builder = builder.rate_limit(RateLimitConfig {
@@ -106,6 +148,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         });
     }
     let state = builder.build_state();
+    if let Some(path) = &cli.state_file
+        && state.load_state_from(path)?
+    {
+        tracing::info!(path = %path.display(), "loaded the state file");
+    }
     let listener = TcpListener::bind((cli.bind, cli.port))
         .await
         .map_err(|e| format!("binding {}:{}: {e}", cli.bind, cli.port))?;
@@ -113,9 +160,16 @@ async fn run(cli: Cli) -> Result<(), String> {
     println!("highlevel-mock listening on http://{address}");
     println!("dev token:   {}", state.dev_token());
     println!("location id: {}", state.location_id());
-    mock_server::serve(listener, state, shutdown_signal())
+    mock_server::serve(listener, state.clone(), shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    if let Some(path) = &cli.state_file {
+        state
+            .save_state_to(path)
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        tracing::info!(path = %path.display(), "saved the state file");
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

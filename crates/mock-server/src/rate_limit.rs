@@ -7,13 +7,23 @@
 //! carries the five `X-RateLimit-*` headers; a request over either budget gets 429
 //! `Too Many Requests` in the vendor error shape, with the same headers and no `Retry-After` (the
 //! live API's is undocumented, so clients must back off on the interval). Refused requests do not
-//! count. Requests with no or an unknown token are not counted: authentication refuses them.
+//! count. Requests with no or an unknown token are not counted (authentication refuses them) but
+//! still carry the headers, showing an untouched budget, so every response has them while the
+//! limit is on. The limit can be switched on, off or changed while serving
+//! (`PUT /__mock/rate-limit`, [`crate::AppState::set_rate_limit`]); a change starts every window
+//! afresh. Admin requests under `/__mock/` are never limited.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::ApiError;
 
 /// The limits to enforce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,29 +67,83 @@ struct Window {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Decision {
     pub(crate) allowed: bool,
+    config: RateLimitConfig,
     remaining: u32,
     daily_remaining: u32,
 }
 
-/// Fixed-window counters per location.
-#[derive(Debug)]
+impl Decision {
+    /// A full budget (for responses to requests that are not counted).
+    fn untouched(config: RateLimitConfig) -> Self {
+        Self {
+            allowed: true,
+            config,
+            remaining: config.max,
+            daily_remaining: config.daily,
+        }
+    }
+
+    /// The five `X-RateLimit-*` headers.
+    pub(crate) fn headers(&self) -> HeaderMap {
+        vendor_headers(&self.config, self.remaining, self.daily_remaining)
+    }
+}
+
+/// The five `X-RateLimit-*` headers for a configuration and what remains of it.
+pub(crate) fn vendor_headers(
+    config: &RateLimitConfig,
+    remaining: u32,
+    daily_remaining: u32,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: u128| {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from(value as u64),
+        );
+    };
+    put("x-ratelimit-limit-daily", u128::from(config.daily));
+    put("x-ratelimit-daily-remaining", u128::from(daily_remaining));
+    put(
+        "x-ratelimit-interval-milliseconds",
+        config.interval.as_millis(),
+    );
+    put("x-ratelimit-max", u128::from(config.max));
+    put("x-ratelimit-remaining", u128::from(remaining));
+    headers
+}
+
+/// Fixed-window counters per location, under a configuration that may be switched at runtime.
+#[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
-    config: RateLimitConfig,
+    config: Mutex<Option<RateLimitConfig>>,
     windows: Mutex<HashMap<String, Window>>,
 }
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl RateLimiter {
-    pub(crate) fn new(config: RateLimitConfig) -> Self {
+    pub(crate) fn new(config: Option<RateLimitConfig>) -> Self {
         Self {
-            config,
+            config: Mutex::new(config),
             windows: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts a request for `key` at `now`, unless it is over a budget.
-    pub(crate) fn check(&self, key: &str, now: Instant) -> Decision {
+    /// The limits in force, if any.
+    pub(crate) fn config(&self) -> Option<RateLimitConfig> {
+        *self.config.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Switches the limits (off with `None`) and forgets every window.
+    pub(crate) fn set_config(&self, config: Option<RateLimitConfig>) {
+        *self.config.lock().unwrap_or_else(PoisonError::into_inner) = config;
+        self.clear();
+    }
+
+    /// Counts a request for `key` at `now`, unless it is over a budget; `None` when off.
+    pub(crate) fn check(&self, key: &str, now: Instant) -> Option<Decision> {
+        let config = self.config()?;
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         let window = windows.entry(key.to_owned()).or_insert(Window {
             burst_start: now,
@@ -87,7 +151,7 @@ impl RateLimiter {
             day_start: now,
             day_count: 0,
         });
-        if now.duration_since(window.burst_start) >= self.config.interval {
+        if now.duration_since(window.burst_start) >= config.interval {
             window.burst_start = now;
             window.burst_count = 0;
         }
@@ -95,39 +159,17 @@ impl RateLimiter {
             window.day_start = now;
             window.day_count = 0;
         }
-        let allowed = window.burst_count < self.config.max && window.day_count < self.config.daily;
+        let allowed = window.burst_count < config.max && window.day_count < config.daily;
         if allowed {
             window.burst_count += 1;
             window.day_count += 1;
         }
-        Decision {
+        Some(Decision {
             allowed,
-            remaining: self.config.max.saturating_sub(window.burst_count),
-            daily_remaining: self.config.daily.saturating_sub(window.day_count),
-        }
-    }
-
-    /// The five `X-RateLimit-*` headers for a decision.
-    pub(crate) fn headers(&self, decision: Decision) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        let mut put = |name: &'static str, value: u128| {
-            headers.insert(
-                HeaderName::from_static(name),
-                HeaderValue::from(value as u64),
-            );
-        };
-        put("x-ratelimit-limit-daily", u128::from(self.config.daily));
-        put(
-            "x-ratelimit-daily-remaining",
-            u128::from(decision.daily_remaining),
-        );
-        put(
-            "x-ratelimit-interval-milliseconds",
-            self.config.interval.as_millis(),
-        );
-        put("x-ratelimit-max", u128::from(self.config.max));
-        put("x-ratelimit-remaining", u128::from(decision.remaining));
-        headers
+            config,
+            remaining: config.max.saturating_sub(window.burst_count),
+            daily_remaining: config.daily.saturating_sub(window.day_count),
+        })
     }
 
     /// Forgets every window.
@@ -139,33 +181,77 @@ impl RateLimiter {
     }
 }
 
+/// The middleware: when a limit is on, counts the request against its token's location, answers
+/// 429 over budget, and puts the `X-RateLimit-*` headers on every response.
+pub(crate) async fn enforce(state: &AppState, request: Request, next: Next) -> Response {
+    let limiter = state.rate_limiter();
+    let Some(config) = limiter.config() else {
+        return next.run(request).await;
+    };
+    let location = request
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .and_then(|(_, token)| state.token_location(token.trim()));
+    let decision = match location {
+        Some(location) => limiter
+            .check(&location, Instant::now())
+            .unwrap_or(Decision::untouched(config)),
+        None => Decision::untouched(config),
+    };
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        state
+            .journal()
+            .record(request.method(), request.uri(), request.headers(), &[]);
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response()
+    };
+    response.headers_mut().extend(decision.headers());
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn limiter(max: u32, daily: u32) -> RateLimiter {
-        RateLimiter::new(RateLimitConfig {
+        RateLimiter::new(Some(RateLimitConfig {
             max,
             interval: Duration::from_millis(100),
             daily,
-        })
+        }))
+    }
+
+    fn check(limiter: &RateLimiter, key: &str, now: Instant) -> Decision {
+        limiter.check(key, now).expect("the limit is on")
+    }
+
+    #[test]
+    fn a_limiter_switched_off_counts_nothing_and_on_again_starts_afresh() {
+        let limiter = limiter(1, 100);
+        let start = Instant::now();
+        assert!(check(&limiter, "loc", start).allowed);
+        assert!(!check(&limiter, "loc", start).allowed);
+        limiter.set_config(None);
+        assert_eq!(limiter.check("loc", start), None);
+        limiter.set_config(Some(RateLimitConfig::vendor()));
+        assert!(check(&limiter, "loc", start).allowed);
     }
 
     #[test]
     fn a_burst_over_the_maximum_is_refused_until_the_window_ends() {
         let limiter = limiter(2, 100);
         let start = Instant::now();
-        assert!(limiter.check("loc", start).allowed);
-        assert!(limiter.check("loc", start).allowed);
-        let refused = limiter.check("loc", start);
+        assert!(check(&limiter, "loc", start).allowed);
+        assert!(check(&limiter, "loc", start).allowed);
+        let refused = check(&limiter, "loc", start);
         assert!(!refused.allowed);
         assert_eq!(refused.remaining, 0);
-        assert!(limiter.check("other", start).allowed);
-        assert!(
-            limiter
-                .check("loc", start + Duration::from_millis(100))
-                .allowed
-        );
+        assert!(check(&limiter, "other", start).allowed);
+        assert!(check(&limiter, "loc", start + Duration::from_millis(100)).allowed);
     }
 
     #[test]
@@ -173,18 +259,18 @@ mod tests {
         let limiter = limiter(10, 3);
         let start = Instant::now();
         for i in 0..3 {
-            assert!(limiter.check("loc", start + Duration::from_secs(i)).allowed);
+            assert!(check(&limiter, "loc", start + Duration::from_secs(i)).allowed);
         }
-        let refused = limiter.check("loc", start + Duration::from_secs(5));
+        let refused = check(&limiter, "loc", start + Duration::from_secs(5));
         assert!(!refused.allowed);
         assert_eq!(refused.daily_remaining, 0);
-        assert!(limiter.check("loc", start + DAY).allowed);
+        assert!(check(&limiter, "loc", start + DAY).allowed);
     }
 
     #[test]
     fn headers_carry_the_five_vendor_names() {
         let limiter = limiter(5, 50);
-        let headers = limiter.headers(limiter.check("loc", Instant::now()));
+        let headers = check(&limiter, "loc", Instant::now()).headers();
         assert_eq!(headers["x-ratelimit-max"], "5");
         assert_eq!(headers["x-ratelimit-remaining"], "4");
         assert_eq!(headers["x-ratelimit-interval-milliseconds"], "100");

@@ -140,7 +140,7 @@ pub(crate) fn begin_with(
 ) -> Result<Call, ApiError> {
     let spec = spec::spec(api);
     let op = spec::operation(api, op_id);
-    let principal = authenticate(state.tokens(), &req.headers, &op.scopes)?;
+    let principal = authenticate(&state.tokens(), &req.headers, &op.scopes)?;
 
     let raw_body = match &op.body {
         None => Map::new(),

@@ -11,8 +11,12 @@
 //! The per-API operations live in [`voice_ai`] and [`conversation_ai`]; failures are
 //! [`StoreError`]s, which the HTTP layer renders per API (Voice AI 404, Conversation AI 400).
 
+pub(crate) mod call_logs;
 pub mod conversation_ai;
 pub mod voice_ai;
+mod voices;
+
+mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -84,7 +88,7 @@ pub(crate) struct Location {
     next_seq: u64,
     pub(crate) voice_agents: BTreeMap<String, Record>,
     pub(crate) voice_actions: BTreeMap<String, Record>,
-    pub(crate) call_logs: BTreeMap<String, Record>,
+    pub(crate) call_logs: call_logs::CallLogs,
     pub(crate) conversation_agents: BTreeMap<String, Record>,
     pub(crate) conversation_actions: BTreeMap<String, Record>,
     /// Every Conversation AI agent id ever issued here with its sequence, deleted ones included,
@@ -181,7 +185,7 @@ impl Store {
             seed,
             locations: RwLock::new(HashMap::new()),
             ids: Mutex::new(IdGen::new(seed)),
-            voices: voice_ai::voice_catalog(seed),
+            voices: voices::voice_catalog(seed),
         }
     }
 

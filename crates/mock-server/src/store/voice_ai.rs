@@ -4,8 +4,9 @@
 //! (`language` `en-US`, `patienceLevel` `high`, `maxCallDuration` 300, …). PATCH merges only the
 //! fields sent. Deleting an agent deletes its actions. Actions belong to one agent; an action
 //! request that names another agent than the action's own is treated as an unknown action.
-//! Call logs are only present when added through [`Store::add_call_log`] (or fixtures): the
-//! mock places no calls.
+//! Call logs are stored and indexed in `store::call_logs`; they come from
+//! [`Store::add_call_log`] (or fixtures), [`Store::generate_call_logs`] and
+//! [`Store::simulate_call`]. The voices catalog lives in `store::voices`.
 
 use serde_json::{Map, Value, json};
 
@@ -482,6 +483,7 @@ impl Store {
             Value::Object(map) => map,
             _ => Map::new(),
         };
+        let key = self.call_log_key(location_id);
         self.with_location(location_id, |location, ids| {
             let id = match body
                 .remove("id")
@@ -504,17 +506,13 @@ impl Store {
             default("summary", json!(""));
             default("transcript", json!(""));
             default("agentId", json!(""));
-            let agent_id = body
-                .get("agentId")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let seq = location.take_seq();
-            insert_record(&mut location.call_logs, seq, id.clone(), agent_id, body);
+            location.call_logs.insert_explicit(key, id.clone(), body);
             id
         })
     }
 
-    /// One page of call logs and the number matching the filter.
+    /// One page of call logs and the number matching the filter (served from the location's
+    /// call-log indexes; see [`crate::store`]'s `call_logs` module).
     /// ```
     /// use mock_server::store::{Store, voice_ai::CallLogFilter};
     /// use serde_json::json;
@@ -536,30 +534,14 @@ impl Store {
         page: u64,
         page_size: u64,
     ) -> (usize, Vec<Value>) {
+        let key = self.call_log_key(location_id);
         self.read_location(location_id, |location| {
-            let mut matching: Vec<&Record> = location
-                .call_logs
-                .values()
-                .filter(|log| call_matches(log, filter))
-                .collect();
-            let key = |r: &Record| -> f64 {
-                match filter.sort_by.as_deref() {
-                    Some("duration") => r
-                        .body
-                        .get("duration")
-                        .and_then(Value::as_f64)
-                        .unwrap_or(0.0),
-                    _ => created_ms(r).map(|ms| ms as f64).unwrap_or(r.seq as f64),
-                }
-            };
-            matching.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.seq.cmp(&b.seq)));
-            if !filter.ascending {
-                matching.reverse();
-            }
-            let total = matching.len();
-            let items = page_of(matching, page, page_size)
+            let (total, rows) = location.call_logs.query(key, filter, page, page_size);
+            let agents = &location.voice_agents;
+            let deleted = |id: &str| !agents.contains_key(id);
+            let items = rows
                 .into_iter()
-                .map(|r| Value::Object(r.to_json()))
+                .map(|row| location.call_logs.render(key, row, &deleted))
                 .collect();
             (total, items)
         })
@@ -580,125 +562,18 @@ impl Store {
         location_id: &str,
         call_id: &str,
     ) -> Result<Value, StoreError> {
+        let key = self.call_log_key(location_id);
         self.read_location(location_id, |location| {
-            location
+            let row = location
                 .call_logs
-                .get(call_id)
-                .map(|r| Value::Object(r.to_json()))
-                .ok_or_else(|| StoreError::CallNotFound(call_id.to_owned()))
+                .find(key, call_id)
+                .ok_or_else(|| StoreError::CallNotFound(call_id.to_owned()))?;
+            let agents = &location.voice_agents;
+            Ok(location
+                .call_logs
+                .render(key, row, &|id| !agents.contains_key(id)))
         })
     }
-
-    /// One page of the voices catalog, optionally of one language, and the number matching.
-    /// ```
-    /// use mock_server::store::Store;
-    /// // Arrange
-    /// let store = Store::new(1);
-    /// // Act
-    /// let (total, voices) = store.voice_list_voices(Some("en-US"), 1, 2);
-    /// // Assert
-    /// assert_eq!(total, 3);
-    /// assert_eq!(voices.len(), 2);
-    /// ```
-    pub fn voice_list_voices(
-        &self,
-        language: Option<&str>,
-        page: u64,
-        page_size: u64,
-    ) -> (usize, Vec<Value>) {
-        let matching: Vec<&Value> = self
-            .voices
-            .iter()
-            .filter(|v| {
-                language.is_none_or(|l| v.get("language").and_then(Value::as_str) == Some(l))
-            })
-            .collect();
-        let total = matching.len();
-        (
-            total,
-            page_of(matching, page, page_size)
-                .into_iter()
-                .cloned()
-                .collect(),
-        )
-    }
-
-    /// One voice of the catalog.
-    /// ```
-    /// use mock_server::store::Store;
-    /// // Arrange
-    /// let store = Store::new(1);
-    /// let (_, voices) = store.voice_list_voices(None, 1, 1);
-    /// let id = voices[0]["voiceId"].as_str().expect("an id");
-    /// // Act
-    /// let voice = store.voice_get_voice(id).expect("in the catalog");
-    /// // Assert
-    /// assert_eq!(voice["name"], voices[0]["name"]);
-    /// ```
-    pub fn voice_get_voice(&self, voice_id: &str) -> Result<Value, StoreError> {
-        self.voices
-            .iter()
-            .find(|v| v.get("voiceId").and_then(Value::as_str) == Some(voice_id))
-            .cloned()
-            .ok_or_else(|| StoreError::VoiceNotFound(voice_id.to_owned()))
-    }
-}
-
-fn created_ms(record: &Record) -> Option<i64> {
-    record
-        .body
-        .get("createdAt")
-        .and_then(Value::as_str)
-        .and_then(parse_rfc3339_ms)
-}
-
-fn call_matches(log: &Record, filter: &CallLogFilter) -> bool {
-    if filter
-        .agent_id
-        .as_ref()
-        .is_some_and(|a| log.agent_id.as_ref() != Some(a))
-    {
-        return false;
-    }
-    let contact = log
-        .body
-        .get("contactId")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !filter.contact_ids.is_empty() && !filter.contact_ids.iter().any(|c| c == contact) {
-        return false;
-    }
-    let trial = log
-        .body
-        .get("trialCall")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if filter.trial.is_some_and(|t| t != trial) {
-        return false;
-    }
-    if filter.start_ms.is_some() || filter.end_ms.is_some() {
-        let Some(ms) = created_ms(log) else {
-            return false;
-        };
-        if filter.start_ms.is_some_and(|s| ms < s) || filter.end_ms.is_some_and(|e| ms > e) {
-            return false;
-        }
-    }
-    if !filter.action_types.is_empty() {
-        let executed = log
-            .body
-            .get("executedCallActions")
-            .and_then(Value::as_array);
-        let hit = executed.into_iter().flatten().any(|a| {
-            a.get("actionType")
-                .and_then(Value::as_str)
-                .is_some_and(|t| filter.action_types.iter().any(|f| f == t))
-        });
-        if !hit {
-            return false;
-        }
-    }
-    true
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (years 0000-9999) to epoch milliseconds; anything else,
@@ -734,99 +609,6 @@ pub(crate) fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     let ms = (days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000 + millis;
     // A day past the end of its month rolls over; the round trip catches it.
     rfc3339(ms).starts_with(date).then_some(ms)
-}
-
-/// A small, seeded voices catalog (the vendor's voices endpoints are not public; see README).
-pub(crate) fn voice_catalog(seed: u64) -> Vec<Value> {
-    use rand_chacha::ChaCha8Rng;
-    use rand_chacha::rand_core::SeedableRng;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x766f_6963_6573);
-    let entries = [
-        (
-            "Ava",
-            "en-US",
-            "female",
-            "American",
-            true,
-            "Warm and professional, good for receptionists",
-        ),
-        (
-            "Liam",
-            "en-US",
-            "male",
-            "American",
-            true,
-            "Calm and clear, good for support lines",
-        ),
-        (
-            "Olivia",
-            "en-US",
-            "female",
-            "British",
-            false,
-            "Bright and friendly",
-        ),
-        (
-            "Lucas",
-            "pt-BR",
-            "male",
-            "Brazilian",
-            false,
-            "Relaxed and natural",
-        ),
-        (
-            "Sofia",
-            "es",
-            "female",
-            "Castilian",
-            false,
-            "Energetic sales voice",
-        ),
-        (
-            "Hugo",
-            "fr",
-            "male",
-            "Parisian",
-            false,
-            "Polite and measured",
-        ),
-        (
-            "Mia",
-            "de",
-            "female",
-            "Standard German",
-            false,
-            "Crisp and precise",
-        ),
-        (
-            "Nova",
-            "multi",
-            "female",
-            "Neutral",
-            true,
-            "Multilingual voice",
-        ),
-    ];
-    entries
-        .iter()
-        .map(
-            |(name, language, gender, accent, recommended, description)| {
-                let voice_id = super::alnum(&mut rng, 20);
-                json!({
-                    "voiceId": voice_id,
-                    "name": name,
-                    "previewUrl": format!("https://storage.example.com/voices/{voice_id}.mp3"),
-                    "recommended": recommended,
-                    "multilingual": *language == "multi",
-                    "language": language,
-                    "description": description,
-                    "accent": accent,
-                    "category": if *recommended { "premium" } else { "standard" },
-                    "gender": gender,
-                })
-            },
-        )
-        .collect()
 }
 
 #[cfg(test)]

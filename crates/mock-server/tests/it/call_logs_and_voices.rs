@@ -138,7 +138,7 @@ async fn voices_are_listed_and_fetched_by_id() {
     let h = Harness::new();
     let reply = h.get("/voice-ai/voices?pageSize=20&language=en-US").await;
     assert_conforms(Api::VoiceAi, "listVoices", &reply, StatusCode::OK);
-    assert_eq!(reply.body["total"], 3);
+    assert_eq!(reply.body["total"], 11);
     let id = reply.body["voices"][0]["voiceId"]
         .as_str()
         .expect("a voice id");

@@ -3,6 +3,7 @@
 //! Beyond the spec: `startDate`/`endDate` (epoch milliseconds) must come together and
 //! `startDate` must be before `endDate`; `sort` needs `sortBy`; `contactId` and `actionType` may
 //! be comma-separated lists; an undeclared `timezone` query parameter is accepted and ignored.
+//! Filtering, counting and paging run on the location's call-log indexes (`store::call_logs`).
 
 use axum::extract::State;
 use axum::http::StatusCode;

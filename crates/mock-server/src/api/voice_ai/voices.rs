@@ -1,5 +1,5 @@
-//! `listVoices`, `getVoice` (a small seeded catalog). The routes exist only while voices are
-//! enabled (the default); see the README.
+//! `listVoices`, `getVoice` (a seeded catalog of 72 voices, see `store::voices`). The routes
+//! exist only while voices are enabled (the default); see the README.
 
 use axum::extract::State;
 use axum::http::StatusCode;

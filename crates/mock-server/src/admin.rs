@@ -1,0 +1,1174 @@
+//! The admin API under `/__mock/`, and the same operations in-process on [`AppState`].
+//!
+//! The prefix cannot collide with a vendor path. Admin routes take and return JSON, need no
+//! bearer token and no `Version` header, are never rate limited, faulted or journaled, and
+//! answer errors in the vendor shape (`{"statusCode", "message", "error"}`). They exist for local
+//! and CI use: anyone who can reach the port can reset or rewrite the state, so never expose
+//! the mock beyond a test network. Every route is listed in the crate README.
+//!
+//! Each handler is a thin wrapper over a public [`AppState`] method defined here (or in
+//! `lib.rs`): tests that embed the server call those directly.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::{Value, json};
+
+use crate::auth::{TokenKind, TokenRegistry, TokenSpec, UserType};
+use crate::error::ApiError;
+use crate::faults::{FaultRule, Faults};
+use crate::journal::{JournalEntry, WebhookDelivery};
+use crate::persistence::{self, STATE_VERSION};
+use crate::rate_limit::{RateLimitConfig, RateLimiter};
+use crate::store::StoreError;
+use crate::webhooks::{self, Subscription, WebhookPublicKey, WebhookRetryPolicy, Webhooks};
+use crate::{AppState, MockServerBuilder};
+
+/// The reserved path prefix of the admin API.
+pub const PREFIX: &str = "/__mock/";
+
+/// The outcome of [`AppState::simulate_call`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulatedCall {
+    /// The new call log, as `GET /voice-ai/dashboard/call-logs/{callId}` shows it.
+    pub call_log: Value,
+    /// The `webhookId` of the `VoiceAiCallEnd` event sent to the subscribers.
+    pub webhook_id: String,
+    /// How many subscribers the event was sent to.
+    pub subscribers: usize,
+}
+
+fn store_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Invalid(messages) => ApiError::unprocessable(messages),
+        StoreError::AgentNotFound(_) => ApiError::not_found("Agent not found"),
+        other => ApiError::not_found(other.to_string()),
+    }
+}
+
+/// A token as the admin API and the state document show it.
+///
+/// ```
+/// use mock_server::auth::TokenSpec;
+/// // Arrange
+/// let token = TokenSpec::location_pit("pit-1", "loc1");
+/// // Act
+/// let json = mock_server::admin::token_to_json(&token);
+/// // Assert
+/// assert_eq!(json["kind"], "privateIntegration");
+/// assert_eq!(json["userType"], "location");
+/// ```
+pub fn token_to_json(token: &TokenSpec) -> Value {
+    json!({
+        "token": token.token,
+        "kind": match token.kind {
+            TokenKind::PrivateIntegration => "privateIntegration",
+            TokenKind::OAuth => "oauth",
+        },
+        "userType": match token.user_type {
+            UserType::Location => "location",
+            UserType::Company => "company",
+        },
+        "locationId": token.location_id,
+        "scopes": token.scopes,
+        "anyLocation": token.any_location,
+    })
+}
+
+/// Reads a token from JSON: `token` is required; `locationId` defaults to `default_location`,
+/// `kind` to `privateIntegration`, `userType` to `location`, `scopes` to every scope,
+/// `anyLocation` to false.
+///
+/// ```
+/// use mock_server::auth::UserType;
+/// use serde_json::json;
+/// // Arrange
+/// let body = json!({"token": "t1", "userType": "company", "scopes": ["conversation-ai.readonly"]});
+/// // Act
+/// let token = mock_server::admin::token_from_json(&body, "loc").expect("valid");
+/// // Assert
+/// assert_eq!(token.user_type, UserType::Company);
+/// assert_eq!(token.location_id, "loc");
+/// ```
+pub fn token_from_json(value: &Value, default_location: &str) -> Result<TokenSpec, Vec<String>> {
+    let mut problems = Vec::new();
+    let token = match value.get("token") {
+        Some(Value::String(t)) if !t.trim().is_empty() => t.trim().to_owned(),
+        _ => {
+            problems.push("token must be a non-empty string".to_owned());
+            String::new()
+        }
+    };
+    let location = match value.get("locationId") {
+        None | Some(Value::Null) => default_location.to_owned(),
+        Some(Value::String(l)) => l.clone(),
+        Some(_) => {
+            problems.push("locationId must be a string".to_owned());
+            String::new()
+        }
+    };
+    let mut spec = TokenSpec::location_pit(token, location);
+    match value.get("kind").and_then(Value::as_str) {
+        None if value.get("kind").is_none_or(Value::is_null) => {}
+        Some("privateIntegration" | "pit") => spec.kind = TokenKind::PrivateIntegration,
+        Some("oauth") => spec.kind = TokenKind::OAuth,
+        _ => problems
+            .push("kind must be one of the following values: privateIntegration, oauth".to_owned()),
+    }
+    match value.get("userType").and_then(Value::as_str) {
+        None if value.get("userType").is_none_or(Value::is_null) => {}
+        Some("location") => spec.user_type = UserType::Location,
+        Some("company") => spec.user_type = UserType::Company,
+        _ => problems
+            .push("userType must be one of the following values: location, company".to_owned()),
+    }
+    match value.get("scopes") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            spec.scopes = items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect();
+        }
+        Some(_) => problems.push("each value in scopes must be a string".to_owned()),
+    }
+    match value.get("anyLocation") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(b)) => spec.any_location = *b,
+        Some(_) => problems.push("anyLocation must be a boolean value".to_owned()),
+    }
+    if problems.is_empty() {
+        Ok(spec)
+    } else {
+        Err(problems)
+    }
+}
+
+fn rate_limit_json(config: Option<RateLimitConfig>) -> Value {
+    match config {
+        None => json!({"enabled": false}),
+        Some(c) => json!({
+            "enabled": true,
+            "max": c.max,
+            "intervalMs": c.interval.as_millis() as u64,
+            "daily": c.daily,
+        }),
+    }
+}
+
+impl MockServerBuilder {
+    /// Subscribes `url` (plain `http://`) to the webhooks, at start and after every reset.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().webhook_url("http://127.0.0.1:9/hook").build_state();
+    /// // Assert
+    /// assert_eq!(state.webhook_subscriptions()[0].url, "http://127.0.0.1:9/hook");
+    /// ```
+    pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
+        self.webhook_urls.push(url.into());
+        self
+    }
+
+    /// How webhook deliveries are retried (default [`WebhookRetryPolicy::default`]).
+    ///
+    /// ```
+    /// use mock_server::webhooks::WebhookRetryPolicy;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder()
+    ///     .webhook_retry(WebhookRetryPolicy { max_attempts: 2, ..Default::default() })
+    ///     .build_state();
+    /// // Assert
+    /// assert_eq!(state.webhook_retry_policy().max_attempts, 2);
+    /// ```
+    pub fn webhook_retry(mut self, policy: WebhookRetryPolicy) -> Self {
+        self.webhook_retry = policy;
+        self
+    }
+
+    /// The file `POST /__mock/state/save` (and the binary, on shutdown) writes the state to.
+    /// The builder does not load it; see [`AppState::load_state_from`].
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().state_file("/tmp/mock-state.json").build_state();
+    /// // Assert
+    /// assert_eq!(state.state_file(), Some(std::path::Path::new("/tmp/mock-state.json")));
+    /// ```
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+}
+
+impl AppState {
+    pub(crate) fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    pub(crate) fn webhooks(&self) -> &Webhooks {
+        &self.shared.webhooks
+    }
+
+    pub(crate) fn rate_limiter(&self) -> &RateLimiter {
+        &self.shared.rate_limiter
+    }
+
+    /// The location of a known token.
+    pub(crate) fn token_location(&self, token: &str) -> Option<String> {
+        self.tokens()
+            .get(token)
+            .map(|spec| spec.location_id.clone())
+    }
+
+    fn rebuild_tokens(&self, list: Vec<TokenSpec>) {
+        let mut registry = TokenRegistry::default();
+        for spec in &list {
+            registry.insert(spec.clone());
+        }
+        *self
+            .shared
+            .tokens
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = registry;
+        *self
+            .shared
+            .token_list
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = list;
+    }
+
+    /// Back to the tokens, limits, subscriptions and fault rules of the builder (part of
+    /// [`AppState::reset`]).
+    pub(crate) fn reset_admin(&self) {
+        self.rebuild_tokens(self.shared.initial_tokens.clone());
+        self.shared.faults.clear();
+        self.shared.webhooks.reset();
+        self.shared
+            .rate_limiter
+            .set_config(self.shared.initial_rate_limit);
+    }
+
+    /// Accepts one more token from now on (replacing one with the same text).
+    ///
+    /// ```
+    /// use mock_server::auth::TokenSpec;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.register_token(TokenSpec::location_pit("pit-extra", "loc2"));
+    /// // Assert
+    /// assert!(state.registered_tokens().iter().any(|t| t.token == "pit-extra"));
+    /// ```
+    pub fn register_token(&self, spec: TokenSpec) {
+        let mut list = self.registered_tokens();
+        list.retain(|t| t.token != spec.token);
+        list.push(spec);
+        self.rebuild_tokens(list);
+    }
+
+    /// Every token accepted now (the dev token first).
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let tokens = state.registered_tokens();
+    /// // Assert
+    /// assert_eq!(tokens[0].token, state.dev_token());
+    /// ```
+    pub fn registered_tokens(&self) -> Vec<TokenSpec> {
+        self.shared
+            .token_list
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The whole state as a versioned JSON document (see [`crate::persistence`]).
+    ///
+    /// ```
+    /// use mock_server::fixtures::Fixtures;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
+    /// // Act
+    /// let doc = state.export_state();
+    /// // Assert
+    /// assert_eq!(doc["version"], 1);
+    /// assert_eq!(doc["locations"][state.location_id()]["voiceAgents"].as_array().map(Vec::len), Some(3));
+    /// ```
+    pub fn export_state(&self) -> Value {
+        let tokens: Vec<Value> = self.registered_tokens().iter().map(token_to_json).collect();
+        let subscriptions: Vec<Value> = self
+            .webhook_subscriptions()
+            .iter()
+            .map(|s| json!({"id": s.id, "url": s.url}))
+            .collect();
+        json!({
+            "version": STATE_VERSION,
+            "seed": self.store().seed(),
+            "locations": self.store().export_snapshot(),
+            "tokens": tokens,
+            "webhookSubscriptions": subscriptions,
+        })
+    }
+
+    /// Replaces the state with a document from [`AppState::export_state`]: the store, the
+    /// accepted tokens (the dev token stays accepted) and the webhook subscriptions. A bad
+    /// document (400) changes nothing.
+    ///
+    /// ```
+    /// use mock_server::fixtures::Fixtures;
+    /// // Arrange
+    /// let source = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
+    /// let target = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// target.import_state(&source.export_state()).expect("a valid document");
+    /// // Assert
+    /// assert_eq!(target.store().voice_list_agents(target.location_id(), None, 1, 10).0, 3);
+    /// ```
+    pub fn import_state(&self, document: &Value) -> Result<(), ApiError> {
+        let bad = |m: String| ApiError::bad_request(format!("Invalid state document: {m}"));
+        match document.get("version").and_then(Value::as_u64) {
+            Some(STATE_VERSION) => {}
+            Some(other) => {
+                return Err(bad(format!(
+                    "version {other} is not supported (expected {STATE_VERSION})"
+                )));
+            }
+            None => return Err(bad("version must be a whole number".to_owned())),
+        }
+        let mut tokens = Vec::new();
+        for (i, t) in document
+            .get("tokens")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            tokens.push(
+                token_from_json(t, self.location_id())
+                    .map_err(|p| bad(format!("tokens.{i}: {}", p.join("; "))))?,
+            );
+        }
+        let mut subscriptions = Vec::new();
+        for (i, s) in document
+            .get("webhookSubscriptions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let (Some(id), Some(url)) = (s["id"].as_str(), s["url"].as_str()) else {
+                return Err(bad(format!(
+                    "webhookSubscriptions.{i} needs string id and url"
+                )));
+            };
+            subscriptions.push(Subscription {
+                id: id.to_owned(),
+                url: url.to_owned(),
+            });
+        }
+        let locations = document.get("locations").cloned().unwrap_or(json!({}));
+        self.store().import_snapshot(&locations).map_err(bad)?;
+        let mut list = self.shared.initial_tokens.clone();
+        for token in tokens {
+            list.retain(|t| t.token != token.token);
+            list.push(token);
+        }
+        self.rebuild_tokens(list);
+        self.webhooks().replace(subscriptions);
+        Ok(())
+    }
+
+    /// The file set with [`MockServerBuilder::state_file`] (`--state-file`), if any.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.state_file(), None);
+    /// ```
+    pub fn state_file(&self) -> Option<&Path> {
+        self.shared.state_file.as_deref()
+    }
+
+    /// Writes [`AppState::export_state`] to `path` atomically (blocking; see
+    /// [`crate::persistence::write_atomically`]).
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// let path = std::env::temp_dir().join(format!("mock-save-doc-{}.json", std::process::id()));
+    /// // Act
+    /// state.save_state_to(&path).expect("written");
+    /// // Assert
+    /// assert!(std::fs::read_to_string(&path).expect("readable").contains("\"version\": 1"));
+    /// # std::fs::remove_file(&path).expect("removed");
+    /// ```
+    pub fn save_state_to(&self, path: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(&self.export_state()).unwrap_or_default();
+        persistence::write_atomically(path, &bytes)
+    }
+
+    /// Imports the state document at `path` if the file exists; `Ok(false)` when it does not.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let loaded = state.load_state_from(std::path::Path::new("/nonexistent/mock-state.json"));
+    /// // Assert
+    /// assert_eq!(loaded, Ok(false));
+    /// ```
+    pub fn load_state_from(&self, path: &Path) -> Result<bool, String> {
+        match persistence::read_document(path)? {
+            None => Ok(false),
+            Some(document) => self
+                .import_state(&document)
+                .map(|()| true)
+                .map_err(|e| format!("{}: {}", path.display(), e.body()["message"])),
+        }
+    }
+
+    /// Creates a call log for the agent now (see [`crate::store::Store::simulate_call`]) and
+    /// sends a `VoiceAiCallEnd` webhook to every subscriber (in the background: see
+    /// [`AppState::wait_for_webhook_deliveries`]). An unknown agent → 404.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use mock_server::fixtures::Fixtures;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
+    /// let (_, agents) = state.store().voice_list_agents(state.location_id(), None, 1, 1);
+    /// let agent_id = agents[0]["id"].as_str().expect("an id");
+    /// // Act
+    /// let call = state.simulate_call(state.location_id(), agent_id).expect("a known agent");
+    /// // Assert
+    /// assert_eq!(call.call_log["agentId"], agent_id);
+    /// assert_eq!(call.subscribers, 0);
+    /// # }
+    /// ```
+    pub fn simulate_call(
+        &self,
+        location_id: &str,
+        agent_id: &str,
+    ) -> Result<SimulatedCall, ApiError> {
+        let call_log = self
+            .store()
+            .simulate_call(location_id, agent_id)
+            .map_err(store_error)?;
+        let subscribers = self.webhooks().subscriptions().len();
+        let webhook_id = webhooks::send_call_end(self, location_id, &call_log);
+        Ok(SimulatedCall {
+            call_log,
+            webhook_id,
+            subscribers,
+        })
+    }
+
+    /// Generates `count` call logs over the location's Voice AI agents (see
+    /// [`crate::store::Store::generate_call_logs`]); 422 when the location has no agent.
+    ///
+    /// ```
+    /// use mock_server::fixtures::Fixtures;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
+    /// // Act
+    /// let added = state.generate_call_logs(state.location_id(), 50).expect("agents exist");
+    /// // Assert
+    /// assert_eq!(added, 50);
+    /// ```
+    pub fn generate_call_logs(&self, location_id: &str, count: usize) -> Result<usize, ApiError> {
+        self.store()
+            .generate_call_logs(location_id, count)
+            .map_err(store_error)
+    }
+
+    /// Registers generation details for `GET /conversation-ai/generations` (see
+    /// [`crate::store::Store::add_generation`]).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.add_generation(state.location_id(), "msg1", "conversation", json!({"prompt": "p"}));
+    /// // Assert
+    /// assert!(state.store().conversation_get_generation(state.location_id(), "msg1", "conversation").is_ok());
+    /// ```
+    pub fn add_generation(
+        &self,
+        location_id: &str,
+        message_id: &str,
+        source: &str,
+        details: Value,
+    ) {
+        self.store()
+            .add_generation(location_id, message_id, source, details);
+    }
+
+    /// The exchanges journaled so far (vendor routes only), oldest first.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let entries = state.journal_entries();
+    /// // Assert
+    /// assert!(entries.is_empty());
+    /// ```
+    pub fn journal_entries(&self) -> Vec<JournalEntry> {
+        self.journal().exchanges()
+    }
+
+    /// Empties the journal: exchanges, received requests and webhook deliveries.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.clear_journal();
+    /// // Assert
+    /// assert!(state.received_requests().is_empty());
+    /// ```
+    pub fn clear_journal(&self) {
+        self.journal().clear();
+    }
+
+    /// Adds a fault rule; returns it with its id.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use mock_server::faults::FaultRule;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let rule = state.add_fault(FaultRule::status(None, "/voice-ai/*", StatusCode::SERVICE_UNAVAILABLE).times(1));
+    /// // Assert
+    /// assert_eq!(rule.id, "fault-1");
+    /// assert_eq!(state.fault_rules().len(), 1);
+    /// ```
+    pub fn add_fault(&self, rule: FaultRule) -> FaultRule {
+        self.faults().add(rule)
+    }
+
+    /// The fault rules in force, in the order they are checked.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act / Assert
+    /// assert!(state.fault_rules().is_empty());
+    /// ```
+    pub fn fault_rules(&self) -> Vec<FaultRule> {
+        self.faults().list()
+    }
+
+    /// Removes one fault rule; false when there is none with this id.
+    ///
+    /// ```
+    /// use mock_server::faults::FaultRule;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// let rule = state.add_fault(FaultRule { latency: Some(mock_server::faults::Latency::Fixed(std::time::Duration::from_millis(1))), ..FaultRule::new() });
+    /// // Act
+    /// let removed = state.remove_fault(&rule.id);
+    /// // Assert
+    /// assert!(removed);
+    /// ```
+    pub fn remove_fault(&self, id: &str) -> bool {
+        self.faults().remove(id)
+    }
+
+    /// Removes every fault rule and re-seeds the fault generator.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use mock_server::faults::FaultRule;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// state.add_fault(FaultRule::status(None, "*", StatusCode::BAD_GATEWAY));
+    /// // Act
+    /// state.clear_faults();
+    /// // Assert
+    /// assert!(state.fault_rules().is_empty());
+    /// ```
+    pub fn clear_faults(&self) {
+        self.faults().clear();
+    }
+
+    /// The rate limit in force, if any.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.rate_limit(), None);
+    /// ```
+    pub fn rate_limit(&self) -> Option<RateLimitConfig> {
+        self.rate_limiter().config()
+    }
+
+    /// Switches rate limiting on (with these limits) or off; every window starts afresh.
+    ///
+    /// ```
+    /// use mock_server::rate_limit::RateLimitConfig;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.set_rate_limit(Some(RateLimitConfig::vendor()));
+    /// // Assert
+    /// assert_eq!(state.rate_limit(), Some(RateLimitConfig::vendor()));
+    /// ```
+    pub fn set_rate_limit(&self, config: Option<RateLimitConfig>) {
+        self.rate_limiter().set_config(config);
+    }
+
+    /// Subscribes a plain `http://` URL to the webhooks.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let sub = state.add_webhook_subscription("http://127.0.0.1:9/hook").expect("an http URL");
+    /// // Assert
+    /// assert_eq!(sub.id, "sub-1");
+    /// ```
+    pub fn add_webhook_subscription(&self, url: &str) -> Result<Subscription, ApiError> {
+        webhooks::check_url(url).map_err(|m| ApiError::unprocessable(vec![m]))?;
+        Ok(self.webhooks().subscribe(url.to_owned()))
+    }
+
+    /// The webhook subscriptions.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert!(state.webhook_subscriptions().is_empty());
+    /// ```
+    pub fn webhook_subscriptions(&self) -> Vec<Subscription> {
+        self.webhooks().subscriptions()
+    }
+
+    /// Removes a webhook subscription; false when there is none with this id.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().webhook_url("http://127.0.0.1:9/h").build_state();
+    /// // Act
+    /// let removed = state.remove_webhook_subscription("sub-1");
+    /// // Assert
+    /// assert!(removed && state.webhook_subscriptions().is_empty());
+    /// ```
+    pub fn remove_webhook_subscription(&self, id: &str) -> bool {
+        self.webhooks().unsubscribe(id)
+    }
+
+    /// The public half of the webhook signing key (derived from the seed).
+    ///
+    /// ```
+    /// // Arrange
+    /// let a = mock_server::MockServer::builder().seed(1).build_state();
+    /// let b = mock_server::MockServer::builder().seed(1).build_state();
+    /// // Act / Assert
+    /// assert_eq!(a.webhook_public_key(), b.webhook_public_key());
+    /// ```
+    pub fn webhook_public_key(&self) -> WebhookPublicKey {
+        self.webhooks().public_key()
+    }
+
+    /// The webhook deliveries so far (one per event and subscriber, with every attempt).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert!(state.webhook_deliveries().is_empty());
+    /// ```
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.journal().deliveries()
+    }
+
+    /// The retry policy of webhook deliveries.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.webhook_retry_policy().max_attempts, 6);
+    /// ```
+    pub fn webhook_retry_policy(&self) -> WebhookRetryPolicy {
+        self.webhooks().policy()
+    }
+
+    /// Changes the retry policy of deliveries started from now on.
+    ///
+    /// ```
+    /// use mock_server::webhooks::WebhookRetryPolicy;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.set_webhook_retry_policy(WebhookRetryPolicy { max_attempts: 1, ..Default::default() });
+    /// // Assert
+    /// assert_eq!(state.webhook_retry_policy().max_attempts, 1);
+    /// ```
+    pub fn set_webhook_retry_policy(&self, policy: WebhookRetryPolicy) {
+        self.webhooks().set_policy(policy);
+    }
+
+    /// Waits until every webhook delivery started so far has finished (delivered or out of
+    /// attempts).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.wait_for_webhook_deliveries().await;
+    /// // Assert
+    /// assert!(state.webhook_deliveries().is_empty());
+    /// # }
+    /// ```
+    pub async fn wait_for_webhook_deliveries(&self) {
+        loop {
+            let handles = self.webhooks().take_in_flight();
+            if handles.is_empty() {
+                return;
+            }
+            for handle in handles {
+                let _ = handle.await;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP handlers.
+
+/// The request body as a JSON object (`{}` when empty); 400 in the vendor shape otherwise.
+fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(ApiError::bad_request("Request body must be a JSON object")),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "Unexpected token in JSON: {e}"
+        ))),
+    }
+}
+
+fn ok(body: Value) -> Response {
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+fn location_of(state: &AppState, body: &Value) -> Result<String, ApiError> {
+    match body.get("locationId") {
+        None | Some(Value::Null) => Ok(state.location_id().to_owned()),
+        Some(Value::String(l)) if !l.is_empty() => Ok(l.clone()),
+        Some(_) => Err(ApiError::unprocessable(vec![
+            "locationId must be a string".to_owned(),
+        ])),
+    }
+}
+
+async fn index() -> Response {
+    ok(json!({
+        "routes": [
+            "POST /__mock/reset",
+            "GET /__mock/state", "PUT /__mock/state", "POST /__mock/state/save",
+            "GET /__mock/tokens", "POST /__mock/tokens",
+            "POST /__mock/calls", "POST /__mock/call-logs/generate", "POST /__mock/generations",
+            "GET /__mock/journal", "DELETE /__mock/journal",
+            "GET /__mock/faults", "POST /__mock/faults", "DELETE /__mock/faults", "DELETE /__mock/faults/{id}",
+            "GET /__mock/rate-limit", "PUT /__mock/rate-limit",
+            "GET /__mock/webhooks/subscriptions", "POST /__mock/webhooks/subscriptions",
+            "DELETE /__mock/webhooks/subscriptions/{id}", "GET /__mock/webhooks/deliveries",
+            "GET /__mock/webhooks/public-key", "GET /__mock/webhooks/retry-policy",
+            "PUT /__mock/webhooks/retry-policy"
+        ]
+    }))
+}
+
+async fn reset(State(state): State<AppState>) -> Response {
+    state.reset();
+    ok(json!({"success": true}))
+}
+
+async fn export_state(State(state): State<AppState>) -> Response {
+    ok(state.export_state())
+}
+
+async fn import_state(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let document = json_body(&body)?;
+    state.import_state(&document)?;
+    Ok(ok(json!({"success": true})))
+}
+
+async fn save_state(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let Some(path) = state.state_file().map(Path::to_path_buf) else {
+        return Err(ApiError::bad_request(
+            "No state file is configured (start with --state-file FILE)",
+        ));
+    };
+    let task_state = state.clone();
+    let task_path = path.clone();
+    let result = tokio::task::spawn_blocking(move || task_state.save_state_to(&task_path))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
+    result.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Writing {} failed: {e}", path.display()),
+        )
+    })?;
+    Ok(ok(
+        json!({"success": true, "path": path.display().to_string()}),
+    ))
+}
+
+async fn list_tokens(State(state): State<AppState>) -> Response {
+    let tokens: Vec<Value> = state
+        .registered_tokens()
+        .iter()
+        .map(token_to_json)
+        .collect();
+    ok(json!({"tokens": tokens}))
+}
+
+async fn register_token(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let spec = token_from_json(&body, state.location_id()).map_err(ApiError::unprocessable)?;
+    let shown = token_to_json(&spec);
+    state.register_token(spec);
+    Ok((StatusCode::CREATED, axum::Json(shown)).into_response())
+}
+
+async fn simulate_call(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let location = location_of(&state, &body)?;
+    let Some(agent_id) = body.get("agentId").and_then(Value::as_str) else {
+        return Err(ApiError::unprocessable(vec![
+            "agentId should not be empty".to_owned(),
+        ]));
+    };
+    let wait = body.get("wait").and_then(Value::as_bool).unwrap_or(false);
+    let call = state.simulate_call(&location, agent_id)?;
+    if wait {
+        state.wait_for_webhook_deliveries().await;
+    }
+    let deliveries: Vec<Value> = state
+        .webhook_deliveries()
+        .iter()
+        .filter(|d| d.webhook_id == call.webhook_id)
+        .map(WebhookDelivery::to_json)
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "callLog": call.call_log,
+            "webhookId": call.webhook_id,
+            "subscribers": call.subscribers,
+            "deliveries": deliveries,
+        })),
+    )
+        .into_response())
+}
+
+async fn generate_call_logs(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let location = location_of(&state, &body)?;
+    let Some(count) = body.get("count").and_then(Value::as_u64) else {
+        return Err(ApiError::unprocessable(vec![
+            "count must be a whole number".to_owned(),
+        ]));
+    };
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let added = state.generate_call_logs(&location, count)?;
+    Ok(ok(json!({
+        "added": added,
+        "total": state.store().call_log_count(&location),
+    })))
+}
+
+async fn add_generation(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let location = location_of(&state, &body)?;
+    let mut problems = Vec::new();
+    let message_id = body.get("messageId").and_then(Value::as_str);
+    if message_id.is_none_or(str::is_empty) {
+        problems.push("messageId should not be empty".to_owned());
+    }
+    let source = body.get("source").and_then(Value::as_str);
+    if !matches!(source, Some("conversation" | "workflow")) {
+        problems
+            .push("source must be one of the following values: conversation, workflow".to_owned());
+    }
+    let details = body.get("details").cloned().unwrap_or(Value::Null);
+    if !details.is_object() {
+        problems.push("details must be an object".to_owned());
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::unprocessable(problems));
+    }
+    let (message_id, source) = (message_id.unwrap_or_default(), source.unwrap_or_default());
+    state.add_generation(&location, message_id, source, details);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"locationId": location, "messageId": message_id, "source": source})),
+    )
+        .into_response())
+}
+
+async fn get_journal(State(state): State<AppState>) -> Response {
+    let requests: Vec<Value> = state
+        .journal_entries()
+        .iter()
+        .map(JournalEntry::to_json)
+        .collect();
+    let deliveries: Vec<Value> = state
+        .webhook_deliveries()
+        .iter()
+        .map(WebhookDelivery::to_json)
+        .collect();
+    ok(json!({"requests": requests, "deliveries": deliveries}))
+}
+
+async fn clear_journal(State(state): State<AppState>) -> Response {
+    state.clear_journal();
+    ok(json!({"success": true}))
+}
+
+fn faults_json(state: &AppState) -> Value {
+    let rules: Vec<Value> = state.fault_rules().iter().map(FaultRule::to_json).collect();
+    json!({"faults": rules})
+}
+
+async fn list_faults(State(state): State<AppState>) -> Response {
+    ok(faults_json(&state))
+}
+
+async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let rule = FaultRule::from_json(&body).map_err(ApiError::unprocessable)?;
+    let rule = state.add_fault(rule);
+    Ok((StatusCode::CREATED, axum::Json(rule.to_json())).into_response())
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Response {
+    state.clear_faults();
+    ok(faults_json(&state))
+}
+
+async fn remove_fault(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    if state.remove_fault(&id) {
+        Ok(ok(json!({"success": true, "id": id})))
+    } else {
+        Err(ApiError::not_found(format!("Fault rule not found: {id}")))
+    }
+}
+
+async fn get_rate_limit(State(state): State<AppState>) -> Response {
+    ok(rate_limit_json(state.rate_limit()))
+}
+
+async fn set_rate_limit(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let enabled = match body.get("enabled") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(ApiError::unprocessable(vec![
+                "enabled must be a boolean value".to_owned(),
+            ]));
+        }
+    };
+    if !enabled {
+        state.set_rate_limit(None);
+        return Ok(ok(rate_limit_json(None)));
+    }
+    let mut config = state.rate_limit().unwrap_or_else(RateLimitConfig::vendor);
+    let mut problems = Vec::new();
+    let mut number = |key: &str| match body.get(key) {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let n = v.as_u64().filter(|n| *n > 0);
+            if n.is_none() {
+                problems.push(format!("{key} must be a whole number of at least 1"));
+            }
+            n
+        }
+    };
+    if let Some(max) = number("max") {
+        config.max = u32::try_from(max).unwrap_or(u32::MAX);
+    }
+    if let Some(ms) = number("intervalMs") {
+        config.interval = Duration::from_millis(ms);
+    }
+    if let Some(daily) = number("daily") {
+        config.daily = u32::try_from(daily).unwrap_or(u32::MAX);
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::unprocessable(problems));
+    }
+    state.set_rate_limit(Some(config));
+    Ok(ok(rate_limit_json(Some(config))))
+}
+
+fn subscriptions_json(state: &AppState) -> Value {
+    let subs: Vec<Value> = state
+        .webhook_subscriptions()
+        .iter()
+        .map(Subscription::to_json)
+        .collect();
+    json!({"subscriptions": subs})
+}
+
+async fn list_subscriptions(State(state): State<AppState>) -> Response {
+    ok(subscriptions_json(&state))
+}
+
+async fn add_subscription(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let Some(url) = body.get("url").and_then(Value::as_str) else {
+        return Err(ApiError::unprocessable(vec![
+            "url should not be empty".to_owned(),
+        ]));
+    };
+    let sub = state.add_webhook_subscription(url)?;
+    Ok((StatusCode::CREATED, axum::Json(sub.to_json())).into_response())
+}
+
+async fn remove_subscription(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    if state.remove_webhook_subscription(&id) {
+        Ok(ok(json!({"success": true, "id": id})))
+    } else {
+        Err(ApiError::not_found(format!("Subscription not found: {id}")))
+    }
+}
+
+async fn list_deliveries(
+    State(state): State<AppState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    if query.iter().any(|(k, v)| k == "wait" && v == "true") {
+        state.wait_for_webhook_deliveries().await;
+    }
+    let deliveries: Vec<Value> = state
+        .webhook_deliveries()
+        .iter()
+        .map(WebhookDelivery::to_json)
+        .collect();
+    ok(json!({"deliveries": deliveries}))
+}
+
+async fn public_key(State(state): State<AppState>) -> Response {
+    let key = state.webhook_public_key();
+    ok(json!({
+        "algorithm": "Ed25519",
+        "header": webhooks::SIGNATURE_HEADER,
+        "spkiDerBase64": key.spki_base64(),
+        "pem": key.pem(),
+    }))
+}
+
+async fn get_retry_policy(State(state): State<AppState>) -> Response {
+    ok(state.webhook_retry_policy().to_json())
+}
+
+async fn set_retry_policy(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let policy = state
+        .webhook_retry_policy()
+        .merged(&body)
+        .map_err(ApiError::unprocessable)?;
+    state.set_webhook_retry_policy(policy);
+    Ok(ok(policy.to_json()))
+}
+
+async fn admin_not_found(req: axum::extract::Request) -> ApiError {
+    ApiError::not_found(format!("Cannot {} {}", req.method(), req.uri().path()))
+}
+
+/// The admin routes (merged into [`crate::router`] outside the vendor middleware).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/__mock/", get(index))
+        .route("/__mock/reset", post(reset))
+        .route("/__mock/state", get(export_state).put(import_state))
+        .route("/__mock/state/save", post(save_state))
+        .route("/__mock/tokens", get(list_tokens).post(register_token))
+        .route("/__mock/calls", post(simulate_call))
+        .route("/__mock/call-logs/generate", post(generate_call_logs))
+        .route("/__mock/generations", post(add_generation))
+        .route("/__mock/journal", get(get_journal).delete(clear_journal))
+        .route(
+            "/__mock/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/__mock/faults/{id}", delete(remove_fault))
+        .route(
+            "/__mock/rate-limit",
+            get(get_rate_limit).put(set_rate_limit),
+        )
+        .route(
+            "/__mock/webhooks/subscriptions",
+            get(list_subscriptions).post(add_subscription),
+        )
+        .route(
+            "/__mock/webhooks/subscriptions/{id}",
+            delete(remove_subscription),
+        )
+        .route("/__mock/webhooks/deliveries", get(list_deliveries))
+        .route("/__mock/webhooks/public-key", get(public_key))
+        .route(
+            "/__mock/webhooks/retry-policy",
+            get(get_retry_policy).put(set_retry_policy),
+        )
+        .method_not_allowed_fallback(admin_not_found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::ALL_SCOPES;
+
+    #[test]
+    fn every_scope_is_the_default_of_a_registered_token() {
+        let token = token_from_json(&json!({"token": "t"}), "loc").expect("valid");
+        assert_eq!(token.scopes.len(), ALL_SCOPES.len());
+    }
+
+    #[test]
+    fn a_token_without_text_is_refused() {
+        let problems = token_from_json(&json!({"kind": "x"}), "loc").expect_err("invalid");
+        assert_eq!(problems.len(), 2);
+    }
+}
