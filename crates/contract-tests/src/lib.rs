@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+pub mod schema;
+pub mod spec;
+pub mod strategies;

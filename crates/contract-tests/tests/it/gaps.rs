@@ -1,0 +1,153 @@
+//! `KNOWN_MOCK_GAPS`: inputs and answers on which the mock or a spec is known to be wrong.
+//!
+//! A test that meets one of these skips that input (or tolerates that answer) instead of
+//! failing, so the rest of its property keeps running. Each entry names the defect as reported
+//! to the lead (the crate README, "Known mock and spec gaps", lists them by id); delete the
+//! entry once the mock or spec is fixed and the tests cover the case again.
+
+use contract_tests::spec::Api;
+
+use crate::support::{Transport, current_transport};
+use serde_json::Value;
+
+/// What a recorded defect affects.
+pub(crate) enum Affects {
+    /// Request payloads (a body or a query object) for which the mock answers wrongly.
+    Input(fn(&Value) -> bool),
+    /// Response fields (JSON pointers) the mock sends that the spec does not declare.
+    UndeclaredFields(&'static [&'static str]),
+}
+
+/// One recorded defect.
+pub(crate) struct KnownGap {
+    /// Short id used in the report.
+    pub(crate) id: &'static str,
+    /// The API.
+    pub(crate) api: Api,
+    /// The operations it affects.
+    pub(crate) operations: &'static [&'static str],
+    /// What is wrong (shown when a test skips because of it).
+    pub(crate) what: &'static str,
+    /// Which inputs or answers.
+    pub(crate) affects: Affects,
+    /// Whether only calls through the generated clients meet it (a client defect).
+    pub(crate) clients_only: bool,
+}
+
+/// The recorded defects.
+pub(crate) const KNOWN_MOCK_GAPS: &[KnownGap] = &[
+    KnownGap {
+        id: "GAP-1",
+        api: Api::ConversationAi,
+        operations: &["createAgent", "getAgent", "updateAgent"],
+        what: "the Agent response carries createdAt, updatedAt, respondToAudio and respondToImages, \
+               which the spec's Agent schema does not declare",
+        clients_only: false,
+        affects: Affects::UndeclaredFields(&[
+            "/createdAt",
+            "/updatedAt",
+            "/respondToAudio",
+            "/respondToImages",
+        ]),
+    },
+    KnownGap {
+        id: "GAP-2",
+        api: Api::ConversationAi,
+        operations: &["searchAgents"],
+        what: "searchAgents items carry instructions, personality, respondToAudio and respondToImages, \
+               which the spec's AgentListItem schema does not declare",
+        clients_only: false,
+        affects: Affects::UndeclaredFields(&[
+            "/agents/*/instructions",
+            "/agents/*/personality",
+            "/agents/*/respondToAudio",
+            "/agents/*/respondToImages",
+        ]),
+    },
+    KnownGap {
+        id: "GAP-4",
+        api: Api::VoiceAi,
+        operations: &["listCallLogs"],
+        what: "the spec says `sort` is only taken into account together with `sortBy` (so alone it is \
+               ignored), but the mock refuses `sort` without `sortBy` with 422 \"sortBy should not be empty\"",
+        clients_only: false,
+        affects: Affects::Input(|q| q.get("sort").is_some() && q.get("sortBy").is_none()),
+    },
+    KnownGap {
+        id: "CLIENT-2",
+        api: Api::ConversationAi,
+        operations: &["updateAgent"],
+        what: "conversation-ai-client drops `null` from request bodies, so updateAgent cannot \
+               set sleepTime/sleepTimeUnit to null (\"sleep indefinitely\", as the spec \
+               documents); the old value stays",
+        clients_only: true,
+        affects: Affects::Input(|b| {
+            b.as_object()
+                .into_iter()
+                .flatten()
+                .any(|(_, v)| v.is_null())
+        }),
+    },
+];
+
+/// A JSON pointer with its array indexes replaced by `*`.
+fn pattern_of(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|seg| {
+            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The gap, if any, that `payload` of `api`'s `operation_id` runs into.
+pub(crate) fn known_gap(
+    api: Api,
+    operation_id: &str,
+    payload: &Value,
+) -> Option<&'static KnownGap> {
+    KNOWN_MOCK_GAPS
+        .iter()
+        .find(|g| {
+            g.api == api
+                && g.operations.contains(&operation_id)
+                && (!g.clients_only || current_transport() == Transport::Client)
+                && matches!(g.affects, Affects::Input(applies) if applies(payload))
+        })
+        .map(note)
+}
+
+/// Whether the undeclared response field `pointer` of `api`'s `operation_id` is a recorded gap.
+pub(crate) fn known_undeclared(
+    api: Api,
+    operation_id: &str,
+    pointer: &str,
+) -> Option<&'static KnownGap> {
+    KNOWN_MOCK_GAPS.iter().find(|g| {
+        g.api == api
+            && g.operations.contains(&operation_id)
+            && matches!(g.affects, Affects::UndeclaredFields(fields) if fields.contains(&pattern_of(pointer).as_str()))
+    })
+    .map(note)
+}
+
+/// Notes on stderr, once per gap and test binary, that a test skipped because of `gap`.
+pub(crate) fn note(gap: &'static KnownGap) -> &'static KnownGap {
+    static SEEN: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !seen.contains(&gap.id) {
+        seen.push(gap.id);
+        eprintln!(
+            "KNOWN_MOCK_GAPS {}: skipping/tolerating: {}",
+            gap.id, gap.what
+        );
+    }
+    gap
+}

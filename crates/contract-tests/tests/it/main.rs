@@ -1,0 +1,13 @@
+//! The contract tests: one binary, one module per concern (see the crate README).
+
+mod call_logs;
+mod clients;
+mod coverage;
+mod gaps;
+mod model;
+mod model_conversation;
+mod model_voice;
+mod negative;
+mod operations;
+mod roundtrip;
+mod support;

@@ -1,0 +1,513 @@
+//! The reference model both APIs share: agents, each with actions, created, read, listed,
+//! changed and deleted in random order. The model ([`Machine`]) knows which records are alive
+//! and what they hold; the system under test ([`Sut`]) runs each step against a mock server and
+//! checks the answer against the model's state before and after the step.
+//!
+//! Records are named by creation index (the model cannot know the ids the server will issue);
+//! the SUT maps indexes to real ids. Steps may name deleted records on purpose: that is the
+//! "use after delete" check. `preconditions` re-check every index because shrinking removes
+//! steps, including the ones that created the records later steps name.
+//!
+//! What differs between the APIs (operation names, id placement, response wrapping, page or
+//! cursor listing) comes from a [`Flavor`]. [`run_model`] runs a flavour's sequences over raw
+//! HTTP or through the generated clients; inputs of a recorded gap for that transport are not
+//! generated.
+
+use std::collections::BTreeSet;
+use std::marker::PhantomData;
+
+use contract_tests::spec::Api;
+use mock_server::MockServer;
+use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
+use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
+use serde_json::{Map, Value, json};
+
+use crate::gaps::known_gap;
+use crate::operations::{assert_echo, body_strategy, id_of};
+use crate::support::{
+    Http, Ids, Transport, check_vendor_error, config, no_query, op, quietly, runtime, with_ids,
+    with_transport,
+};
+
+/// What one API does its own way.
+pub(crate) trait Flavor: 'static {
+    /// The API.
+    const API: Api;
+    /// `patchAgent` or `updateAgent`.
+    const UPDATE_AGENT: &'static str;
+    /// Ids for a call on `agent` / `action` (the location comes from `location`).
+    fn ids(location: &str, agent: Option<&str>, action: Option<&str>) -> Ids;
+    /// The action inside an action response.
+    fn action_of(response: &Value) -> &Value;
+    /// Every agent id of the location, walking the listing operation with pages of `size`;
+    /// checks each page's counters against `alive`.
+    async fn walk(http: &Http, location: &str, size: u32, alive: usize) -> Vec<String>;
+    /// The action ids an agent (as returned by `getAgent`) lists.
+    fn listed_action_ids(agent: &Value) -> Vec<String> {
+        agent["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+    /// Extra checks of a live agent's actions (full objects for Voice AI).
+    async fn check_agent_actions(
+        http: &Http,
+        location: &str,
+        agent: &str,
+        agent_body: &Value,
+        expected: &[(String, Value)],
+    );
+}
+
+/// One modelled agent.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelAgent {
+    alive: bool,
+    fields: Map<String, Value>,
+}
+
+/// One modelled action.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelAction {
+    agent: usize,
+    alive: bool,
+    body: Value,
+}
+
+/// The model's state.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct State {
+    agents: Vec<ModelAgent>,
+    actions: Vec<ModelAction>,
+}
+
+impl State {
+    fn alive_agents(&self) -> usize {
+        self.agents.iter().filter(|a| a.alive).count()
+    }
+}
+
+/// One step of a random sequence.
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    CreateAgent(Value),
+    GetAgent(usize),
+    UpdateAgent(usize, Value),
+    DeleteAgent(usize),
+    CreateAction(usize, Value),
+    GetAction(usize),
+    UpdateAction(usize, Value),
+    DeleteAction(usize),
+    /// Walk every page of the listing with this page size / limit.
+    ListAll(u32),
+}
+
+/// The body fields a record is stored with (routing fields dropped).
+fn stored(mut body: Value) -> Value {
+    if let Value::Object(map) = &mut body {
+        map.remove("locationId");
+        map.remove("agentId");
+    }
+    body
+}
+
+/// Valid bodies of an operation, without the inputs of a recorded gap (`KNOWN_MOCK_GAPS`) for
+/// the transport in use.
+fn bodies(api: Api, operation_id: &'static str) -> BoxedStrategy<Value> {
+    body_strategy(api, operation_id)
+        .prop_filter("input of a known gap", move |b| {
+            known_gap(api, operation_id, b).is_none()
+        })
+        .boxed()
+}
+
+/// Runs the model of `F` with `cases` sequences through `transport`.
+pub(crate) fn run_model<F: Flavor>(transport: Transport, regressions: &'static str, cases: u32) {
+    with_transport(transport, || {
+        let config = config(regressions, cases);
+        let mut runner = TestRunner::new(config.clone());
+        let result = quietly(|| {
+            runner.run(
+                &Machine::<F>::sequential_strategy(1..24),
+                |(initial, steps, seen)| {
+                    Sut::<F>::test_sequential(config.clone(), initial, steps, seen);
+                    Ok(())
+                },
+            )
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    });
+}
+
+/// The reference state machine of a flavour.
+pub(crate) struct Machine<F>(PhantomData<F>);
+
+impl<F: Flavor> ReferenceStateMachine for Machine<F> {
+    type State = State;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<State> {
+        Just(State::default()).boxed()
+    }
+
+    fn transitions(state: &State) -> BoxedStrategy<Step> {
+        let api = F::API;
+        let create = bodies(api, "createAgent").prop_map(Step::CreateAgent);
+        let list = (1u32..=4).prop_map(Step::ListAll);
+        if state.agents.is_empty() {
+            return prop_oneof![3 => create, 1 => list].boxed();
+        }
+        let agents = state.agents.len();
+        let get = (0..agents).prop_map(Step::GetAgent);
+        let update =
+            (0..agents, bodies(api, F::UPDATE_AGENT)).prop_map(|(a, b)| Step::UpdateAgent(a, b));
+        let delete = (0..agents).prop_map(Step::DeleteAgent);
+        let create_action =
+            (0..agents, bodies(api, "createAction")).prop_map(|(a, b)| Step::CreateAction(a, b));
+        if state.actions.is_empty() {
+            return prop_oneof![
+                2 => create, 1 => list, 2 => get, 2 => update, 1 => delete, 3 => create_action,
+            ]
+            .boxed();
+        }
+        let actions = state.actions.len();
+        let get_action = (0..actions).prop_map(Step::GetAction);
+        let update_action =
+            (0..actions, bodies(api, "updateAction")).prop_map(|(k, b)| Step::UpdateAction(k, b));
+        let delete_action = (0..actions).prop_map(Step::DeleteAction);
+        prop_oneof![
+            2 => create, 2 => list, 2 => get, 2 => update, 1 => delete, 3 => create_action,
+            2 => get_action, 2 => update_action, 1 => delete_action,
+        ]
+        .boxed()
+    }
+
+    fn preconditions(state: &State, step: &Step) -> bool {
+        match step {
+            Step::CreateAgent(_) | Step::ListAll(_) => true,
+            Step::GetAgent(a)
+            | Step::UpdateAgent(a, _)
+            | Step::DeleteAgent(a)
+            | Step::CreateAction(a, _) => *a < state.agents.len(),
+            Step::GetAction(k) | Step::UpdateAction(k, _) | Step::DeleteAction(k) => {
+                *k < state.actions.len()
+            }
+        }
+    }
+
+    fn apply(mut state: State, step: &Step) -> State {
+        match step {
+            Step::CreateAgent(body) => state.agents.push(ModelAgent {
+                alive: true,
+                fields: stored(body.clone())
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
+            Step::UpdateAgent(a, body) => {
+                let agent = &mut state.agents[*a];
+                if agent.alive {
+                    for (k, v) in body.as_object().into_iter().flatten() {
+                        agent.fields.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            Step::DeleteAgent(a) => {
+                state.agents[*a].alive = false;
+                for action in state.actions.iter_mut().filter(|x| x.agent == *a) {
+                    action.alive = false;
+                }
+            }
+            Step::CreateAction(a, body) => {
+                if state.agents[*a].alive {
+                    state.actions.push(ModelAction {
+                        agent: *a,
+                        alive: true,
+                        body: stored(body.clone()),
+                    });
+                }
+            }
+            Step::UpdateAction(k, body) => {
+                if state.actions[*k].alive {
+                    state.actions[*k].body = stored(body.clone());
+                }
+            }
+            Step::DeleteAction(k) => state.actions[*k].alive = false,
+            Step::GetAgent(_) | Step::GetAction(_) | Step::ListAll(_) => {}
+        }
+        state
+    }
+}
+
+/// The system under test: a mock server, and the real ids of the modelled records.
+pub(crate) struct Sut<F> {
+    rt: Option<tokio::runtime::Runtime>,
+    // Kept alive for the whole sequence (the server stops when dropped).
+    _server: MockServer,
+    http: Http,
+    location: String,
+    agents: Vec<String>,
+    actions: Vec<String>,
+    before: State,
+    flavor: PhantomData<F>,
+}
+
+impl<F: Flavor> Sut<F> {
+    fn ids(&self, agent: Option<usize>, action: Option<usize>) -> Ids {
+        F::ids(
+            &self.location,
+            agent.map(|a| self.agents[a].as_str()),
+            action.map(|k| self.actions[k].as_str()),
+        )
+    }
+
+    async fn refused(&self, operation_id: &str, ids: &Ids, body: Option<&Value>, what: &str) {
+        let operation = op(F::API, operation_id);
+        let raw = self.http.call(operation, ids, &no_query(), body).await;
+        check_vendor_error(operation, &raw, what);
+    }
+
+    async fn run(&mut self, before: &State, after: &State, step: Step) {
+        let api = F::API;
+        match step {
+            Step::CreateAgent(body) => {
+                let ids = self.ids(None, None);
+                let body = with_ids(op(api, "createAgent"), body, &ids);
+                let created = self
+                    .http
+                    .ok(op(api, "createAgent"), &ids, &no_query(), Some(&body))
+                    .await;
+                assert_echo(&stored(body), &created, &[], "createAgent");
+                self.agents.push(id_of(&created));
+            }
+            Step::GetAgent(a) => {
+                let ids = self.ids(Some(a), None);
+                if !before.agents[a].alive {
+                    return self
+                        .refused("getAgent", &ids, None, "getAgent after deleteAgent")
+                        .await;
+                }
+                let got = self
+                    .http
+                    .ok(op(api, "getAgent"), &ids, &no_query(), None)
+                    .await;
+                assert_echo(
+                    &Value::Object(before.agents[a].fields.clone()),
+                    &got,
+                    &[],
+                    "getAgent",
+                );
+                let expected: Vec<(String, Value)> = before
+                    .actions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| x.agent == a && x.alive)
+                    .map(|(k, x)| (self.actions[k].clone(), x.body.clone()))
+                    .collect();
+                let listed: BTreeSet<String> = F::listed_action_ids(&got).into_iter().collect();
+                let wanted: BTreeSet<String> = expected.iter().map(|(id, _)| id.clone()).collect();
+                assert_eq!(
+                    listed, wanted,
+                    "getAgent lists exactly the agent's live actions: {got}"
+                );
+                F::check_agent_actions(
+                    &self.http,
+                    &self.location,
+                    &self.agents[a],
+                    &got,
+                    &expected,
+                )
+                .await;
+            }
+            Step::UpdateAgent(a, body) => {
+                let ids = self.ids(Some(a), None);
+                if !before.agents[a].alive {
+                    return self
+                        .refused(
+                            F::UPDATE_AGENT,
+                            &ids,
+                            Some(&body),
+                            "update after deleteAgent",
+                        )
+                        .await;
+                }
+                let updated = self
+                    .http
+                    .ok(op(api, F::UPDATE_AGENT), &ids, &no_query(), Some(&body))
+                    .await;
+                assert_echo(&body, &updated, &[], F::UPDATE_AGENT);
+                assert_echo(
+                    &Value::Object(after.agents[a].fields.clone()),
+                    &updated,
+                    &[],
+                    "the agent after the update",
+                );
+            }
+            Step::DeleteAgent(a) => {
+                let ids = self.ids(Some(a), None);
+                if !before.agents[a].alive {
+                    return self
+                        .refused("deleteAgent", &ids, None, "deleteAgent twice")
+                        .await;
+                }
+                self.http
+                    .ok(op(api, "deleteAgent"), &ids, &no_query(), None)
+                    .await;
+                // Its actions went with it.
+                for (k, x) in before
+                    .actions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| x.agent == a && x.alive)
+                {
+                    let ids = self.ids(Some(x.agent), Some(k));
+                    self.refused(
+                        "getAction",
+                        &ids,
+                        None,
+                        "getAction of a deleted agent's action",
+                    )
+                    .await;
+                }
+            }
+            Step::CreateAction(a, body) => {
+                let ids = self.ids(Some(a), None);
+                let body = with_ids(op(api, "createAction"), body, &ids);
+                if !before.agents[a].alive {
+                    return self
+                        .refused(
+                            "createAction",
+                            &ids,
+                            Some(&body),
+                            "createAction on a deleted agent",
+                        )
+                        .await;
+                }
+                let created = self
+                    .http
+                    .ok(op(api, "createAction"), &ids, &no_query(), Some(&body))
+                    .await;
+                assert_echo(&stored(body), F::action_of(&created), &[], "createAction");
+                self.actions.push(id_of(F::action_of(&created)));
+            }
+            Step::GetAction(k) => {
+                let x = &before.actions[k];
+                let ids = self.ids(Some(x.agent), Some(k));
+                if !x.alive {
+                    return self
+                        .refused("getAction", &ids, None, "getAction after delete")
+                        .await;
+                }
+                let got = self
+                    .http
+                    .ok(op(api, "getAction"), &ids, &no_query(), None)
+                    .await;
+                assert_echo(&x.body, F::action_of(&got), &[], "getAction");
+            }
+            Step::UpdateAction(k, body) => {
+                let x = &before.actions[k];
+                let ids = self.ids(Some(x.agent), Some(k));
+                let body = with_ids(op(api, "updateAction"), body, &ids);
+                if !x.alive {
+                    return self
+                        .refused(
+                            "updateAction",
+                            &ids,
+                            Some(&body),
+                            "updateAction after delete",
+                        )
+                        .await;
+                }
+                let updated = self
+                    .http
+                    .ok(op(api, "updateAction"), &ids, &no_query(), Some(&body))
+                    .await;
+                assert_echo(&stored(body), F::action_of(&updated), &[], "updateAction");
+            }
+            Step::DeleteAction(k) => {
+                let x = &before.actions[k];
+                let ids = self.ids(Some(x.agent), Some(k));
+                if !x.alive {
+                    return self
+                        .refused("deleteAction", &ids, None, "deleteAction twice")
+                        .await;
+                }
+                self.http
+                    .ok(op(api, "deleteAction"), &ids, &no_query(), None)
+                    .await;
+            }
+            Step::ListAll(size) => {
+                let listed = F::walk(&self.http, &self.location, size, before.alive_agents()).await;
+                let unique: BTreeSet<&String> = listed.iter().collect();
+                assert_eq!(
+                    unique.len(),
+                    listed.len(),
+                    "an agent was listed twice across pages: {listed:?}"
+                );
+                let alive: BTreeSet<&String> = before
+                    .agents
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.alive)
+                    .map(|(i, _)| &self.agents[i])
+                    .collect();
+                assert_eq!(
+                    unique, alive,
+                    "walking every page lists exactly the live agents"
+                );
+            }
+        }
+    }
+}
+
+impl<F: Flavor> StateMachineTest for Sut<F> {
+    type SystemUnderTest = Self;
+    type Reference = Machine<F>;
+
+    fn init_test(_: &State) -> Self {
+        let rt = runtime();
+        let server = rt.block_on(MockServer::start());
+        let http = Http::new(&server);
+        let location = server.location_id().to_owned();
+        Sut {
+            rt: Some(rt),
+            _server: server,
+            http,
+            location,
+            agents: Vec::new(),
+            actions: Vec::new(),
+            before: State::default(),
+            flavor: PhantomData,
+        }
+    }
+
+    fn apply(mut sut: Self, after: &State, step: Step) -> Self {
+        let before = std::mem::take(&mut sut.before);
+        // The server task runs on this runtime, so only `Runtime::block_on` drives it.
+        let rt = sut.rt.take().expect("the runtime is back after every step");
+        rt.block_on(sut.run(&before, after, step));
+        sut.rt = Some(rt);
+        sut.before = after.clone();
+        sut
+    }
+}
+
+/// A JSON page request for the listing walkers.
+pub(crate) fn page_query(pairs: &[(&str, Value)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+}
+
+/// Asserts a counter of a listing response.
+pub(crate) fn assert_counter(page: &Value, field: &str, expected: usize, context: &str) {
+    assert_eq!(page[field], json!(expected), "{field} of {context}: {page}");
+}
