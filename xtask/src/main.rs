@@ -4,6 +4,7 @@
 //! - `upstream-diff VENDOR_FILE`: compare one of our specs with a vendor spec file.
 
 mod flatten;
+mod nullable_fields;
 mod operations;
 mod optional_lists;
 mod regen;

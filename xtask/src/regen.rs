@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
-use crate::{flatten, operations, optional_lists, spec};
+use crate::{flatten, nullable_fields, operations, optional_lists, spec};
 
 /// What `regen` does with a difference between the generated and checked-in code.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,7 @@ pub(crate) fn generate(spec_path: &Path) -> anyhow::Result<String> {
     spec::strip_version_header(&mut doc);
     spec::flatten_sibling_unions(&mut doc)?;
     let table = operations::table_item(&doc)?;
+    let nullable = nullable_fields::collect(&doc);
     let api: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .context("the spec is not a valid OpenAPI 3.0 document")?;
 
@@ -94,6 +95,7 @@ pub(crate) fn generate(spec_path: &Path) -> anyhow::Result<String> {
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced invalid Rust")?;
     flatten::apply(&mut file);
     optional_lists::apply(&mut file);
+    nullable_fields::apply(&mut file, &nullable);
     file.items.push(table);
     let body = prettyplease::unparse(&file);
     operations::check_names(&body, &doc)?;

@@ -4,6 +4,7 @@ mod auth;
 mod client_macro;
 mod config;
 mod error;
+pub mod nullable;
 mod pagination;
 pub mod rate_limit;
 mod retry;

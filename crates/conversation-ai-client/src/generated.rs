@@ -337,17 +337,21 @@ asked to be contacted later.
         )]
         pub sleep_on_workflow_message: ::std::option::Option<bool>,
         ///How long the agent pauses, in `sleepTimeUnit`; `null` means indefinitely.
+        #[serde(rename = "sleepTime")]
         #[serde(
-            rename = "sleepTime",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<i32>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
         ///Unit of `sleepTime`; `null` when the agent sleeps indefinitely.
+        #[serde(rename = "sleepTimeUnit")]
         #[serde(
-            rename = "sleepTimeUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time_unit: ::std::option::Option<SleepTimeUnit>,
+        pub sleep_time_unit: ::std::option::Option<::std::option::Option<SleepTimeUnit>>,
         ///Delay before the agent replies, in `waitTimeUnit`.
         #[serde(rename = "waitTime")]
         pub wait_time: i32,
@@ -365,11 +369,15 @@ goal is defined.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AgentGoal {
         ///Action the goal is tied to, or null when there is none.
+        #[serde(rename = "actionId")]
         #[serde(
-            rename = "actionId",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub action_id: ::std::option::Option<::std::string::String>,
+        pub action_id: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///The goal in the agent's own words.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<::std::string::String>,
@@ -445,17 +453,21 @@ location is primary by default.
         )]
         pub sleep_on_workflow_message: ::std::option::Option<bool>,
         ///How long the agent pauses, in `sleepTimeUnit`; `null` means indefinitely.
+        #[serde(rename = "sleepTime")]
         #[serde(
-            rename = "sleepTime",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<i32>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
         ///Unit of `sleepTime`; `null` when the agent sleeps indefinitely.
+        #[serde(rename = "sleepTimeUnit")]
         #[serde(
-            rename = "sleepTimeUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time_unit: ::std::option::Option<SleepTimeUnit>,
+        pub sleep_time_unit: ::std::option::Option<::std::option::Option<SleepTimeUnit>>,
         ///When the agent was last changed (ISO 8601).
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
@@ -751,19 +763,23 @@ in; from 1 to 100.
 true. At most 48 hours, 2880 minutes or 172800 seconds. `null` (with a `null`
 unit) means the agent sleeps indefinitely.
 */
+        #[serde(rename = "sleepTime")]
         #[serde(
-            rename = "sleepTime",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<i32>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
         /**Unit of `sleepTime`; needed when `sleepEnabled` is true. `null` means the agent
 sleeps indefinitely.
 */
+        #[serde(rename = "sleepTimeUnit")]
         #[serde(
-            rename = "sleepTimeUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time_unit: ::std::option::Option<SleepTimeUnit>,
+        pub sleep_time_unit: ::std::option::Option<::std::option::Option<SleepTimeUnit>>,
         /**Delay before the agent replies, in `waitTimeUnit`: at most 5 minutes or 300
 seconds.
 */
@@ -1671,19 +1687,23 @@ agent.
 true. At most 48 hours, 2880 minutes or 172800 seconds. `null` (with a `null`
 unit) means the agent sleeps indefinitely.
 */
+        #[serde(rename = "sleepTime")]
         #[serde(
-            rename = "sleepTime",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<i32>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
         /**Unit of `sleepTime`; needed when `sleepEnabled` is true. `null` means the agent
 sleeps indefinitely.
 */
+        #[serde(rename = "sleepTimeUnit")]
         #[serde(
-            rename = "sleepTimeUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time_unit: ::std::option::Option<SleepTimeUnit>,
+        pub sleep_time_unit: ::std::option::Option<::std::option::Option<SleepTimeUnit>>,
         /**Delay before the agent replies, in `waitTimeUnit`: at most 5 minutes or 300
 seconds.
 */
@@ -2177,11 +2197,11 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<::std::option::Option<i32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
-                ::std::option::Option<super::SleepTimeUnit>,
+                ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
                 ::std::string::String,
             >,
             wait_time: ::std::result::Result<i32, ::std::string::String>,
@@ -2412,7 +2432,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<i32>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -2424,7 +2446,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SleepTimeUnit>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
@@ -2519,7 +2543,7 @@ Voice AI numbers days differently.
         #[derive(Clone, Debug)]
         pub struct AgentGoal {
             action_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<
@@ -2543,7 +2567,9 @@ Voice AI numbers days differently.
         impl AgentGoal {
             pub fn action_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.action_id = value
@@ -2642,11 +2668,11 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<::std::option::Option<i32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
-                ::std::option::Option<super::SleepTimeUnit>,
+                ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -2873,7 +2899,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<i32>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -2885,7 +2913,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SleepTimeUnit>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
@@ -3351,11 +3381,11 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<::std::option::Option<i32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
-                ::std::option::Option<super::SleepTimeUnit>,
+                ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
                 ::std::string::String,
             >,
             wait_time: ::std::result::Result<i32, ::std::string::String>,
@@ -3592,7 +3622,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<i32>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -3604,7 +3636,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SleepTimeUnit>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
@@ -5453,11 +5487,11 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<::std::option::Option<i32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
-                ::std::option::Option<super::SleepTimeUnit>,
+                ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
                 ::std::string::String,
             >,
             wait_time: ::std::result::Result<
@@ -5695,7 +5729,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<i32>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -5707,7 +5743,9 @@ Voice AI numbers days differently.
             }
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SleepTimeUnit>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value

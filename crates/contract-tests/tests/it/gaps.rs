@@ -15,6 +15,10 @@ pub(crate) enum Affects {
     /// Request payloads (a body or a query object) for which the mock answers wrongly.
     Input(fn(&Value) -> bool),
     /// Response fields (JSON pointers) the mock sends that the spec does not declare.
+    #[allow(
+        dead_code,
+        reason = "no response-field gap is open at the moment; kept for the next one"
+    )]
     UndeclaredFields(&'static [&'static str]),
 }
 
@@ -35,60 +39,18 @@ pub(crate) struct KnownGap {
 }
 
 /// The recorded defects.
-pub(crate) const KNOWN_MOCK_GAPS: &[KnownGap] = &[
-    KnownGap {
-        id: "GAP-1",
-        api: Api::ConversationAi,
-        operations: &["createAgent", "getAgent", "updateAgent"],
-        what: "the Agent response carries createdAt, updatedAt, respondToAudio and respondToImages, \
-               which the spec's Agent schema does not declare",
-        clients_only: false,
-        affects: Affects::UndeclaredFields(&[
-            "/createdAt",
-            "/updatedAt",
-            "/respondToAudio",
-            "/respondToImages",
-        ]),
-    },
-    KnownGap {
-        id: "GAP-2",
-        api: Api::ConversationAi,
-        operations: &["searchAgents"],
-        what: "searchAgents items carry instructions, personality, respondToAudio and respondToImages, \
-               which the spec's AgentListItem schema does not declare",
-        clients_only: false,
-        affects: Affects::UndeclaredFields(&[
-            "/agents/*/instructions",
-            "/agents/*/personality",
-            "/agents/*/respondToAudio",
-            "/agents/*/respondToImages",
-        ]),
-    },
-    KnownGap {
-        id: "GAP-4",
-        api: Api::VoiceAi,
-        operations: &["listCallLogs"],
-        what: "the spec says `sort` is only taken into account together with `sortBy` (so alone it is \
-               ignored), but the mock refuses `sort` without `sortBy` with 422 \"sortBy should not be empty\"",
-        clients_only: false,
-        affects: Affects::Input(|q| q.get("sort").is_some() && q.get("sortBy").is_none()),
-    },
-    KnownGap {
-        id: "CLIENT-2",
-        api: Api::ConversationAi,
-        operations: &["updateAgent"],
-        what: "conversation-ai-client drops `null` from request bodies, so updateAgent cannot \
-               set sleepTime/sleepTimeUnit to null (\"sleep indefinitely\", as the spec \
-               documents); the old value stays",
-        clients_only: true,
-        affects: Affects::Input(|b| {
-            b.as_object()
-                .into_iter()
-                .flatten()
-                .any(|(_, v)| v.is_null())
-        }),
-    },
-];
+pub(crate) const KNOWN_MOCK_GAPS: &[KnownGap] = &[KnownGap {
+    id: "SPEC-1",
+    api: Api::ConversationAi,
+    operations: &["createAgent", "updateAgent"],
+    what: "the request bodies declare respondToAudio and respondToImages, but the spec's Agent \
+           response schema does not, so the mock (which answers only declared fields) cannot \
+           echo them; the echo check needs to compare only fields the response declares",
+    clients_only: false,
+    affects: Affects::Input(|b| {
+        b.get("respondToAudio").is_some() || b.get("respondToImages").is_some()
+    }),
+}];
 
 /// A JSON pointer with its array indexes replaced by `*`.
 fn pattern_of(pointer: &str) -> String {

@@ -298,11 +298,6 @@ fn preserved(original: &Value, encoded: &Value) -> Result<(), String> {
     match (original, encoded) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
-                // A nullable field's `null` reads back as `None`, which is left out: the same
-                // thing for every field of these APIs.
-                if value.is_null() && !b.contains_key(key) {
-                    continue;
-                }
                 let Some(other) = b.get(key) else {
                     return Err(format!("field `{key}` was dropped"));
                 };
