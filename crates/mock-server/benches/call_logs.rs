@@ -103,6 +103,35 @@ fn main() {
         after.saturating_sub(before) as f64 / added.max(1) as f64
     );
 
+    // One-shot export and import of the 1,000,000-log location (the state file's path):
+    // `Store::export_snapshot`, its JSON text, parsing it back, `Store::import_snapshot`.
+    {
+        let started = Instant::now();
+        let snapshot = state.store().export_snapshot();
+        let exported = started.elapsed();
+        let started = Instant::now();
+        let text = serde_json::to_vec(&snapshot).unwrap_or_default();
+        let written = started.elapsed();
+        drop(snapshot);
+        let started = Instant::now();
+        let parsed: Value = serde_json::from_slice(&text).unwrap_or(Value::Null);
+        let read = started.elapsed();
+        let target = Store::new(SEED);
+        let started = Instant::now();
+        let imported = target.import_snapshot(&parsed);
+        let took = started.elapsed();
+        eprintln!(
+            "snapshot of {added} call logs: export {exported:?}, to JSON text {written:?} ({} bytes), \
+             parse {read:?}, import {took:?} ({}), {} logs after import",
+            text.len(),
+            if imported.is_ok() { "ok" } else { "failed" },
+            target.call_log_count(&location)
+        );
+    }
+    if std::env::var_os("CALL_LOGS_BENCH_SNAPSHOT_ONLY").is_some() {
+        return;
+    }
+
     let mut seeding = c.benchmark_group("seed");
     seeding.sample_size(10);
     seeding.bench_function("generate_1m_call_logs", |b| {

@@ -19,9 +19,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -545,21 +544,21 @@ pub(crate) fn dropped_response() -> Response {
 }
 
 /// The middleware: applies the first matching rule to requests outside `/__mock/`.
-pub(crate) async fn inject(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn inject<N, F>(state: &AppState, request: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let path = request.uri().path();
     if path.starts_with(crate::admin::PREFIX) {
-        return next.run(request).await;
+        return next(request).await;
     }
     let verdict = state.faults().decide(request.method().as_str(), path);
     if let Some(delay) = verdict.delay {
         tokio::time::sleep(delay).await;
     }
     let Some(effect) = verdict.effect else {
-        return next.run(request).await;
+        return next(request).await;
     };
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, crate::BODY_LIMIT)

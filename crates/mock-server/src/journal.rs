@@ -13,13 +13,12 @@
 //! to one subscriber with every attempt.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, Uri};
-use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -238,11 +237,92 @@ impl WebhookDelivery {
     }
 }
 
+/// A received request as kept: the raw parts (cheap to clone; `Bytes` and `HeaderMap` share
+/// or copy their buffers without per-header `String`s), turned into a [`ReceivedRequest`] only
+/// when read.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRequest {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl RawRequest {
+    /// Whether the journaled body is empty.
+    pub(crate) fn body_is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+
+    fn to_received(&self) -> ReceivedRequest {
+        ReceivedRequest {
+            method: self.method.as_str().to_owned(),
+            path: self.uri.path().to_owned(),
+            query: self.uri.query().map(str::to_owned),
+            headers: header_pairs(&self.headers, false),
+            body: self.body.to_vec(),
+        }
+    }
+}
+
+/// Header names and values as strings, the bearer token redacted when asked.
+fn header_pairs(headers: &HeaderMap, redacted: bool) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes());
+            let value = if redacted {
+                redact(n.as_str(), &value)
+            } else {
+                value.into_owned()
+            };
+            (n.as_str().to_owned(), value)
+        })
+        .collect()
+}
+
+/// The request as [`record_exchanges`] journaled it, in the request's extensions: the handler
+/// records this same (shared) entry as the received request instead of copying it again.
+#[derive(Debug, Clone)]
+pub(crate) struct Journaled(pub(crate) Arc<RawRequest>);
+
+/// An exchange as kept: the shared raw request and times, formatted into a [`JournalEntry`]
+/// when read.
+#[derive(Debug, Clone)]
+struct RawExchange {
+    at: SystemTime,
+    request: Arc<RawRequest>,
+    status: u16,
+    latency_micros: u64,
+}
+
+impl RawExchange {
+    fn to_entry(&self) -> JournalEntry {
+        let epoch_ms = self
+            .at
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as i64;
+        let request = &self.request;
+        let len = request.body.len().min(BODY_EXCERPT_BYTES);
+        JournalEntry {
+            at: crate::store::rfc3339(epoch_ms),
+            method: request.method.as_str().to_owned(),
+            path: request.uri.path().to_owned(),
+            query: request.uri.query().map(str::to_owned),
+            status: self.status,
+            latency_micros: self.latency_micros,
+            headers: header_pairs(&request.headers, true),
+            body_excerpt: String::from_utf8_lossy(&request.body[..len]).into_owned(),
+        }
+    }
+}
+
 /// The bounded, shared lists of received requests, exchanges and webhook deliveries.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
-    entries: Mutex<VecDeque<ReceivedRequest>>,
-    exchanges: Mutex<VecDeque<JournalEntry>>,
+    entries: Mutex<VecDeque<Arc<RawRequest>>>,
+    exchanges: Mutex<VecDeque<RawExchange>>,
     deliveries: Mutex<VecDeque<WebhookDelivery>>,
 }
 
@@ -256,22 +336,29 @@ fn push_bounded<T>(list: &Mutex<VecDeque<T>>, item: T) {
 
 impl Journal {
     pub(crate) fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) {
-        let entry = ReceivedRequest {
-            method: method.as_str().to_owned(),
-            path: uri.path().to_owned(),
-            query: uri.query().map(str::to_owned),
-            headers: headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: body.to_vec(),
+        self.record_bytes(method, uri, headers, Bytes::copy_from_slice(body));
+    }
+
+    /// Like [`Journal::record`], keeping the (shared) body buffer instead of copying it.
+    pub(crate) fn record_bytes(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) {
+        let entry = RawRequest {
+            method: method.clone(),
+            uri: uri.clone(),
+            headers: headers.clone(),
+            body,
         };
-        push_bounded(&self.entries, entry);
+        push_bounded(&self.entries, Arc::new(entry));
+    }
+
+    /// Records a request [`record_exchanges`] already captured (shared, not copied).
+    pub(crate) fn record_shared(&self, request: Arc<RawRequest>) {
+        push_bounded(&self.entries, request);
     }
 
     pub(crate) fn snapshot(&self) -> Vec<ReceivedRequest> {
@@ -279,7 +366,7 @@ impl Journal {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .cloned()
+            .map(|r| r.to_received())
             .collect()
     }
 
@@ -298,7 +385,7 @@ impl Journal {
             .clear();
     }
 
-    pub(crate) fn record_exchange(&self, entry: JournalEntry) {
+    fn record_exchange(&self, entry: RawExchange) {
         push_bounded(&self.exchanges, entry);
     }
 
@@ -307,7 +394,7 @@ impl Journal {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .cloned()
+            .map(RawExchange::to_entry)
             .collect()
     }
 
@@ -350,50 +437,36 @@ fn redact(name: &str, value: &str) -> String {
 
 /// Middleware: records a [`JournalEntry`] for every request outside `/__mock/` once its
 /// response head is ready. Buffers the body (up to one byte over the API's limit, so the
-/// handler still sees an oversized body as oversized).
-pub(crate) async fn record_exchanges(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// handler still sees an oversized body as oversized). What is kept is raw (a `HeaderMap`
+/// clone, the shared body buffer, a `SystemTime`); it is formatted only when the journal is read.
+pub(crate) async fn record_exchanges<N, F>(state: &AppState, request: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: std::future::Future<Output = Response>,
+{
     if request.uri().path().starts_with(crate::admin::PREFIX) {
-        return next.run(request).await;
+        return next(request).await;
     }
     let started = Instant::now();
-    let at = crate::store::now_rfc3339();
-    let (parts, body) = request.into_parts();
+    let at = SystemTime::now();
+    let (mut parts, body) = request.into_parts();
     // A body over the limit (or unreadable) is replaced by one just over it, so the handler
-    // refuses it exactly as it would have refused the original.
-    let (bytes, body_excerpt) = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
-        Ok(bytes) => {
-            let len = bytes.len().min(BODY_EXCERPT_BYTES);
-            let excerpt = String::from_utf8_lossy(&bytes[..len]).into_owned();
-            (bytes, excerpt)
-        }
-        Err(_) => (
-            axum::body::Bytes::from(vec![0; crate::BODY_LIMIT + 1]),
-            String::new(),
-        ),
+    // refuses it exactly as it would have refused the original; it is journaled empty.
+    let (bytes, kept) = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+        Ok(bytes) => (bytes.clone(), bytes),
+        Err(_) => (Bytes::from(vec![0; crate::BODY_LIMIT + 1]), Bytes::new()),
     };
-    let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().map(str::to_owned);
-    let headers = parts
-        .headers
-        .iter()
-        .map(|(n, v)| {
-            let value = String::from_utf8_lossy(v.as_bytes());
-            (n.as_str().to_owned(), redact(n.as_str(), &value))
-        })
-        .collect();
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    state.journal().record_exchange(JournalEntry {
+    let raw = Arc::new(RawRequest {
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
+        headers: parts.headers.clone(),
+        body: kept,
+    });
+    parts.extensions.insert(Journaled(raw.clone()));
+    let response = next(Request::from_parts(parts, Body::from(bytes))).await;
+    state.journal().record_exchange(RawExchange {
         at,
-        method,
-        path,
-        query,
+        request: raw,
         status: if response
             .extensions()
             .get::<crate::faults::Dropped>()
@@ -404,8 +477,6 @@ pub(crate) async fn record_exchanges(
             response.status().as_u16()
         },
         latency_micros: started.elapsed().as_micros() as u64,
-        headers,
-        body_excerpt,
     });
     response
 }

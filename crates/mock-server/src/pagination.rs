@@ -5,12 +5,18 @@
 //! (a page past the end is empty, never an error). Conversation AI search uses a cursor instead
 //! (see `store::conversation_ai`).
 
-/// The items of 1-based page `page` of size `page_size`.
-pub(crate) fn page_of<T>(items: Vec<T>, page: u64, page_size: u64) -> Vec<T> {
+/// How many items 1-based page `page` of size `page_size` skips, and its size.
+pub(crate) fn page_bounds(page: u64, page_size: u64) -> (usize, usize) {
     let size = usize::try_from(page_size).unwrap_or(usize::MAX);
     let skip = usize::try_from(page.saturating_sub(1))
         .unwrap_or(usize::MAX)
         .saturating_mul(size);
+    (skip, size)
+}
+
+/// The items of 1-based page `page` of size `page_size`.
+pub(crate) fn page_of<T>(items: Vec<T>, page: u64, page_size: u64) -> Vec<T> {
+    let (skip, size) = page_bounds(page, page_size);
     items.into_iter().skip(skip).take(size).collect()
 }
 

@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
@@ -183,10 +182,14 @@ impl RateLimiter {
 
 /// The middleware: when a limit is on, counts the request against its token's location, answers
 /// 429 over budget, and puts the `X-RateLimit-*` headers on every response.
-pub(crate) async fn enforce(state: &AppState, request: Request, next: Next) -> Response {
+pub(crate) async fn enforce<N, F>(state: &AppState, request: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let limiter = state.rate_limiter();
     let Some(config) = limiter.config() else {
-        return next.run(request).await;
+        return next(request).await;
     };
     let location = request
         .headers()
@@ -202,7 +205,7 @@ pub(crate) async fn enforce(state: &AppState, request: Request, next: Next) -> R
         None => Decision::untouched(config),
     };
     let mut response = if decision.allowed {
-        next.run(request).await
+        next(request).await
     } else {
         state
             .journal()

@@ -65,6 +65,133 @@ pub struct Operation {
     pub scopes: Vec<String>,
     /// Response schemas by status code (only responses with a JSON body).
     pub responses: BTreeMap<String, Value>,
+    /// The declared shape of the success (lowest `2xx`) JSON response, precomputed at parse
+    /// time; responses are rendered through it so they carry only declared fields.
+    pub success_shape: Shape,
+}
+
+/// The fields a response schema declares, nested: what the mock may send. Built once per
+/// operation from the spec (`$ref`s followed, `allOf` members merged, `oneOf`/`anyOf` variants
+/// united), so a spec change reshapes the mock's answers with no code change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// Anything goes: a scalar, a free-form object (`additionalProperties`, or no declared
+    /// properties), or a schema the mock cannot narrow.
+    Any,
+    /// An object: only these properties, each with its own shape.
+    Object(BTreeMap<String, Shape>),
+    /// An array whose items have this shape.
+    Array(Box<Shape>),
+}
+
+impl Shape {
+    /// The shape a schema declares.
+    pub fn of(spec: &Spec, schema: &Value) -> Self {
+        Self::build(spec, schema, 0).unwrap_or(Self::Any)
+    }
+
+    /// `None` when the schema declares no structure of its own (a scalar, a bare `type:
+    /// object`, an `allOf` member that only adds `required`): neutral inside `allOf`.
+    fn build(spec: &Spec, schema: &Value, depth: usize) -> Option<Self> {
+        if depth > 24 {
+            return Some(Self::Any);
+        }
+        let schema = spec.resolve(schema);
+        let mut parts: Vec<Self> = Vec::new();
+        if let Some(members) = schema.get("allOf").and_then(Value::as_array) {
+            parts.extend(
+                members
+                    .iter()
+                    .filter_map(|m| Self::build(spec, m, depth + 1)),
+            );
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(members) = schema.get(key).and_then(Value::as_array) {
+                parts.extend(
+                    members
+                        .iter()
+                        .map(|m| Self::build(spec, m, depth + 1).unwrap_or(Self::Any)),
+                );
+            }
+        }
+        let free = schema
+            .get("additionalProperties")
+            .is_some_and(|a| a != &Value::Bool(false));
+        if free {
+            parts.push(Self::Any);
+        } else if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            parts.push(Self::Object(
+                props
+                    .iter()
+                    .map(|(k, v)| {
+                        let shape = Self::build(spec, v, depth + 1).unwrap_or(Self::Any);
+                        (k.clone(), shape)
+                    })
+                    .collect(),
+            ));
+        } else if let Some(items) = schema.get("items") {
+            parts.push(Self::Array(Box::new(
+                Self::build(spec, items, depth + 1).unwrap_or(Self::Any),
+            )));
+        }
+        parts.into_iter().reduce(Self::union)
+    }
+
+    /// The shape that allows what either allows.
+    fn union(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Object(mut a), Self::Object(b)) => {
+                for (k, v) in b {
+                    let merged = match a.remove(&k) {
+                        Some(prev) => prev.union(v),
+                        None => v,
+                    };
+                    a.insert(k, merged);
+                }
+                Self::Object(a)
+            }
+            (Self::Array(a), Self::Array(b)) => Self::Array(Box::new(a.union(*b))),
+            _ => Self::Any,
+        }
+    }
+
+    /// Borrows `value` for serialization through this shape (undeclared fields left out).
+    pub fn view<'a>(&'a self, value: &'a Value) -> Shaped<'a> {
+        Shaped { shape: self, value }
+    }
+}
+
+/// A value serialized through a [`Shape`]: object fields the shape does not declare are
+/// skipped (at every depth), without copying the value.
+#[derive(Debug, Clone, Copy)]
+pub struct Shaped<'a> {
+    shape: &'a Shape,
+    value: &'a Value,
+}
+
+impl serde::Serialize for Shaped<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match (self.shape, self.value) {
+            (Shape::Object(props), Value::Object(map)) => {
+                let mut out = serializer.serialize_map(None)?;
+                for (key, value) in map {
+                    if let Some(shape) = props.get(key) {
+                        out.serialize_entry(key, &shape.view(value))?;
+                    }
+                }
+                out.end()
+            }
+            (Shape::Array(item), Value::Array(items)) => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for value in items {
+                    out.serialize_element(&item.view(value))?;
+                }
+                out.end()
+            }
+            _ => self.value.serialize(serializer),
+        }
+    }
 }
 
 /// A parsed spec with its operations indexed by `operationId`.
@@ -159,7 +286,7 @@ impl Spec {
                     .filter_map(Value::as_str)
                     .map(str::to_owned)
                     .collect();
-                let responses = op
+                let responses: BTreeMap<String, Value> = op
                     .get("responses")
                     .and_then(Value::as_object)
                     .into_iter()
@@ -170,7 +297,12 @@ impl Spec {
                             .map(|s| (status.clone(), s.clone()))
                     })
                     .collect();
+                let success_shape = responses
+                    .iter()
+                    .find(|(status, _)| status.starts_with('2'))
+                    .map_or(Shape::Any, |(_, schema)| Shape::of(&spec, schema));
                 let operation = Operation {
+                    success_shape,
                     id: id.clone(),
                     method: method.to_uppercase(),
                     path: path.clone(),

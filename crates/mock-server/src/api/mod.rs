@@ -20,7 +20,7 @@ pub(crate) mod conversation_ai;
 pub(crate) mod voice_ai;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, RawPathParams, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -28,7 +28,8 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::auth::{Principal, authenticate};
 use crate::error::ApiError;
-use crate::spec::{self, Api, ParamIn};
+use crate::journal::Journaled;
+use crate::spec::{self, Api, Operation, ParamIn, Shape};
 use crate::validation::{Validator, coerce_param};
 
 /// The largest request body accepted (1 MiB); larger bodies get 413.
@@ -58,12 +59,19 @@ impl FromRequest<AppState> for ApiRequest {
             axum::body::to_bytes(body, BODY_LIMIT).await.ok()
         };
         let journal = state.journal();
-        journal.record(
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            body.as_deref().unwrap_or_default(),
-        );
+        match parts.extensions.get::<Journaled>() {
+            // The exchange journal captured this request already (same parts, same body
+            // bytes; empty when over the limit, as here): share its entry.
+            Some(Journaled(raw)) if body.is_some() || raw.body_is_empty() => {
+                journal.record_shared(raw.clone());
+            }
+            _ => journal.record_bytes(
+                &parts.method,
+                &parts.uri,
+                &parts.headers,
+                body.clone().unwrap_or_default(),
+            ),
+        }
         let Some(body) = body else {
             return Err(ApiError::payload_too_large());
         };
@@ -74,12 +82,7 @@ impl FromRequest<AppState> for ApiRequest {
                 .collect(),
             Err(_) => return Err(ApiError::bad_request("Invalid path parameter encoding")),
         };
-        let query = match parts.uri.query() {
-            None => Vec::new(),
-            Some(_) => Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-                .map(|Query(pairs)| pairs)
-                .map_err(|_| ApiError::bad_request("Invalid query string"))?,
-        };
+        let query = parts.uri.query().map(parse_query).unwrap_or_default();
         Ok(Self {
             headers: parts.headers,
             query,
@@ -91,6 +94,8 @@ impl FromRequest<AppState> for ApiRequest {
 
 /// A request that passed the pipeline: who called, and the validated, cleaned inputs.
 pub(crate) struct Call {
+    /// The operation (its precomputed success response shape renders the answer).
+    pub(crate) op: &'static Operation,
     pub(crate) principal: Principal,
     /// Query and path parameters, coerced to their schema types, defaults filled in.
     pub(crate) params: Map<String, Value>,
@@ -204,6 +209,7 @@ pub(crate) fn begin_with(
         return Err(ApiError::unprocessable(unique));
     }
     Ok(Call {
+        op,
         principal,
         params,
         body,
@@ -235,9 +241,23 @@ fn parse_body(req: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// A JSON response with a status.
-pub(crate) fn json(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
+/// The success answer of `op`: `body` serialized through the operation's declared response
+/// shape (fields the spec does not declare are left out, at every depth; stored records keep
+/// them), straight to bytes without copying the value.
+pub(crate) fn respond(op: &Operation, status: StatusCode, body: Value) -> Response {
+    match serde_json::to_vec(&op.success_shape.view(&body)) {
+        Ok(bytes) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            .into_response(),
+    }
 }
 
 /// The NestJS-style 404 for a route (or method) the API does not have.
@@ -246,4 +266,163 @@ pub(crate) async fn route_not_found(State(state): State<AppState>, req: Request)
         .journal()
         .record(req.method(), req.uri(), req.headers(), &[]);
     ApiError::not_found(format!("Cannot {} {}", req.method(), req.uri().path()))
+}
+
+/// A JSON object from owned entries (moved in, never deep-copied as `json!` would).
+pub(crate) fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
+}
+
+/// A JSON answer from bytes already rendered through the operation's shape.
+pub(crate) fn bytes_response(status: StatusCode, bytes: Bytes) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The declared shape of the items of list field `key` of `op`'s success answer; when it is the
+/// same shape as `same_as`'s answer, that one (so cached renderings are shared).
+pub(crate) fn item_shape(
+    op: &'static Operation,
+    key: &str,
+    same_as: &'static Operation,
+) -> &'static Shape {
+    static ANY: Shape = Shape::Any;
+    let item = match &op.success_shape {
+        Shape::Object(props) => match props.get(key) {
+            Some(Shape::Array(item)) => item.as_ref(),
+            _ => &ANY,
+        },
+        _ => &ANY,
+    };
+    if *item == same_as.success_shape {
+        &same_as.success_shape
+    } else {
+        item
+    }
+}
+
+/// A page answer `{…scalars, key: [items]}` written from pre-rendered items, with only the
+/// fields `op`'s success answer declares, in the order `serde_json` writes objects (sorted).
+pub(crate) fn page_bytes(
+    op: &Operation,
+    key: &str,
+    items: &[Bytes],
+    scalars: &[(&str, Value)],
+) -> Bytes {
+    let declared = |name: &str| match &op.success_shape {
+        Shape::Object(props) => props.contains_key(name),
+        _ => true,
+    };
+    let mut fields: Vec<(&str, Option<&Value>)> = scalars
+        .iter()
+        .map(|(name, value)| (*name, Some(value)))
+        .chain(std::iter::once((key, None)))
+        .filter(|(name, _)| declared(name))
+        .collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Vec::with_capacity(64 + items.iter().map(|b| b.len() + 1).sum::<usize>());
+    out.push(b'{');
+    for (i, (name, value)) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        match value {
+            Some(value) => {
+                let _ = serde_json::to_writer(&mut out, value);
+            }
+            None => {
+                out.push(b'[');
+                for (j, item) in items.iter().enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(item);
+                }
+                out.push(b']');
+            }
+        }
+    }
+    out.push(b'}');
+    Bytes::from(out)
+}
+
+/// `application/x-www-form-urlencoded` pairs, as `form_urlencoded` (and so axum's `Query`)
+/// reads them: split on `&` (empty parts skipped), name and value split at the first `=`, `+`
+/// is a space, `%XX` is a byte, invalid UTF-8 is replaced; without the serde layers.
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+    fn decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        if !bytes.iter().any(|b| matches!(b, b'+' | b'%')) {
+            return text.to_owned();
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex = |b: u8| (b as char).to_digit(16);
+                    match (
+                        bytes.get(i + 1).copied().and_then(hex),
+                        bytes.get(i + 2).copied().and_then(hex),
+                    ) {
+                        (Some(hi), Some(lo)) => {
+                            out.push((hi * 16 + lo) as u8);
+                            i += 2;
+                        }
+                        _ => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    query
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode_like_form_urlencoded() {
+        let pairs = parse_query("a=1&&b=x+y%2Cz&c&d=%zz&e=%C3%A9&=v&f=a=b");
+        let expected = [
+            ("a", "1"),
+            ("b", "x y,z"),
+            ("c", ""),
+            ("d", "%zz"),
+            ("e", "é"),
+            ("", "v"),
+            ("f", "a=b"),
+        ];
+        assert_eq!(pairs.len(), expected.len());
+        for ((name, value), (n, v)) in pairs.iter().zip(expected) {
+            assert_eq!((name.as_str(), value.as_str()), (n, v));
+        }
+        assert_eq!(parse_query("x=%FF")[0].1, "\u{FFFD}");
+    }
 }

@@ -13,7 +13,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Location, Record, Store, StoreError, in_order, insert_record, now_rfc3339};
+use axum::body::Bytes;
+
+use super::{Location, Record, Store, StoreError, insert_record, now_rfc3339};
+use crate::spec::Shape;
 
 /// A page of a Conversation AI agent search.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,15 +29,9 @@ pub struct SearchPage {
 
 fn agent_json(location: &Location, agent: &Record) -> Value {
     let mut out = agent.to_json();
-    let actions: Vec<Value> = in_order(
-        location
-            .conversation_actions
-            .values()
-            .filter(|a| a.agent_id.as_deref() == Some(agent.id.as_str())),
-    )
-    .into_iter()
-    .map(|a| json!({"id": a.id, "type": a.body.get("type").cloned().unwrap_or(Value::Null)}))
-    .collect();
+    let actions: Vec<Value> = agent_actions(location, &agent.id)
+        .map(|a| json!({"id": a.id, "type": a.body.get("type").cloned().unwrap_or(Value::Null)}))
+        .collect();
     out.insert("actions".to_owned(), Value::Array(actions));
     Value::Object(out)
 }
@@ -49,6 +46,15 @@ fn list_item_json(location: &Location, agent: &Record) -> Value {
         *goal = json!({"prompt": text.clone(), "type": "custom", "actionId": null});
     }
     out
+}
+
+/// The actions of an agent in creation order, from the agent's own action list.
+fn agent_actions<'a>(location: &'a Location, agent_id: &str) -> impl Iterator<Item = &'a Record> {
+    location
+        .conversation_agent_order
+        .actions_of(agent_id)
+        .iter()
+        .filter_map(|id| location.conversation_actions.get(id))
 }
 
 fn action_json(action: &Record) -> Value {
@@ -132,6 +138,8 @@ impl Store {
             body.insert("updatedAt".to_owned(), json!(now));
             let seq = location.take_seq();
             location.conversation_cursor.insert(id.clone(), seq);
+            let name = body.get("name").and_then(Value::as_str).unwrap_or_default();
+            location.conversation_agent_order.put_agent(seq, &id, name);
             let record = insert_record(&mut location.conversation_agents, seq, id, None, body);
             agent_json(location, &record)
         })
@@ -170,17 +178,11 @@ impl Store {
                     .ok_or_else(|| StoreError::AgentNotFound(cursor.to_owned()))?,
             };
             let needle = query.unwrap_or_default();
-            let agents = in_order(location.conversation_agents.values())
-                .into_iter()
-                .filter(|a| a.seq > after)
-                .filter(|a| {
-                    a.body
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_lowercase()
-                        .contains(needle)
-                })
+            let agents = location
+                .conversation_agent_order
+                .after(after)
+                .filter(|(_, lower)| lower.contains(needle))
+                .filter_map(|(id, _)| location.conversation_agents.get(id))
                 .take(limit)
                 .map(|a| list_item_json(location, a))
                 .collect();
@@ -214,6 +216,22 @@ impl Store {
         })
     }
 
+    /// [`Store::conversation_get_agent`] rendered through `shape` (cached until the agent or
+    /// its actions change).
+    pub(crate) fn conversation_get_agent_rendered(
+        &self,
+        location_id: &str,
+        agent_id: &str,
+        shape: &Shape,
+    ) -> Result<Bytes, StoreError> {
+        self.read_location(location_id, |location| {
+            let agent = agent_of(location, agent_id)?;
+            Ok(agent
+                .rendered
+                .get_or_render(shape, || agent_json(location, agent)))
+        })
+    }
+
     /// Merges the sent fields into an agent.
     /// ```
     /// use mock_server::store::Store;
@@ -244,11 +262,26 @@ impl Store {
                     agent.body.insert(key, value);
                 }
             }
+            agent.rendered.clear();
             agent
                 .body
                 .insert("updatedAt".to_owned(), json!(now_rfc3339()));
-            let agent = agent.clone();
-            Ok(agent_json(location, &agent))
+            let (seq, name) = (
+                agent.seq,
+                agent
+                    .body
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+            location
+                .conversation_agent_order
+                .put_agent(seq, agent_id, &name);
+            Ok(agent_json(
+                location,
+                &location.conversation_agents[agent_id],
+            ))
         })
     }
 
@@ -271,13 +304,16 @@ impl Store {
         agent_id: &str,
     ) -> Result<(), StoreError> {
         self.with_location(location_id, |location, _| {
-            location
+            let agent = location
                 .conversation_agents
                 .remove(agent_id)
                 .ok_or_else(|| StoreError::AgentNotFound(agent_id.to_owned()))?;
+            for id in location.conversation_agent_order.actions_of(agent_id) {
+                location.conversation_actions.remove(id);
+            }
             location
-                .conversation_actions
-                .retain(|_, a| a.agent_id.as_deref() != Some(agent_id));
+                .conversation_agent_order
+                .remove_agent(agent.seq, agent_id);
             Ok(())
         })
     }
@@ -312,6 +348,8 @@ impl Store {
                 None => ids.alnum_id(),
             };
             let seq = location.take_seq();
+            location.conversation_agent_order.push_action(agent_id, &id);
+            location.touch_conversation_agent(agent_id);
             let record = insert_record(
                 &mut location.conversation_actions,
                 seq,
@@ -344,15 +382,7 @@ impl Store {
     ) -> Result<Vec<Value>, StoreError> {
         self.read_location(location_id, |location| {
             agent_of(location, agent_id)?;
-            Ok(in_order(
-                location
-                    .conversation_actions
-                    .values()
-                    .filter(|a| a.agent_id.as_deref() == Some(agent_id)),
-            )
-            .into_iter()
-            .map(action_json)
-            .collect())
+            Ok(agent_actions(location, agent_id).map(action_json).collect())
         })
     }
 
@@ -409,7 +439,9 @@ impl Store {
                 .get_mut(action_id)
                 .ok_or_else(|| StoreError::ActionNotFound(action_id.to_owned()))?;
             action.body = action_fields(body);
-            Ok(action_json(action))
+            let out = action_json(action);
+            location.touch_conversation_agent(agent_id);
+            Ok(out)
         })
     }
 
@@ -436,6 +468,10 @@ impl Store {
         self.with_location(location_id, |location, _| {
             owned_action(location, agent_id, action_id)?;
             location.conversation_actions.remove(action_id);
+            location
+                .conversation_agent_order
+                .remove_action(agent_id, action_id);
+            location.touch_conversation_agent(agent_id);
             Ok(())
         })
     }
@@ -494,6 +530,7 @@ impl Store {
                     }
                 }
             }
+            location.touch_conversation_agent(agent_id);
             first.ok_or_else(|| {
                 StoreError::ActionNotFound(action_ids.first().cloned().unwrap_or_default())
             })
@@ -586,6 +623,32 @@ mod tests {
             .expect("deleted cursor");
         assert_eq!(page.agents[0]["id"], json!(ids[1]));
         assert_eq!(page.total_count, 2);
+    }
+
+    #[test]
+    fn answers_carry_only_declared_fields_but_the_store_keeps_the_rest() {
+        let store = Store::new(3);
+        let body = json!({"name": "A", "respondToAudio": true});
+        let agent = store.conversation_create_agent(
+            "loc",
+            None,
+            body.as_object().cloned().expect("object"),
+        );
+        let id = agent["id"].as_str().expect("id").to_owned();
+        assert_eq!(agent["respondToAudio"], true);
+        let shape =
+            &crate::spec::operation(crate::spec::Api::ConversationAi, "getAgent").success_shape;
+        let bytes = store
+            .conversation_get_agent_rendered("loc", &id, shape)
+            .expect("exists");
+        let answer: Value = serde_json::from_slice(&bytes).expect("JSON");
+        assert_eq!(answer["name"], "A");
+        for undeclared in ["respondToAudio", "createdAt", "updatedAt"] {
+            assert!(answer.get(undeclared).is_none(), "{undeclared} in {answer}");
+        }
+        let stored = store.conversation_get_agent("loc", &id).expect("exists");
+        assert_eq!(stored["respondToAudio"], true);
+        assert!(stored.get("createdAt").is_some());
     }
 
     #[test]

@@ -19,12 +19,15 @@ mod voices;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use axum::body::Bytes;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::{Map, Value};
+
+use crate::spec::Shape;
 
 /// A failure of a store operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +74,58 @@ pub(crate) struct Record {
     pub(crate) agent_id: Option<String>,
     /// The fields as the API shows them, without `id`.
     pub(crate) body: Map<String, Value>,
+    /// The record's rendered answer (agents: with their actions), cached until it changes.
+    pub(crate) rendered: RenderCache,
+}
+
+/// A record's answer rendered through a response shape, kept until the record (or, for an
+/// agent, one of its actions) is written: reads then copy no maps and serialize nothing. Only
+/// the first shape asked for is cached (it is keyed by the shape's address; the shapes are the
+/// spec's, which live for the whole program), others are rendered afresh. A clone starts empty
+/// and caches never make records unequal.
+#[derive(Default)]
+pub(crate) struct RenderCache(OnceLock<(usize, Bytes)>);
+
+impl RenderCache {
+    /// The cached bytes for `shape`, or `value()` rendered through it (and cached when empty).
+    pub(crate) fn get_or_render(&self, shape: &Shape, value: impl FnOnce() -> Value) -> Bytes {
+        let key = std::ptr::from_ref(shape) as usize;
+        if let Some((cached, bytes)) = self.0.get()
+            && *cached == key
+        {
+            return bytes.clone();
+        }
+        let bytes = Bytes::from(serde_json::to_vec(&shape.view(&value())).unwrap_or_default());
+        let _ = self.0.set((key, bytes.clone()));
+        bytes
+    }
+
+    /// Forgets the rendered answer (after a write).
+    pub(crate) fn clear(&mut self) {
+        self.0 = OnceLock::new();
+    }
+}
+
+impl Clone for RenderCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for RenderCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for RenderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "RenderCache(cached)"
+        } else {
+            "RenderCache(empty)"
+        })
+    }
 }
 
 impl Record {
@@ -95,6 +150,96 @@ pub(crate) struct Location {
     /// so a `startAfter` cursor stays meaningful after its agent is deleted.
     pub(crate) conversation_cursor: BTreeMap<String, u64>,
     pub(crate) generations: BTreeMap<(String, String), Value>,
+    /// Voice AI agents in creation order, with their lower-cased names (for `query`).
+    pub(crate) voice_agent_order: AgentIndex,
+    /// Conversation AI agents in creation order, with their lower-cased names.
+    pub(crate) conversation_agent_order: AgentIndex,
+}
+
+/// Derived indexes of one kind of agent: creation order, lower-cased names and each agent's
+/// action ids in creation order. Kept beside the record maps by every write, and rebuilt from
+/// them after an import ([`Location::reindex`]), so reads never scan or sort.
+#[derive(Debug, Default)]
+pub(crate) struct AgentIndex {
+    /// Creation sequence → (agent id, lower-cased name).
+    order: BTreeMap<u64, (String, String)>,
+    /// Agent id → its action ids, in creation order.
+    actions: HashMap<String, Vec<String>>,
+}
+
+impl AgentIndex {
+    /// Records a new (or renamed) agent.
+    pub(crate) fn put_agent(&mut self, seq: u64, id: &str, name: &str) {
+        self.order.insert(seq, (id.to_owned(), name.to_lowercase()));
+    }
+
+    /// Forgets an agent and its action list.
+    pub(crate) fn remove_agent(&mut self, seq: u64, id: &str) {
+        self.order.remove(&seq);
+        self.actions.remove(id);
+    }
+
+    /// Appends an action to its agent's list.
+    pub(crate) fn push_action(&mut self, agent_id: &str, action_id: &str) {
+        self.actions
+            .entry(agent_id.to_owned())
+            .or_default()
+            .push(action_id.to_owned());
+    }
+
+    /// Removes an action from its agent's list.
+    pub(crate) fn remove_action(&mut self, agent_id: &str, action_id: &str) {
+        if let Some(list) = self.actions.get_mut(agent_id) {
+            list.retain(|id| id != action_id);
+        }
+    }
+
+    /// The action ids of an agent, in creation order.
+    pub(crate) fn actions_of(&self, agent_id: &str) -> &[String] {
+        self.actions.get(agent_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Agent ids with their lower-cased names, in creation order.
+    pub(crate) fn in_order(&self) -> impl Iterator<Item = (u64, &str, &str)> {
+        self.order
+            .iter()
+            .map(|(seq, (id, lower))| (*seq, id.as_str(), lower.as_str()))
+    }
+
+    /// Agent ids created after sequence `after`, with lower-cased names, in creation order.
+    pub(crate) fn after(&self, after: u64) -> impl Iterator<Item = (&str, &str)> {
+        self.order
+            .range(after.saturating_add(1)..)
+            .map(|(_, (id, lower))| (id.as_str(), lower.as_str()))
+    }
+
+    /// How many agents.
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Rebuilds the index from the record maps.
+    fn rebuild(
+        agents: &BTreeMap<String, Record>,
+        actions: &BTreeMap<String, Record>,
+        name_field: &str,
+    ) -> Self {
+        let mut index = Self::default();
+        for agent in agents.values() {
+            let name = agent
+                .body
+                .get(name_field)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            index.put_agent(agent.seq, &agent.id, name);
+        }
+        for action in in_order(actions.values()) {
+            if let Some(agent_id) = &action.agent_id {
+                index.push_action(agent_id, &action.id);
+            }
+        }
+        index
+    }
 }
 
 /// The id generator: seeded, and never issuing the same id twice.
@@ -283,6 +428,7 @@ pub(crate) fn insert_record(
         seq,
         agent_id,
         body,
+        rendered: RenderCache::default(),
     };
     map.insert(id, record.clone());
     record
@@ -296,6 +442,31 @@ pub(crate) fn in_order<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<&'a
 }
 
 impl Location {
+    /// Forgets a Voice AI agent's rendered answer (it or one of its actions changed).
+    pub(crate) fn touch_voice_agent(&mut self, agent_id: &str) {
+        if let Some(agent) = self.voice_agents.get_mut(agent_id) {
+            agent.rendered.clear();
+        }
+    }
+
+    /// Forgets a Conversation AI agent's rendered answer.
+    pub(crate) fn touch_conversation_agent(&mut self, agent_id: &str) {
+        if let Some(agent) = self.conversation_agents.get_mut(agent_id) {
+            agent.rendered.clear();
+        }
+    }
+
+    /// Rebuilds the derived agent indexes from the record maps (after an import).
+    pub(crate) fn reindex(&mut self) {
+        self.voice_agent_order =
+            AgentIndex::rebuild(&self.voice_agents, &self.voice_actions, "agentName");
+        self.conversation_agent_order = AgentIndex::rebuild(
+            &self.conversation_agents,
+            &self.conversation_actions,
+            "name",
+        );
+    }
+
     /// The next creation sequence number of this location.
     pub(crate) fn take_seq(&mut self) -> u64 {
         self.next_seq += 1;

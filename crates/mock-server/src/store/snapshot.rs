@@ -4,7 +4,8 @@
 //! agent, body) per location, plus each location's sequence counter and Conversation AI cursor
 //! ids, so an imported store lists, pages and filters them exactly like the exported one. Call
 //! logs are kept as the JSON `getCallLog` answers, in insertion order (generated ones included,
-//! so they come back as stored logs with the same ids and fields). Imported ids are reserved in
+//! so they come back as stored logs with the same ids and fields; they are added in one batch per
+//! location, one merge into the call-log indexes). Imported ids are reserved in
 //! the id generator, so ids issued afterwards never collide with them (they are not the ids the
 //! exporting store would have issued next: the generator restarts from the seed).
 //!
@@ -20,7 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value, json};
 
-use super::{IdGen, Location, Record, Store, lock};
+use super::{IdGen, Location, Record, RenderCache, Store, lock};
 
 fn record_json(record: &Record) -> Value {
     json!({
@@ -99,6 +100,7 @@ fn parse_records(
                 seq,
                 agent_id,
                 body,
+                rendered: RenderCache::default(),
             },
         );
     }
@@ -118,6 +120,7 @@ fn parse_call_logs(
     let items = value
         .as_array()
         .ok_or_else(|| format!("{at} must be an array"))?;
+    let mut logs = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let mut body = item
             .as_object()
@@ -128,7 +131,11 @@ fn parse_call_logs(
             _ => return Err(format!("{at}.{i}.id must be a string")),
         };
         ids.reserve(&id);
-        location.call_logs.insert_explicit(key, id, body);
+        logs.push((id, body));
+    }
+    // One merge into the indexes for the whole batch (not one shift per log).
+    if !logs.is_empty() {
+        location.call_logs.insert_explicit_many(key, logs);
     }
     Ok(())
 }
@@ -195,6 +202,7 @@ fn parse_location(value: &Value, at: &str, key: u64, ids: &mut IdGen) -> Result<
     .unwrap_or(0);
     let declared = object.get("nextSeq").and_then(Value::as_u64).unwrap_or(0);
     location.next_seq = declared.max(highest);
+    location.reindex();
     Ok(location)
 }
 
@@ -264,5 +272,81 @@ impl Store {
         *locations = parsed.into_iter().collect();
         *lock(&self.ids) = ids;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::store::voice_ai::CallLogFilter;
+
+    #[test]
+    fn a_location_with_100_000_generated_logs_reimports_with_the_same_answers() {
+        let source = Store::new(11);
+        let mut agents = Vec::new();
+        for (name, kind) in [
+            ("A", "SMS"),
+            ("B", "CALL_TRANSFER"),
+            ("C", "KNOWLEDGE_BASE"),
+        ] {
+            let agent = source.voice_create_agent("loc", None, Map::new());
+            let id = agent["id"].as_str().expect("id").to_owned();
+            let action = json!({"name": name, "actionType": kind, "actionParameters": {}});
+            source
+                .voice_create_action(
+                    "loc",
+                    &id,
+                    None,
+                    action.as_object().cloned().expect("object"),
+                )
+                .expect("agent exists");
+            agents.push(id);
+        }
+        source
+            .generate_call_logs("loc", 100_000)
+            .expect("the location has agents");
+        source.add_call_log("loc", json!({"agentId": agents[0], "duration": 7}));
+
+        let target = Store::new(12);
+        target
+            .import_snapshot(&source.export_snapshot())
+            .expect("a valid snapshot");
+
+        assert_eq!(target.call_log_count("loc"), 100_001);
+        let filters = [
+            CallLogFilter::default(),
+            CallLogFilter {
+                agent_id: Some(agents[1].clone()),
+                ..CallLogFilter::default()
+            },
+            CallLogFilter {
+                trial: Some(true),
+                ..CallLogFilter::default()
+            },
+            CallLogFilter {
+                action_types: vec!["SMS".to_owned()],
+                sort_by: Some("createdAt".to_owned()),
+                ascending: true,
+                ..CallLogFilter::default()
+            },
+        ];
+        for filter in &filters {
+            for page in [1, 7, 400] {
+                let before = source.voice_list_call_logs("loc", filter, page, 50);
+                let after = target.voice_list_call_logs("loc", filter, page, 50);
+                assert_eq!(before, after, "{filter:?} page {page}");
+            }
+        }
+        let (_, page) = source.voice_list_call_logs("loc", &CallLogFilter::default(), 3, 5);
+        for log in page {
+            let id = log["id"].as_str().expect("id");
+            assert_eq!(target.voice_get_call_log("loc", id), Ok(log.clone()));
+        }
+        assert_eq!(
+            target.voice_list_agents("loc", None, 1, 10),
+            source.voice_list_agents("loc", None, 1, 10)
+        );
     }
 }

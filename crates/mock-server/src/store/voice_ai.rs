@@ -10,10 +10,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    IdGen, Location, Record, Store, StoreError, in_order, insert_record, now_rfc3339, rfc3339,
-};
-use crate::pagination::page_of;
+use super::{IdGen, Location, Record, Store, StoreError, insert_record, now_rfc3339, rfc3339};
+use crate::pagination::page_bounds;
+use crate::spec::Shape;
+use axum::body::Bytes;
 
 /// The business name the mock's locations report.
 pub const LOCATION_BUSINESS_NAME: &str = "Mock Business";
@@ -114,15 +114,14 @@ pub(crate) fn translation_problems(agent: &Map<String, Value>) -> Vec<String> {
 fn agent_json(location: &Location, agent: &Record, with_actions: bool) -> Value {
     let mut out = agent.to_json();
     if with_actions {
-        let actions: Vec<Value> = in_order(
-            location
-                .voice_actions
-                .values()
-                .filter(|a| a.agent_id.as_deref() == Some(agent.id.as_str())),
-        )
-        .into_iter()
-        .map(|a| Value::Object(a.to_json()))
-        .collect();
+        // The agent's own action list (creation order): O(its actions), never a scan.
+        let actions: Vec<Value> = location
+            .voice_agent_order
+            .actions_of(&agent.id)
+            .iter()
+            .filter_map(|id| location.voice_actions.get(id))
+            .map(|a| Value::Object(a.to_json()))
+            .collect();
         out.insert("actions".to_owned(), Value::Array(actions));
     }
     Value::Object(out)
@@ -176,6 +175,11 @@ impl Store {
             body.insert("locationId".to_owned(), json!(location_id));
             agent_defaults(&mut body, ids, &default_voice);
             let seq = location.take_seq();
+            let name = body
+                .get("agentName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            location.voice_agent_order.put_agent(seq, &id, name);
             let record = insert_record(&mut location.voice_agents, seq, id, None, body);
             agent_json(location, &record, false)
         })
@@ -204,24 +208,85 @@ impl Store {
         page: u64,
         page_size: u64,
     ) -> (usize, Vec<Value>) {
-        let needle = query.map(str::to_lowercase).unwrap_or_default();
+        self.voice_list_agents_with(location_id, query, page, page_size, |location, agent| {
+            agent_json(location, agent, true)
+        })
+    }
+
+    /// [`Store::voice_list_agents`] with each agent's answer rendered through `shape` (cached
+    /// per agent until it or its actions change).
+    pub(crate) fn voice_list_agents_rendered(
+        &self,
+        location_id: &str,
+        query: Option<&str>,
+        page: u64,
+        page_size: u64,
+        shape: &Shape,
+    ) -> (usize, Vec<Bytes>) {
+        self.voice_list_agents_with(location_id, query, page, page_size, |location, agent| {
+            agent
+                .rendered
+                .get_or_render(shape, || agent_json(location, agent, true))
+        })
+    }
+
+    /// [`Store::voice_get_agent`] rendered through `shape` (cached until the agent or its
+    /// actions change).
+    pub(crate) fn voice_get_agent_rendered(
+        &self,
+        location_id: &str,
+        agent_id: &str,
+        shape: &Shape,
+    ) -> Result<Bytes, StoreError> {
         self.read_location(location_id, |location| {
-            let matching: Vec<&Record> = in_order(location.voice_agents.values())
-                .into_iter()
-                .filter(|a| {
-                    a.body
-                        .get("agentName")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_lowercase()
-                        .contains(&needle)
-                })
-                .collect();
-            let total = matching.len();
-            let items = page_of(matching, page, page_size)
-                .into_iter()
-                .map(|a| agent_json(location, a, true))
-                .collect();
+            let agent = location
+                .voice_agents
+                .get(agent_id)
+                .ok_or_else(|| StoreError::AgentNotFound(agent_id.to_owned()))?;
+            Ok(agent
+                .rendered
+                .get_or_render(shape, || agent_json(location, agent, true)))
+        })
+    }
+
+    fn voice_list_agents_with<T>(
+        &self,
+        location_id: &str,
+        query: Option<&str>,
+        page: u64,
+        page_size: u64,
+        render_agent: impl Fn(&Location, &Record) -> T,
+    ) -> (usize, Vec<T>) {
+        let needle = query.map(str::to_lowercase).unwrap_or_default();
+        let (skip, size) = page_bounds(page, page_size);
+        self.read_location(location_id, |location| {
+            let index = &location.voice_agent_order;
+            let render = |id: &str| {
+                location
+                    .voice_agents
+                    .get(id)
+                    .map(|a| render_agent(location, a))
+            };
+            if needle.is_empty() {
+                // No filter: the creation-ordered index gives the count and the page directly.
+                let items = index
+                    .in_order()
+                    .skip(skip)
+                    .take(size)
+                    .filter_map(|(_, id, _)| render(id))
+                    .collect();
+                return (index.len(), items);
+            }
+            let mut total = 0;
+            let mut items = Vec::new();
+            for (_, id, lower) in index.in_order() {
+                if lower.contains(needle.as_str()) {
+                    if total >= skip && items.len() < size {
+                        items.extend(render(id));
+                    }
+                    total += 1;
+                }
+            }
             (total, items)
         })
     }
@@ -290,8 +355,17 @@ impl Store {
                 .get_mut(agent_id)
                 .ok_or_else(|| StoreError::AgentNotFound(agent_id.to_owned()))?;
             agent.body = merged;
-            let agent = agent.clone();
-            Ok(agent_json(location, &agent, false))
+            agent.rendered.clear();
+            let out = agent_json(location, &location.voice_agents[agent_id], false);
+            let agent = &location.voice_agents[agent_id];
+            let name = agent
+                .body
+                .get("agentName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let seq = agent.seq;
+            location.voice_agent_order.put_agent(seq, agent_id, name);
+            Ok(out)
         })
     }
 
@@ -310,13 +384,14 @@ impl Store {
     /// ```
     pub fn voice_delete_agent(&self, location_id: &str, agent_id: &str) -> Result<(), StoreError> {
         self.with_location(location_id, |location, _| {
-            location
+            let agent = location
                 .voice_agents
                 .remove(agent_id)
                 .ok_or_else(|| StoreError::AgentNotFound(agent_id.to_owned()))?;
-            location
-                .voice_actions
-                .retain(|_, a| a.agent_id.as_deref() != Some(agent_id));
+            for id in location.voice_agent_order.actions_of(agent_id) {
+                location.voice_actions.remove(id);
+            }
+            location.voice_agent_order.remove_agent(agent.seq, agent_id);
             Ok(())
         })
     }
@@ -353,6 +428,8 @@ impl Store {
                 None => ids.object_id(),
             };
             let seq = location.take_seq();
+            location.voice_agent_order.push_action(agent_id, &id);
+            location.touch_voice_agent(agent_id);
             let record = insert_record(
                 &mut location.voice_actions,
                 seq,
@@ -396,7 +473,9 @@ impl Store {
                 .filter(|a| a.agent_id.as_deref() == Some(agent_id))
                 .ok_or_else(|| StoreError::ActionNotFound(action_id.to_owned()))?;
             action.body = action_fields(body);
-            Ok(Value::Object(action.to_json()))
+            let out = Value::Object(action.to_json());
+            location.touch_voice_agent(agent_id);
+            Ok(out)
         })
     }
 
@@ -460,6 +539,10 @@ impl Store {
                 return Err(StoreError::ActionNotFound(action_id.to_owned()));
             }
             location.voice_actions.remove(action_id);
+            location
+                .voice_agent_order
+                .remove_action(agent_id, action_id);
+            location.touch_voice_agent(agent_id);
             Ok(())
         })
     }
@@ -646,6 +729,49 @@ mod tests {
         assert_eq!(
             store.voice_get_action("loc", &action_id),
             Err(StoreError::ActionNotFound(action_id.clone()))
+        );
+    }
+
+    #[test]
+    fn a_cached_rendering_follows_every_write_to_the_agent_and_its_actions() {
+        let store = Store::new(1);
+        let shape = &crate::spec::operation(crate::spec::Api::VoiceAi, "getAgent").success_shape;
+        let rendered = |id: &str| -> Value {
+            let bytes = store
+                .voice_get_agent_rendered("loc", id, shape)
+                .expect("exists");
+            serde_json::from_slice(&bytes).expect("JSON")
+        };
+        let agent = store.voice_create_agent("loc", None, Map::new());
+        let id = agent["id"].as_str().expect("id").to_owned();
+        assert_eq!(rendered(&id)["actions"], json!([]));
+        let action = store
+            .voice_create_action("loc", &id, None, Map::new())
+            .expect("agent exists");
+        let action_id = action["id"].as_str().expect("id").to_owned();
+        assert_eq!(rendered(&id)["actions"][0]["id"], json!(action_id));
+        let renamed = json!({"agentName": "Renamed"});
+        store
+            .voice_patch_agent("loc", &id, renamed.as_object().cloned().expect("object"))
+            .expect("exists");
+        assert_eq!(rendered(&id)["agentName"], "Renamed");
+        let named = json!({"name": "Named"});
+        store
+            .voice_update_action(
+                "loc",
+                &id,
+                &action_id,
+                named.as_object().cloned().expect("object"),
+            )
+            .expect("exists");
+        assert_eq!(rendered(&id)["actions"][0]["name"], "Named");
+        store
+            .voice_delete_action("loc", &id, &action_id)
+            .expect("exists");
+        assert_eq!(rendered(&id)["actions"], json!([]));
+        assert_eq!(
+            rendered(&id),
+            store.voice_get_agent("loc", &id).expect("exists")
         );
     }
 

@@ -385,8 +385,13 @@ async fn a_date_window_of_no_length_or_without_both_ends_is_refused_by_name() {
     assert_error(
         &sort_without_field,
         StatusCode::UNPROCESSABLE_ENTITY,
-        json!(["endDate should not be empty", "sortBy should not be empty"]),
+        json!(["endDate should not be empty"]),
     );
+    // `sort` without `sortBy` is ignored (newest first), as the spec says.
+    let (_, newest_first) = all_logs(&h, "").await;
+    let (total, sort_alone) = all_logs(&h, "&sort=ascend").await;
+    assert_eq!(total, newest_first.len() as u64);
+    assert_eq!(sort_alone, newest_first);
 }
 
 #[tokio::test]

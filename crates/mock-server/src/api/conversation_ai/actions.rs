@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::conversation_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::api::{ApiRequest, begin, begin_with, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 
@@ -29,7 +29,8 @@ pub(crate) async fn create_action(
         .store()
         .conversation_create_action(&call.principal.location_id, &agent_id, None, call.body)
         .map_err(conversation_error)?;
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::CREATED,
         json!({"data": action, "success": true}),
     ))
@@ -48,7 +49,8 @@ pub(crate) async fn list_actions(
             call.param("agentId").unwrap_or_default(),
         )
         .map_err(conversation_error)?;
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
         json!({"data": actions, "success": true}),
     ))
@@ -68,7 +70,8 @@ pub(crate) async fn get_action(
             call.param("actionId").unwrap_or_default(),
         )
         .map_err(conversation_error)?;
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
         json!({"data": action, "success": true}),
     ))
@@ -98,7 +101,8 @@ pub(crate) async fn update_action(
             call.body,
         )
         .map_err(conversation_error)?;
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
         json!({"data": action, "success": true}),
     ))
@@ -116,7 +120,8 @@ pub(crate) async fn delete_action(
         .store()
         .conversation_delete_action(&call.principal.location_id, &agent_id, &action_id)
         .map_err(conversation_error)?;
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
         json!({"data": {"id": action_id}, "success": true}),
     ))

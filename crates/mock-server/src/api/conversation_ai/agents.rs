@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::conversation_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::api::{ApiRequest, begin, begin_with, bytes_response, object, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 
@@ -47,7 +47,7 @@ pub(crate) async fn create_agent(
         state
             .store()
             .conversation_create_agent(&call.principal.location_id, None, call.body);
-    Ok(json(StatusCode::CREATED, agent))
+    Ok(respond(call.op, StatusCode::CREATED, agent))
 }
 
 /// `GET /conversation-ai/agents/search` → `{agents, totalCount, count}`.
@@ -74,9 +74,14 @@ pub(crate) async fn search_agents(
         )
         .map_err(conversation_error)?;
     let count = page.agents.len();
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
-        json!({"agents": page.agents, "totalCount": page.total_count, "count": count}),
+        object([
+            ("agents", Value::Array(page.agents)),
+            ("totalCount", json!(page.total_count)),
+            ("count", json!(count)),
+        ]),
     ))
 }
 
@@ -88,12 +93,13 @@ pub(crate) async fn get_agent(
     let call = begin(&state, Api::ConversationAi, "getAgent", req)?;
     let agent = state
         .store()
-        .conversation_get_agent(
+        .conversation_get_agent_rendered(
             &call.principal.location_id,
             call.param("agentId").unwrap_or_default(),
+            &call.op.success_shape,
         )
         .map_err(conversation_error)?;
-    Ok(json(StatusCode::OK, agent))
+    Ok(bytes_response(StatusCode::OK, agent))
 }
 
 /// `PUT /conversation-ai/agents/{agentId}` → the agent with the sent fields merged in.
@@ -107,7 +113,7 @@ pub(crate) async fn update_agent(
         .store()
         .conversation_update_agent(&call.principal.location_id, &agent_id, call.body)
         .map_err(conversation_error)?;
-    Ok(json(StatusCode::OK, agent))
+    Ok(respond(call.op, StatusCode::OK, agent))
 }
 
 /// `DELETE /conversation-ai/agents/{agentId}` → `{success: true, id}`.
@@ -121,7 +127,8 @@ pub(crate) async fn delete_agent(
         .store()
         .conversation_delete_agent(&call.principal.location_id, &agent_id)
         .map_err(conversation_error)?;
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
         json!({"success": true, "id": agent_id}),
     ))

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::conversation_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, json};
+use crate::api::{ApiRequest, begin, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 
@@ -42,7 +42,8 @@ pub(crate) async fn update_followup_settings(
             settings,
         )
         .map_err(conversation_error)?;
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
         json!({"data": action, "success": true}),
     ))

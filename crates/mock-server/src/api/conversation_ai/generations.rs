@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::conversation_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, json};
+use crate::api::{ApiRequest, begin, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 
@@ -25,5 +25,5 @@ pub(crate) async fn get_generation_details(
             call.param("source").unwrap_or_default(),
         )
         .map_err(conversation_error)?;
-    Ok(json(StatusCode::OK, details))
+    Ok(respond(call.op, StatusCode::OK, details))
 }

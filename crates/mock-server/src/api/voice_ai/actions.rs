@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::voice_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::api::{ApiRequest, begin, begin_with, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 
@@ -24,7 +24,7 @@ pub(crate) async fn create_action(
         .store()
         .voice_create_action(&location, &agent_id, None, call.body)
         .map_err(voice_error)?;
-    Ok(json(StatusCode::CREATED, action))
+    Ok(respond(call.op, StatusCode::CREATED, action))
 }
 
 /// `PUT /voice-ai/actions/{actionId}` → the action with type, name and parameters replaced.
@@ -42,7 +42,7 @@ pub(crate) async fn update_action(
         .store()
         .voice_update_action(&location, &agent_id, &action_id, call.body)
         .map_err(voice_error)?;
-    Ok(json(StatusCode::OK, action))
+    Ok(respond(call.op, StatusCode::OK, action))
 }
 
 /// `GET /voice-ai/actions/{actionId}` → the action.
@@ -58,7 +58,7 @@ pub(crate) async fn get_action(
             call.param("actionId").unwrap_or_default(),
         )
         .map_err(voice_error)?;
-    Ok(json(StatusCode::OK, action))
+    Ok(respond(call.op, StatusCode::OK, action))
 }
 
 /// `DELETE /voice-ai/actions/{actionId}?agentId&locationId` → 204.

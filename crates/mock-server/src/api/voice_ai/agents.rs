@@ -4,12 +4,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use std::sync::LazyLock;
 
 use super::voice_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::api::{ApiRequest, begin, begin_with, bytes_response, item_shape, page_bytes, respond};
 use crate::error::ApiError;
-use crate::spec::Api;
+use crate::spec::{self, Api, Shape};
 use crate::store::voice_ai::translation_problems;
 
 /// `POST /voice-ai/agents` → 201 with the agent, documented defaults filled in.
@@ -22,30 +23,47 @@ pub(crate) async fn create_agent(
     })?;
     let location = call.body_str("locationId").unwrap_or_default().to_owned();
     let agent = state.store().voice_create_agent(&location, None, call.body);
-    Ok(json(StatusCode::CREATED, agent))
+    Ok(respond(call.op, StatusCode::CREATED, agent))
 }
 
-/// `GET /voice-ai/agents` → `{total, page, pageSize, agents}`.
+/// `GET /voice-ai/agents` → `{total, page, pageSize, agents}`; each agent is rendered through
+/// the declared item shape (cached per agent).
 pub(crate) async fn list_agents(
     State(state): State<AppState>,
     req: ApiRequest,
 ) -> Result<Response, ApiError> {
+    static ITEM: LazyLock<&'static Shape> = LazyLock::new(|| {
+        item_shape(
+            spec::operation(Api::VoiceAi, "listAgents"),
+            "agents",
+            spec::operation(Api::VoiceAi, "getAgent"),
+        )
+    });
     let call = begin(&state, Api::VoiceAi, "listAgents", req)?;
     let page = call.number("page").unwrap_or(1);
     let page_size = call.number("pageSize").unwrap_or(10);
-    let (total, agents) = state.store().voice_list_agents(
+    let (total, agents) = state.store().voice_list_agents_rendered(
         call.param("locationId").unwrap_or_default(),
         call.param("query"),
         page,
         page_size,
+        *ITEM,
     );
-    Ok(json(
-        StatusCode::OK,
-        json!({"total": total, "page": page, "pageSize": page_size, "agents": agents}),
-    ))
+    let body = page_bytes(
+        call.op,
+        "agents",
+        &agents,
+        &[
+            ("total", json!(total)),
+            ("page", json!(page)),
+            ("pageSize", json!(page_size)),
+        ],
+    );
+    Ok(bytes_response(StatusCode::OK, body))
 }
 
-/// `GET /voice-ai/agents/{agentId}` → the agent with its actions.
+/// `GET /voice-ai/agents/{agentId}` → the agent with its actions (rendered through the
+/// declared shape, cached until the agent or its actions change).
 pub(crate) async fn get_agent(
     State(state): State<AppState>,
     req: ApiRequest,
@@ -53,12 +71,13 @@ pub(crate) async fn get_agent(
     let call = begin(&state, Api::VoiceAi, "getAgent", req)?;
     let agent = state
         .store()
-        .voice_get_agent(
+        .voice_get_agent_rendered(
             call.param("locationId").unwrap_or_default(),
             call.param("agentId").unwrap_or_default(),
+            &call.op.success_shape,
         )
         .map_err(voice_error)?;
-    Ok(json(StatusCode::OK, agent))
+    Ok(bytes_response(StatusCode::OK, agent))
 }
 
 /// `PATCH /voice-ai/agents/{agentId}` → the agent with only the sent fields changed.
@@ -73,7 +92,7 @@ pub(crate) async fn patch_agent(
         .store()
         .voice_patch_agent(&location, &agent_id, call.body)
         .map_err(voice_error)?;
-    Ok(json(StatusCode::OK, agent))
+    Ok(respond(call.op, StatusCode::OK, agent))
 }
 
 /// `DELETE /voice-ai/agents/{agentId}` → 204, and the agent's actions are gone too.

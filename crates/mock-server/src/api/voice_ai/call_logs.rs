@@ -1,7 +1,8 @@
 //! `listCallLogs`, `getCallLog`.
 //!
 //! Beyond the spec: `startDate`/`endDate` (epoch milliseconds) must come together and
-//! `startDate` must be before `endDate`; `sort` needs `sortBy`; `contactId` and `actionType` may
+//! `startDate` must be before `endDate`; `sort` without `sortBy` is ignored, as the spec says
+//! (newest first); `contactId` and `actionType` may
 //! be comma-separated lists; an undeclared `timezone` query parameter is accepted and ignored.
 //! Filtering, counting and paging run on the location's call-log indexes (`store::call_logs`).
 
@@ -12,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::voice_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, begin_with, json};
+use crate::api::{ApiRequest, begin, begin_with, object, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 use crate::store::voice_ai::CallLogFilter;
@@ -28,9 +29,6 @@ fn date_rules(params: &Map<String, Value>) -> Vec<String> {
             problems.push("startDate must be less than endDate".to_owned())
         }
         _ => {}
-    }
-    if params.contains_key("sort") && !params.contains_key("sortBy") {
-        problems.push("sortBy should not be empty".to_owned());
     }
     problems
 }
@@ -80,7 +78,8 @@ pub(crate) async fn list_call_logs(
             .map(|n| n as i64),
         action_types: list(&call.params, "actionType"),
         sort_by: call.param("sortBy").map(str::to_owned),
-        ascending: call.param("sort") == Some("ascend"),
+        // `sort` only applies together with `sortBy` (alone it is ignored: newest first).
+        ascending: call.param("sortBy").is_some() && call.param("sort") == Some("ascend"),
     };
     let (total, logs) = state.store().voice_list_call_logs(
         call.param("locationId").unwrap_or_default(),
@@ -88,9 +87,15 @@ pub(crate) async fn list_call_logs(
         page,
         page_size,
     );
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
-        json!({"total": total, "page": page, "pageSize": page_size, "callLogs": logs}),
+        object([
+            ("total", json!(total)),
+            ("page", json!(page)),
+            ("pageSize", json!(page_size)),
+            ("callLogs", Value::Array(logs)),
+        ]),
     ))
 }
 
@@ -107,5 +112,5 @@ pub(crate) async fn get_call_log(
             call.param("callId").unwrap_or_default(),
         )
         .map_err(voice_error)?;
-    Ok(json(StatusCode::OK, log))
+    Ok(respond(call.op, StatusCode::OK, log))
 }

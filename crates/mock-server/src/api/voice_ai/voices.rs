@@ -4,11 +4,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::voice_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, json};
+use crate::api::{ApiRequest, begin, object, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 
@@ -23,9 +23,15 @@ pub(crate) async fn list_voices(
     let (total, voices) = state
         .store()
         .voice_list_voices(call.param("language"), page, page_size);
-    Ok(json(
+    Ok(respond(
+        call.op,
         StatusCode::OK,
-        json!({"total": total, "page": page, "pageSize": page_size, "voices": voices}),
+        object([
+            ("total", json!(total)),
+            ("page", json!(page)),
+            ("pageSize", json!(page_size)),
+            ("voices", Value::Array(voices)),
+        ]),
     ))
 }
 
@@ -40,5 +46,5 @@ pub(crate) async fn get_voice(
         .store()
         .voice_get_voice(&voice_id)
         .map_err(voice_error)?;
-    Ok(json(StatusCode::OK, voice))
+    Ok(respond(call.op, StatusCode::OK, voice))
 }
