@@ -24,7 +24,7 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
 use serde_json::{Map, Value, json};
 
 use crate::gaps::known_gap;
-use crate::operations::{assert_echo, body_strategy, id_of};
+use crate::operations::{assert_echo, body_strategy, echoable, id_of};
 use crate::support::{
     Http, Ids, Transport, check_vendor_error, config, no_query, op, quietly, runtime, with_ids,
     with_transport,
@@ -282,7 +282,8 @@ impl<F: Flavor> Sut<F> {
                     .http
                     .ok(op(api, "createAgent"), &ids, &no_query(), Some(&body))
                     .await;
-                assert_echo(&stored(body), &created, &[], "createAgent");
+                let expected = echoable(api, "createAgent", &stored(body));
+                assert_echo(&expected, &created, &[], "createAgent");
                 self.agents.push(id_of(&created));
             }
             Step::GetAgent(a) => {
@@ -296,12 +297,12 @@ impl<F: Flavor> Sut<F> {
                     .http
                     .ok(op(api, "getAgent"), &ids, &no_query(), None)
                     .await;
-                assert_echo(
-                    &Value::Object(before.agents[a].fields.clone()),
-                    &got,
-                    &[],
+                let expected = echoable(
+                    api,
                     "getAgent",
+                    &Value::Object(before.agents[a].fields.clone()),
                 );
+                assert_echo(&expected, &got, &[], "getAgent");
                 let expected: Vec<(String, Value)> = before
                     .actions
                     .iter()
@@ -340,13 +341,14 @@ impl<F: Flavor> Sut<F> {
                     .http
                     .ok(op(api, F::UPDATE_AGENT), &ids, &no_query(), Some(&body))
                     .await;
-                assert_echo(&body, &updated, &[], F::UPDATE_AGENT);
-                assert_echo(
+                let expected = echoable(api, F::UPDATE_AGENT, &body);
+                assert_echo(&expected, &updated, &[], F::UPDATE_AGENT);
+                let expected = echoable(
+                    api,
+                    F::UPDATE_AGENT,
                     &Value::Object(after.agents[a].fields.clone()),
-                    &updated,
-                    &[],
-                    "the agent after the update",
                 );
+                assert_echo(&expected, &updated, &[], "the agent after the update");
             }
             Step::DeleteAgent(a) => {
                 let ids = self.ids(Some(a), None);
