@@ -3,6 +3,7 @@
 //! - `regen [--check]`: regenerate `crates/*/src/generated.rs` from `openapi/*.yaml`.
 //! - `upstream-diff VENDOR_FILE`: compare one of our specs with a vendor spec file.
 
+mod builder_types;
 mod flatten;
 mod nullable_fields;
 mod operations;

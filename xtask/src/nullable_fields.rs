@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use syn::visit_mut::VisitMut;
-use syn::{Fields, Item, ItemImpl, ItemStruct, Type, parse_quote};
+use syn::{Fields, Item, ItemStruct, parse_quote};
+
+use crate::builder_types::{Widened, ident_of, module, widen_builder};
 
 /// `(schema name, JSON property name)` of every optional nullable property in `doc`,
 /// looking through one level of `allOf`.
@@ -56,47 +57,15 @@ pub(crate) fn apply(file: &mut syn::File, nullable: &BTreeSet<(String, String)>)
     let Some(types) = module(&mut file.items, "types") else {
         return;
     };
-    // (struct, field ident) pairs actually rewritten, for the builder pass.
-    let mut changed = BTreeSet::new();
+    let mut changed = Widened::new();
     for item in types.iter_mut() {
         if let Item::Struct(item) = item {
             rewrite_struct(item, nullable, &mut changed);
         }
     }
-    let Some(builder) = module(types, "builder") else {
-        return;
-    };
-    for item in builder.iter_mut() {
-        match item {
-            Item::Struct(item) => {
-                let owner = item.ident.to_string();
-                if let Fields::Named(fields) = &mut item.fields {
-                    for field in &mut fields.named {
-                        if changed.contains(&(owner.clone(), ident_of(field))) {
-                            WrapOption.visit_type_mut(&mut field.ty);
-                        }
-                    }
-                }
-            }
-            Item::Impl(item) => rewrite_setters(item, &changed),
-            _ => {}
-        }
+    if let Some(builder) = module(types, "builder") {
+        widen_builder(builder, &changed, "Option");
     }
-}
-
-fn module<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
-    items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    })
-}
-
-fn ident_of(field: &syn::Field) -> String {
-    field
-        .ident
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default()
 }
 
 /// The JSON name of a field: its `#[serde(rename = "…")]`, else its ident.
@@ -119,7 +88,7 @@ fn json_name(field: &syn::Field) -> String {
 fn rewrite_struct(
     item: &mut ItemStruct,
     nullable: &BTreeSet<(String, String)>,
-    changed: &mut BTreeSet<(String, String)>,
+    changed: &mut Widened,
 ) {
     let owner = item.ident.to_string();
     let Fields::Named(fields) = &mut item.fields else {
@@ -159,45 +128,4 @@ fn json_name_attr(attr: &syn::Attribute) -> bool {
         Ok(())
     });
     found
-}
-
-fn rewrite_setters(item: &mut ItemImpl, changed: &BTreeSet<(String, String)>) {
-    if item.trait_.is_some() {
-        return;
-    }
-    let Type::Path(self_ty) = item.self_ty.as_ref() else {
-        return;
-    };
-    let Some(owner) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
-        return;
-    };
-    for impl_item in &mut item.items {
-        if let syn::ImplItem::Fn(method) = impl_item
-            && changed.contains(&(owner.clone(), method.sig.ident.to_string()))
-            && let Some(where_clause) = &mut method.sig.generics.where_clause
-        {
-            WrapOption.visit_where_clause_mut(where_clause);
-        }
-    }
-}
-
-/// Wraps the outermost `Option<…>` type it meets in one more `Option`.
-struct WrapOption;
-
-impl VisitMut for WrapOption {
-    fn visit_type_mut(&mut self, ty: &mut Type) {
-        if let Type::Path(path) = ty
-            && path.qself.is_none()
-            && path
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "Option")
-        {
-            let inner = ty.clone();
-            *ty = parse_quote!(::std::option::Option<#inner>);
-            return;
-        }
-        syn::visit_mut::visit_type_mut(self, ty);
-    }
 }

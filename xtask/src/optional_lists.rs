@@ -6,49 +6,30 @@
 //! and a response that carries `[]` should read back as `[]`. This pass rewrites every such
 //! field (and its struct builder) to `Option<Vec<T>>`, skipped only when `None`.
 
-use std::collections::BTreeSet;
+use syn::{Field, Fields, Item, ItemStruct, parse_quote};
 
-use syn::visit_mut::VisitMut;
-use syn::{Field, Fields, Item, ItemImpl, ItemMod, ItemStruct, Type, parse_quote};
+use crate::builder_types::{Widened, ident_of, module, widen_builder};
 
 const VEC_IS_EMPTY: &str = "::std::vec::Vec::is_empty";
 
 /// Applies the rewrite to the generated file's `types` module and its `builder` submodule.
 pub(crate) fn apply(file: &mut syn::File) {
-    let Some(types) = find_module(&mut file.items, "types") else {
+    let Some(types) = module(&mut file.items, "types") else {
         return;
     };
-    let mut changed = BTreeSet::new();
+    let mut changed = Widened::new();
     for item in types.iter_mut() {
         if let Item::Struct(item) = item {
             rewrite_struct(item, &mut changed);
         }
     }
-    let Some(builder) = find_module(types, "builder") else {
-        return;
-    };
-    for item in builder.iter_mut() {
-        match item {
-            Item::Struct(item) => rewrite_builder_struct(item, &changed),
-            Item::Impl(item) => rewrite_builder_setters(item, &changed),
-            _ => {}
-        }
+    if let Some(builder) = module(types, "builder") {
+        widen_builder(builder, &changed, "Vec");
     }
 }
 
-fn find_module<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
-    items.iter_mut().find_map(|item| match item {
-        Item::Mod(ItemMod {
-            ident,
-            content: Some((_, items)),
-            ..
-        }) if ident == name => Some(items),
-        _ => None,
-    })
-}
-
 /// `Vec<T>` skipped when empty → `Option<Vec<T>>` skipped when `None`.
-fn rewrite_struct(item: &mut ItemStruct, changed: &mut BTreeSet<(String, String)>) {
+fn rewrite_struct(item: &mut ItemStruct, changed: &mut Widened) {
     let Fields::Named(fields) = &mut item.fields else {
         return;
     };
@@ -73,12 +54,7 @@ fn rewrite_struct(item: &mut ItemStruct, changed: &mut BTreeSet<(String, String)
                 }
             }
         }
-        let name = field
-            .ident
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        changed.insert((item.ident.to_string(), name));
+        changed.insert((item.ident.to_string(), ident_of(field)));
     }
 }
 
@@ -94,63 +70,4 @@ fn skips_empty_vec(field: &Field) -> bool {
                 .require_list()
                 .is_ok_and(|list| list.tokens.to_string().contains(&quoted(VEC_IS_EMPTY)))
     })
-}
-
-/// The builder keeps `Result<Vec<T>, String>` per field: make it `Result<Option<Vec<T>>, String>`.
-fn rewrite_builder_struct(item: &mut ItemStruct, changed: &BTreeSet<(String, String)>) {
-    let Fields::Named(fields) = &mut item.fields else {
-        return;
-    };
-    let owner = item.ident.to_string();
-    for field in &mut fields.named {
-        let name = field
-            .ident
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        if changed.contains(&(owner.clone(), name)) {
-            WrapVec.visit_type_mut(&mut field.ty);
-        }
-    }
-}
-
-/// Setters take `T: TryInto<Vec<X>>`: make it `T: TryInto<Option<Vec<X>>>` (a `Vec` still
-/// converts, through `From<T> for Option<T>`).
-fn rewrite_builder_setters(item: &mut ItemImpl, changed: &BTreeSet<(String, String)>) {
-    if item.trait_.is_some() {
-        return;
-    }
-    let Type::Path(self_ty) = item.self_ty.as_ref() else {
-        return;
-    };
-    let Some(owner) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
-        return;
-    };
-    for impl_item in &mut item.items {
-        if let syn::ImplItem::Fn(method) = impl_item {
-            let name = method.sig.ident.to_string();
-            if changed.contains(&(owner.clone(), name))
-                && let Some(where_clause) = &mut method.sig.generics.where_clause
-            {
-                WrapVec.visit_where_clause_mut(where_clause);
-            }
-        }
-    }
-}
-
-/// Wraps every `::std::vec::Vec<…>` type it meets (not nested ones twice) in `Option`.
-struct WrapVec;
-
-impl VisitMut for WrapVec {
-    fn visit_type_mut(&mut self, ty: &mut Type) {
-        if let Type::Path(path) = ty
-            && path.qself.is_none()
-            && path.path.segments.last().is_some_and(|s| s.ident == "Vec")
-        {
-            let inner = ty.clone();
-            *ty = parse_quote!(::std::option::Option<#inner>);
-            return;
-        }
-        syn::visit_mut::visit_type_mut(self, ty);
-    }
 }
