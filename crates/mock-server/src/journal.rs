@@ -326,12 +326,20 @@ pub(crate) struct Journal {
     deliveries: Mutex<VecDeque<WebhookDelivery>>,
 }
 
+/// Appends `item`, evicting the oldest entry at capacity. The evicted entry (cold memory: a
+/// header map and buffers from thousands of requests ago) is dropped after the lock is released.
 fn push_bounded<T>(list: &Mutex<VecDeque<T>>, item: T) {
-    let mut list = list.lock().unwrap_or_else(PoisonError::into_inner);
-    if list.len() >= JOURNAL_CAPACITY {
-        list.pop_front();
-    }
-    list.push_back(item);
+    let evicted = {
+        let mut list = list.lock().unwrap_or_else(PoisonError::into_inner);
+        let evicted = if list.len() >= JOURNAL_CAPACITY {
+            list.pop_front()
+        } else {
+            None
+        };
+        list.push_back(item);
+        evicted
+    };
+    drop(evicted);
 }
 
 impl Journal {

@@ -30,6 +30,7 @@
 //! error listing every variant's value. Any other `oneOf` accepts the first variant the value
 //! satisfies.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
@@ -138,7 +139,7 @@ impl<'s> Validator<'s> {
     /// assert_eq!(cleaned, json!({"startHour": 9, "endHour": 17, "startMinute": 0, "endMinute": 0}));
     /// ```
     pub fn check(&mut self, schema: &'s Value, value: &Value, path: &str) -> Value {
-        self.check_at(schema, value, &Subject::Path(path.to_owned()))
+        self.check_at(schema, value, &Subject::Path(Cow::Borrowed(path)))
     }
 
     fn check_at(&mut self, schema: &'s Value, value: &Value, subject: &Subject) -> Value {
@@ -179,28 +180,24 @@ impl<'s> Validator<'s> {
 
     fn check_scalar(&mut self, schema: &'s Value, value: Value, subject: &Subject) -> Value {
         let types = types_of(schema);
-        if types.is_empty() {
+        if types.clone().next().is_none() {
             self.check_enum(schema, &value, subject);
             return value;
         }
-        if value.is_null() && types.iter().any(|t| t == "null") {
+        if value.is_null() && types.clone().any(|t| t == "null") {
             return value;
         }
-        let matched = types.iter().find(|t| type_matches(t, &value)).cloned();
+        let matched = types.clone().find(|t| type_matches(t, &value));
         let Some(kind) = matched else {
-            let first = types
-                .iter()
-                .find(|t| *t != "null")
-                .cloned()
-                .unwrap_or_default();
+            let first = types.clone().find(|t| *t != "null").unwrap_or_default();
             self.errors
-                .push(format!("{subject} {}", type_message(&first)));
+                .push(format!("{subject} {}", type_message(first)));
             return value;
         };
-        match kind.as_str() {
+        match kind {
             "string" => self.check_string(schema, &value, subject),
             "integer" | "number" => {
-                let out = normalise_number(&kind, &value);
+                let out = normalise_number(kind, &value);
                 self.check_bounds(schema, &out, subject);
                 self.check_enum(schema, &out, subject);
                 return out;
@@ -307,9 +304,9 @@ impl<'s> Validator<'s> {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let sub = if scalar_items {
-                Subject::Each(base.to_owned())
+                Subject::Each(Cow::Owned(base.to_owned()))
             } else {
-                Subject::Path(join(base, &i.to_string()))
+                Subject::Path(Cow::Owned(join(base, &i.to_string())))
             };
             let before = self.errors.len();
             let cleaned = self.check_at(item_schema, item, &sub);
@@ -446,7 +443,7 @@ impl<'s> Validator<'s> {
                     probe.check_at(
                         v,
                         &Value::Object(object.clone()),
-                        &Subject::Path(String::new()),
+                        &Subject::Path(Cow::Borrowed("")),
                     );
                     probe.errors.is_empty()
                 })
@@ -490,12 +487,12 @@ impl<'s> Validator<'s> {
 }
 
 /// Whom a message is about: a dotted path, or every element of an array of scalars.
-enum Subject {
-    Path(String),
-    Each(String),
+enum Subject<'a> {
+    Path(Cow<'a, str>),
+    Each(Cow<'a, str>),
 }
 
-impl Subject {
+impl Subject<'_> {
     fn path(&self) -> &str {
         match self {
             Self::Path(p) | Self::Each(p) => p,
@@ -503,7 +500,7 @@ impl Subject {
     }
 }
 
-impl std::fmt::Display for Subject {
+impl std::fmt::Display for Subject<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Path(p) => f.write_str(p),
@@ -535,16 +532,14 @@ fn tag_of(variants: &[&Value]) -> Option<String> {
         .cloned()
 }
 
-fn types_of(schema: &Value) -> Vec<String> {
-    match schema.get("type") {
-        Some(Value::String(t)) => vec![t.clone()],
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The schema's `type` names (a string or an array of them), borrowed: no allocation.
+fn types_of(schema: &Value) -> impl Iterator<Item = &str> + Clone {
+    let types: &[Value] = match schema.get("type") {
+        Some(t @ Value::String(_)) => std::slice::from_ref(t),
+        Some(Value::Array(ts)) => ts,
+        _ => &[],
+    };
+    types.iter().filter_map(Value::as_str)
 }
 
 fn is_nullable(schema: &Value) -> bool {
@@ -552,11 +547,11 @@ fn is_nullable(schema: &Value) -> bool {
         .get("nullable")
         .and_then(Value::as_bool)
         .unwrap_or(false)
-        || types_of(schema).iter().any(|t| t == "null")
+        || types_of(schema).any(|t| t == "null")
 }
 
 fn is_object_like(spec: &Spec, schema: &Value) -> bool {
-    if types_of(schema).iter().any(|t| t == "object") || schema.get("properties").is_some() {
+    if types_of(schema).any(|t| t == "object") || schema.get("properties").is_some() {
         return true;
     }
     let members = |key: &str| {
@@ -633,10 +628,11 @@ fn pattern_matches(pattern: &str, text: &str) -> bool {
     static CACHE: LazyLock<Mutex<HashMap<String, Option<regress::Regex>>>> =
         LazyLock::new(|| Mutex::new(HashMap::new()));
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    let regex = cache
-        .entry(pattern.to_owned())
-        .or_insert_with(|| regress::Regex::new(pattern).ok());
-    match regex {
+    // Borrowed lookup first: the pattern is copied only the first time it is seen.
+    if !cache.contains_key(pattern) {
+        cache.insert(pattern.to_owned(), regress::Regex::new(pattern).ok());
+    }
+    match cache.get(pattern).and_then(Option::as_ref) {
         Some(r) => r.find(text).is_some(),
         // A pattern the engine cannot compile constrains nothing.
         None => true,
@@ -658,15 +654,15 @@ fn pattern_matches(pattern: &str, text: &str) -> bool {
 /// ```
 pub fn coerce_param(spec: &Spec, schema: &Value, raw: &str) -> Value {
     let schema = spec.resolve(schema);
-    let types = types_of(schema);
-    if types.iter().any(|t| t == "integer" || t == "number")
+    let mut types = types_of(schema);
+    if types.clone().any(|t| t == "integer" || t == "number")
         && let Ok(n) = raw.trim().parse::<f64>()
         && n.is_finite()
         && let Some(number) = serde_json::Number::from_f64(n)
     {
         return Value::Number(number);
     }
-    if types.iter().any(|t| t == "boolean") {
+    if types.any(|t| t == "boolean") {
         match raw {
             "true" => return Value::Bool(true),
             "false" => return Value::Bool(false),
