@@ -11,3 +11,4 @@ mod negative;
 mod operations;
 mod roundtrip;
 mod support;
+mod webhook_round_trip;
