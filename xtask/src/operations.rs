@@ -6,8 +6,6 @@
 use anyhow::Context as _;
 use serde_json::Value;
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
-
 /// The `pub const OPERATIONS` item for the spec `doc`.
 pub(crate) fn table_item(doc: &Value) -> anyhow::Result<syn::Item> {
     let paths = doc
@@ -16,7 +14,7 @@ pub(crate) fn table_item(doc: &Value) -> anyhow::Result<syn::Item> {
         .context("the spec has no paths")?;
     let mut entries = Vec::new();
     for (path, item) in paths {
-        for method in METHODS {
+        for method in crate::spec::METHODS {
             let Some(op) = item.get(*method) else {
                 continue;
             };
@@ -74,7 +72,11 @@ pub(crate) fn check_names(generated: &str, doc: &Value) -> anyhow::Result<()> {
         .and_then(Value::as_object)
         .into_iter()
         .flat_map(|paths| paths.values())
-        .flat_map(|item| METHODS.iter().filter_map(move |m| item.get(*m)))
+        .flat_map(|item| {
+            crate::spec::METHODS
+                .iter()
+                .filter_map(move |m| item.get(*m))
+        })
         .filter_map(|op| op.get("operationId").and_then(Value::as_str))
         .map(snake_case)
         .collect();

@@ -180,3 +180,8 @@ fn is_sibling_union(schema: &Value) -> bool {
     }
     keys.is_some()
 }
+
+/// The HTTP methods an OpenAPI path item may hold, in the order the specification lists them.
+pub(crate) const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];

@@ -299,10 +299,6 @@ impl Shape {
 /// Flat `key → value` facts about every operation of a document.
 struct Facts(BTreeMap<String, String>);
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 impl Facts {
     fn of(doc: &Document) -> anyhow::Result<Self> {
         let mut doc = Document {
@@ -319,7 +315,7 @@ impl Facts {
             .unwrap_or_default();
         let base = doc.path.clone();
         for (path, item) in &paths {
-            for method in METHODS {
+            for method in spec::METHODS {
                 let Some(op) = item.get(*method) else {
                     continue;
                 };

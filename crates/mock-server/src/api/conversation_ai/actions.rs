@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::conversation_error;
+use super::{conversation_error, success_envelope};
 use crate::AppState;
 use crate::api::{ApiRequest, begin, begin_with, respond};
 use crate::error::ApiError;
@@ -32,7 +32,7 @@ pub(crate) async fn create_action(
     Ok(respond(
         call.op,
         StatusCode::CREATED,
-        json!({"data": action, "success": true}),
+        success_envelope(action),
     ))
 }
 
@@ -49,11 +49,7 @@ pub(crate) async fn list_actions(
             call.param("agentId").unwrap_or_default(),
         )
         .map_err(conversation_error)?;
-    Ok(respond(
-        call.op,
-        StatusCode::OK,
-        json!({"data": actions, "success": true}),
-    ))
+    Ok(respond(call.op, StatusCode::OK, success_envelope(actions)))
 }
 
 /// `GET /conversation-ai/agents/{agentId}/actions/{actionId}` → `{data, success}`.
@@ -70,11 +66,7 @@ pub(crate) async fn get_action(
             call.param("actionId").unwrap_or_default(),
         )
         .map_err(conversation_error)?;
-    Ok(respond(
-        call.op,
-        StatusCode::OK,
-        json!({"data": action, "success": true}),
-    ))
+    Ok(respond(call.op, StatusCode::OK, success_envelope(action)))
 }
 
 /// `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` → `{data, success}`, replaced.
@@ -101,11 +93,7 @@ pub(crate) async fn update_action(
             call.body,
         )
         .map_err(conversation_error)?;
-    Ok(respond(
-        call.op,
-        StatusCode::OK,
-        json!({"data": action, "success": true}),
-    ))
+    Ok(respond(call.op, StatusCode::OK, success_envelope(action)))
 }
 
 /// `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}` → `{data: {id}, success}`.
@@ -123,6 +111,6 @@ pub(crate) async fn delete_action(
     Ok(respond(
         call.op,
         StatusCode::OK,
-        json!({"data": {"id": action_id}, "success": true}),
+        success_envelope(json!({"id": action_id})),
     ))
 }

@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::conversation_error;
+use super::{conversation_error, success_envelope};
 use crate::AppState;
 use crate::api::{ApiRequest, begin, respond};
 use crate::error::ApiError;
@@ -42,9 +42,5 @@ pub(crate) async fn update_followup_settings(
             settings,
         )
         .map_err(conversation_error)?;
-    Ok(respond(
-        call.op,
-        StatusCode::OK,
-        json!({"data": action, "success": true}),
-    ))
+    Ok(respond(call.op, StatusCode::OK, success_envelope(action)))
 }

@@ -20,3 +20,8 @@ pub(crate) fn conversation_error(error: StoreError) -> ApiError {
         other => ApiError::bad_request(other.to_string()),
     }
 }
+
+/// The envelope Conversation AI wraps action answers in: `{"data": …, "success": true}`.
+pub(crate) fn success_envelope(data: impl serde::Serialize) -> serde_json::Value {
+    serde_json::json!({"data": data, "success": true})
+}
