@@ -33,7 +33,7 @@ pub(crate) fn table_item(doc: &Value) -> anyhow::Result<syn::Item> {
                 None => "None".to_owned(),
             };
             entries.push(format!(
-                "highlevel_client_core::OperationMeta {{ operation_id: {:?}, method: {:?}, path: {path:?}, scope: {scope} }}",
+                "highlevel_client_core::OperationMeta {{ operation_id: {:?}, name: {id:?}, method: {:?}, path: {path:?}, scope: {scope} }}",
                 snake_case(id),
                 method.to_uppercase(),
             ));

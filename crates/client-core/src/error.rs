@@ -61,6 +61,9 @@ pub enum ErrorKind {
     Decode,
     /// The client was misconfigured or refused to send the request.
     Config,
+    /// The request was not sent: a required parameter is missing, or a value breaks the
+    /// spec's constraints (the message names the field).
+    InvalidRequest,
 }
 
 /// The `message` of a vendor error body: a string, or a list of strings for 422s.
@@ -213,7 +216,7 @@ struct Details {
     body: Option<ErrorBody>,
     rate_limit: Option<RateLimit>,
     retry_after: Option<Duration>,
-    operation_id: Option<&'static str>,
+    operation: Option<&'static OperationMeta>,
     scope: Option<&'static str>,
     detail: Option<String>,
 }
@@ -278,6 +281,14 @@ impl ApiError {
         error
     }
 
+    /// A request that was not sent because a parameter is missing or breaks the spec's
+    /// constraints; `detail` names the field.
+    pub fn invalid_request(detail: impl Into<String>) -> Self {
+        let mut error = Self::new(ErrorKind::InvalidRequest);
+        error.details.detail = Some(detail.into());
+        error
+    }
+
     /// Refuses an Agency (Company) token before any request is sent.
     pub fn company_token_refused() -> Self {
         let mut error = Self::new(ErrorKind::WrongTokenType);
@@ -311,8 +322,8 @@ impl ApiError {
 
     /// Names the operation, and its scope when the table knows it, so a missing-scope error
     /// can say which scope to add.
-    pub fn for_operation(mut self, operation: &OperationMeta) -> Self {
-        self.details.operation_id = Some(operation.operation_id);
+    pub fn for_operation(mut self, operation: &'static OperationMeta) -> Self {
+        self.details.operation = Some(operation);
         if self.details.scope.is_none() {
             self.details.scope = operation.scope;
         }
@@ -365,9 +376,25 @@ impl ApiError {
         self.details.retry_after
     }
 
-    /// The operation that failed, when known.
+    /// The spec's `operationId` of the operation that failed (`"getAgent"`), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.details.operation.map(|operation| operation.name)
+    }
+
+    /// The operation that failed as progenitor names it (`"get_agent"`), when known.
     pub fn operation_id(&self) -> Option<&'static str> {
-        self.details.operation_id
+        self.details.operation.map(|operation| operation.operation_id)
+    }
+
+    /// The HTTP method of the operation that failed (`"GET"`), when known.
+    pub fn method(&self) -> Option<&'static str> {
+        self.details.operation.map(|operation| operation.method)
+    }
+
+    /// The path template of the operation that failed (`/voice-ai/agents/{agentId}`), when
+    /// known.
+    pub fn path(&self) -> Option<&'static str> {
+        self.details.operation.map(|operation| operation.path)
     }
 
     /// The scope the operation needs, when known.
@@ -397,9 +424,9 @@ impl ApiError {
 
     fn describe(&self) -> String {
         let mut out = String::from("HighLevel ");
-        match self.details.operation_id {
+        match self.details.operation {
             Some(operation) => {
-                let _ = write!(out, "`{operation}` ");
+                let _ = write!(out, "`{}` ", operation.name);
             }
             None => out.push_str("request "),
         }
@@ -547,6 +574,12 @@ impl ApiError {
                     let _ = write!(out, ": {detail}");
                 }
             }
+            ErrorKind::InvalidRequest => {
+                out.push_str("nothing was sent, the request is invalid");
+                if let Some(detail) = detail {
+                    let _ = write!(out, ": {detail}");
+                }
+            }
         }
         if let Some(trace) = self.trace_id() {
             let _ = write!(out, " (traceId {trace})");
@@ -564,7 +597,7 @@ where
     fn from(error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as P;
         match error {
-            P::InvalidRequest(message) => Self::config(message),
+            P::InvalidRequest(message) => Self::invalid_request(message),
             P::Custom(message) => {
                 // `Runtime::pre` reports refusals through `Custom`; keep their kind.
                 if message.contains(COMPANY_TOKEN_MARKER) {

@@ -28,8 +28,11 @@ const PROGENITOR_VERSION_HEADER: &str = "api-version";
 /// What the runtime knows about one operation of a generated client, from its spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OperationMeta {
-    /// The spec's `operationId`, as in `progenitor_client::OperationInfo`.
+    /// The operation as progenitor names it in `progenitor_client::OperationInfo`
+    /// (`get_agent`).
     pub operation_id: &'static str,
+    /// The spec's `operationId` (`getAgent`).
+    pub name: &'static str,
     /// The HTTP method, upper case.
     pub method: &'static str,
     /// The path template, e.g. `/voice-ai/agents/{agentId}`.
@@ -355,6 +358,7 @@ mod tests {
     fn an_operation_table_names_path_templates_and_scopes() {
         static TABLE: &[OperationMeta] = &[OperationMeta {
             operation_id: "get-agent",
+            name: "getAgent",
             method: "GET",
             path: "/voice-ai/agents/{agentId}",
             scope: Some("voice-ai-agents.readonly"),

@@ -37,7 +37,10 @@ async fn a_missing_scope_names_the_scope_the_operation_needs() {
     .await;
     assert_eq!(error.kind(), ErrorKind::MissingScope);
     let text = error.to_string();
-    assert!(text.contains("`get-agent`"), "{text}");
+    assert!(text.contains("`getAgent`"), "{text}");
+    assert_eq!(error.operation(), Some("getAgent"));
+    assert_eq!(error.method(), Some("GET"));
+    assert_eq!(error.path(), Some("/voice-ai/agents/{agentId}"));
     assert!(text.contains("not authorized for this scope"), "{text}");
     assert!(
         text.contains("lacks the `voice-ai-agents.readonly` scope"),
@@ -284,9 +287,10 @@ fn a_typed_progenitor_error_body_is_reserialized_into_the_vendor_error_body() {
 }
 
 #[test]
-fn other_progenitor_errors_map_to_config_and_decode_kinds() {
+fn other_progenitor_errors_map_to_invalid_request_and_decode_kinds() {
     let invalid = ApiError::from(ProgenitorError::<()>::InvalidRequest("bad path".into()));
-    assert_eq!(invalid.kind(), ErrorKind::Config);
+    assert_eq!(invalid.kind(), ErrorKind::InvalidRequest);
+    assert!(invalid.to_string().contains("nothing was sent"), "{invalid}");
     let json_error = serde_json::from_slice::<serde_json::Value>(b"{").expect_err("invalid JSON");
     let decode = ApiError::from(ProgenitorError::<()>::InvalidResponsePayload(
         bytes_of(b"{"),

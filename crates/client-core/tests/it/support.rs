@@ -21,24 +21,28 @@ pub(crate) const SECRET_FRAGMENT: &str = "5ec7e7aa";
 pub(crate) static OPERATIONS: &[OperationMeta] = &[
     OperationMeta {
         operation_id: "get-agents",
+        name: "listAgents",
         method: "GET",
         path: "/voice-ai/agents",
         scope: Some("voice-ai-agents.readonly"),
     },
     OperationMeta {
         operation_id: "create-agent",
+        name: "createAgent",
         method: "POST",
         path: "/voice-ai/agents",
         scope: Some("voice-ai-agents.write"),
     },
     OperationMeta {
         operation_id: "get-agent",
+        name: "getAgent",
         method: "GET",
         path: "/voice-ai/agents/{agentId}",
         scope: Some("voice-ai-agents.readonly"),
     },
     OperationMeta {
         operation_id: "trace-agent",
+        name: "traceAgent",
         method: "GET",
         path: "/voice-ai/agents/{agentId}",
         scope: Some("voice-ai-agents.readonly"),
