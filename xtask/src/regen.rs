@@ -57,6 +57,9 @@ pub(crate) fn run(root: &Path, mode: Mode) -> anyhow::Result<ExitCode> {
             Mode::Check => stale.push(target.output),
         }
     }
+    if mode == Mode::Write {
+        crate::api_diff::after_regen(root).context("reporting the API changes")?;
+    }
     if stale.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
