@@ -141,7 +141,7 @@ fn operation(out: &mut Changes, name: &str, old: &Operation, new: &Operation) {
             (None, Some(a)) => out.push(
                 a.required,
                 item.clone(),
-                format!("{what} added, {} ({})", required_word(a.required), a.ty),
+                format!("{what} added, {} (`{}`)", required_word(a.required), a.ty),
             ),
             (Some(b), Some(a)) => {
                 if b.required != a.required {
@@ -155,7 +155,7 @@ fn operation(out: &mut Changes, name: &str, old: &Operation, new: &Operation) {
                     out.push(
                         true,
                         item.clone(),
-                        format!("{what} type changed from {} to {}", b.ty, a.ty),
+                        format!("{what} type changed from `{}` to `{}`", b.ty, a.ty),
                     );
                 }
             }
@@ -167,7 +167,7 @@ fn operation(out: &mut Changes, name: &str, old: &Operation, new: &Operation) {
             true,
             item,
             format!(
-                "response type changed from {} to {}",
+                "response type changed from `{}` to `{}`",
                 old.response, new.response
             ),
         );
@@ -197,7 +197,7 @@ fn type_def(out: &mut Changes, name: &str, old: &TypeDef, new: &TypeDef) {
                         breaking,
                         field_item.clone(),
                         format!(
-                            "field made {} (type {} → {})",
+                            "field made {} (`{}` → `{}`)",
                             required_word(a.required),
                             b.ty,
                             a.ty
@@ -207,7 +207,7 @@ fn type_def(out: &mut Changes, name: &str, old: &TypeDef, new: &TypeDef) {
                     out.push(
                         true,
                         field_item,
-                        format!("field type changed from {} to {}", b.ty, a.ty),
+                        format!("field type changed from `{}` to `{}`", b.ty, a.ty),
                     );
                 }
             }
@@ -216,7 +216,7 @@ fn type_def(out: &mut Changes, name: &str, old: &TypeDef, new: &TypeDef) {
                     out.push(
                         a.required && sent,
                         format!("{item}::{field}"),
-                        format!("field added, {} ({})", required_word(a.required), a.ty),
+                        format!("field added, {} (`{}`)", required_word(a.required), a.ty),
                     );
                 }
             }
@@ -260,7 +260,7 @@ fn type_def(out: &mut Changes, name: &str, old: &TypeDef, new: &TypeDef) {
                     Some(now) if now != ty => out.push(
                         true,
                         item.clone(),
-                        format!("variant {variant:?} content changed from {ty} to {now}"),
+                        format!("variant {variant:?} content changed from `{ty}` to `{now}`"),
                     ),
                     Some(_) => {}
                 }
@@ -270,14 +270,18 @@ fn type_def(out: &mut Changes, name: &str, old: &TypeDef, new: &TypeDef) {
                     out.push(
                         false,
                         item.clone(),
-                        format!("variant {variant:?} added ({ty})"),
+                        format!("variant {variant:?} added (`{ty}`)"),
                     );
                 }
             }
         }
         (Shape::Alias(before), Shape::Alias(after)) => {
             if before != after {
-                out.push(true, item, format!("type changed from {before} to {after}"));
+                out.push(
+                    true,
+                    item,
+                    format!("type changed from `{before}` to `{after}`"),
+                );
             }
         }
         (before, after) => out.push(
@@ -433,7 +437,7 @@ components:
             ),
             false,
             "Client::list_agents",
-            "parameter `query` added, optional (String)",
+            "parameter `query` added, optional (`String`)",
         );
         assert_one(
             &changes_after(
@@ -471,7 +475,7 @@ components:
             &changes_after(page, &page.replace("int32", "int64")),
             true,
             "Client::list_agents",
-            "parameter `page_size` type changed from i32 to i64",
+            "parameter `page_size` type changed from `i32` to `i64`",
         );
     }
 
@@ -495,7 +499,7 @@ components:
             ),
             false,
             "types::Agent::voice_id",
-            "field added, optional (Option<String>)",
+            "field added, optional (`Option<String>`)",
         );
         let both = BASE
             .replacen(
@@ -514,7 +518,7 @@ components:
             &crate::api_diff::changes(&old, &new),
             true,
             "types::AgentInput::location_id",
-            "field added, required (String)",
+            "field added, required (`String`)",
         );
     }
 
@@ -528,7 +532,7 @@ components:
             &changes,
             false,
             "types::Agent::created_at",
-            "field added, optional (Option<DateTime<Utc>>)",
+            "field added, optional (`Option<DateTime<Utc>>`)",
         );
         let changes = changes_after(
             "          required: [id, name, status]\n",
@@ -538,7 +542,7 @@ components:
             &changes,
             true,
             "types::Agent::max_call_duration",
-            "field made required (type Option<i32> → i32)",
+            "field made required (`Option<i32>` → `i32`)",
         );
     }
 
@@ -567,7 +571,7 @@ components:
             &changes_after("      required: [name]\n", "      required: []\n"),
             false,
             "types::AgentInput::name",
-            "field made optional (type String → Option<String>)",
+            "field made optional (`String` → `Option<String>`)",
         );
         assert_one(
             &changes_after(
@@ -576,7 +580,7 @@ components:
             ),
             true,
             "types::Agent::name",
-            "field made optional (type String → Option<String>)",
+            "field made optional (`String` → `Option<String>`)",
         );
     }
 
@@ -589,7 +593,7 @@ components:
             ),
             true,
             "types::AgentInput::prompt",
-            "field type changed from Option<String> to Option<Option<String>>",
+            "field type changed from `Option<String>` to `Option<Option<String>>`",
         );
         assert_one(
             &changes_after(
@@ -598,7 +602,7 @@ components:
             ),
             true,
             "types::Agent::max_call_duration",
-            "field type changed from Option<i32> to Option<f64>",
+            "field type changed from `Option<i32>` to `Option<f64>`",
         );
     }
 
@@ -632,7 +636,7 @@ components:
             &changes_after(sms, &format!("{sms}{voicemail}")),
             false,
             "types::ActionKind",
-            "variant \"VOICEMAIL\" added (SmsParameters)",
+            "variant \"VOICEMAIL\" added (`SmsParameters`)",
         );
         assert_one(
             &changes_after(sms, ""),
@@ -644,7 +648,7 @@ components:
             &changes_after(sms, &sms.replace("SmsParameters", "TransferParameters")),
             true,
             "types::ActionKind",
-            "variant \"SMS\" content changed from SmsParameters to TransferParameters",
+            "variant \"SMS\" content changed from `SmsParameters` to `TransferParameters`",
         );
     }
 
@@ -687,7 +691,7 @@ components:
             ),
             true,
             "Client::create_agent",
-            "response type changed from Agent to AgentInput",
+            "response type changed from `Agent` to `AgentInput`",
         );
         assert_one(
             &changes_after(
