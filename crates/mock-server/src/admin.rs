@@ -24,6 +24,7 @@ use crate::auth::{TokenKind, TokenRegistry, TokenSpec, UserType};
 use crate::error::ApiError;
 use crate::faults::{FaultRule, Faults};
 use crate::journal::{JournalEntry, WebhookDelivery};
+use crate::oauth::{AuthorizationRequest, OAuthApp, OAuthError};
 use crate::persistence::{self, STATE_VERSION};
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::store::StoreError;
@@ -223,9 +224,13 @@ impl AppState {
 
     /// The location of a known token.
     pub(crate) fn token_location(&self, token: &str) -> Option<String> {
-        self.tokens()
-            .get(token)
-            .map(|spec| spec.location_id.clone())
+        if let Some(spec) = self.tokens().get(token) {
+            return Some(spec.location_id.clone());
+        }
+        match self.oauth().access_token(token) {
+            crate::oauth::AccessLookup::Valid(spec) => Some(spec.location_id),
+            _ => None,
+        }
     }
 
     fn rebuild_tokens(&self, list: Vec<TokenSpec>) {
@@ -251,6 +256,7 @@ impl AppState {
         self.rebuild_tokens(self.shared.initial_tokens.clone());
         self.shared.faults.clear();
         self.shared.webhooks.reset();
+        self.shared.oauth.reset();
         self.shared
             .rate_limiter
             .set_config(self.shared.initial_rate_limit);
@@ -797,7 +803,8 @@ async fn index() -> Response {
             "GET /__mock/webhooks/subscriptions", "POST /__mock/webhooks/subscriptions",
             "DELETE /__mock/webhooks/subscriptions/{id}", "GET /__mock/webhooks/deliveries",
             "GET /__mock/webhooks/public-key", "GET /__mock/webhooks/retry-policy",
-            "PUT /__mock/webhooks/retry-policy"
+            "PUT /__mock/webhooks/retry-policy",
+            "GET /__mock/oauth/apps", "POST /__mock/oauth/apps", "POST /__mock/oauth/codes"
         ]
     }))
 }
@@ -1113,6 +1120,84 @@ async fn set_retry_policy(
     Ok(ok(policy.to_json()))
 }
 
+/// The body of `POST /__mock/oauth/codes`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CodeBody {
+    client_id: Option<String>,
+    user_type: Option<String>,
+    location_id: Option<String>,
+    company_id: Option<String>,
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    approved_locations: Vec<String>,
+    user_id: Option<String>,
+}
+
+/// A JSON body read into `T`; a body that does not fit is 422 with serde's reason.
+fn typed_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    let value = json_body(body)?;
+    serde_json::from_value(value).map_err(|e| ApiError::unprocessable(vec![e.to_string()]))
+}
+
+async fn list_oauth_apps(State(state): State<AppState>) -> Response {
+    ok(json!({"apps": state.oauth_apps()}))
+}
+
+async fn add_oauth_app(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let app: OAuthApp = typed_body(&body)?;
+    if app.client_id.trim().is_empty() || app.client_secret.is_empty() {
+        return Err(ApiError::unprocessable(vec![
+            "clientId and clientSecret should not be empty".to_owned(),
+        ]));
+    }
+    state.add_oauth_app(app.clone());
+    Ok((StatusCode::CREATED, axum::Json(app)).into_response())
+}
+
+async fn mint_oauth_code(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let body: CodeBody = typed_body(&body)?;
+    let user_type = match body.user_type.as_deref() {
+        None => UserType::Location,
+        Some(text) => crate::oauth::parse_user_type(text).ok_or_else(|| {
+            ApiError::unprocessable(vec![
+                "userType must be one of the following values: Location, Company".to_owned(),
+            ])
+        })?,
+    };
+    let location_id = match (user_type, body.location_id) {
+        (UserType::Location, None) => Some(state.location_id().to_owned()),
+        (_, location) => location,
+    };
+    let request = AuthorizationRequest {
+        client_id: body.client_id,
+        user_type,
+        location_id,
+        company_id: body.company_id,
+        scopes: body.scopes,
+        approved_locations: body.approved_locations,
+        user_id: body.user_id,
+    };
+    let code = state.authorization_code(&request).map_err(|e| match e {
+        OAuthError::InvalidClient => ApiError::not_found("OAuth app not found"),
+        other => ApiError::unprocessable(vec![other.to_string()]),
+    })?;
+    let client_id = request
+        .client_id
+        .unwrap_or_else(|| state.oauth_app().client_id);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "code": code,
+            "clientId": client_id,
+            "userType": crate::oauth::user_type_name(user_type),
+            "locationId": request.location_id,
+            "companyId": request.company_id.unwrap_or_else(|| crate::oauth::DEFAULT_COMPANY_ID.to_owned()),
+        })),
+    )
+        .into_response())
+}
+
 async fn admin_not_found(req: axum::extract::Request) -> ApiError {
     ApiError::not_found(format!("Cannot {} {}", req.method(), req.uri().path()))
 }
@@ -1152,6 +1237,11 @@ pub(crate) fn routes() -> Router<AppState> {
             "/__mock/webhooks/retry-policy",
             get(get_retry_policy).put(set_retry_policy),
         )
+        .route(
+            "/__mock/oauth/apps",
+            get(list_oauth_apps).post(add_oauth_app),
+        )
+        .route("/__mock/oauth/codes", post(mint_oauth_code))
         .method_not_allowed_fallback(admin_not_found)
 }
 

@@ -2,8 +2,8 @@
 //!
 //! 1. `Version` missing → 401 `version header was not found.`; not one of the five known
 //!    versions → 400 `Invalid API version segment '<v>' at position 0`.
-//! 2. `Authorization` missing, not `Bearer <token>`, or an unknown token → 401
-//!    `Invalid token: access token is invalid`.
+//! 2. `Authorization` missing, not `Bearer <token>`, an unknown token, or an OAuth access token
+//!    past its lifetime ([`crate::oauth`]) → 401 `Invalid token: access token is invalid`.
 //! 3. Both APIs are Sub-Account only: a Company OAuth token → 401 (authClass message); a
 //!    Company private integration token → 401 `Token's user type mismatch!`.
 //! 4. A scope the operation's spec `security` entry names but the token lacks → 401
@@ -218,6 +218,14 @@ pub fn authenticate(
     headers: &HeaderMap,
     scopes: &[String],
 ) -> Result<Principal, ApiError> {
+    check_version(headers)?;
+    let token = bearer_token(headers)?;
+    let spec = registry.get(token).ok_or_else(invalid_token)?;
+    authorize(spec, scopes)
+}
+
+/// Step 1: the `Version` header is present and one of [`KNOWN_VERSIONS`].
+pub(crate) fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(version) = headers.get("version") else {
         return Err(ApiError::unauthorized("version header was not found."));
     };
@@ -227,16 +235,29 @@ pub fn authenticate(
             "Invalid API version segment '{version}' at position 0"
         )));
     }
-    let invalid = || ApiError::unauthorized("Invalid token: access token is invalid");
+    Ok(())
+}
+
+/// The 401 for a missing, malformed, unknown or expired token.
+pub(crate) fn invalid_token() -> ApiError {
+    ApiError::unauthorized("Invalid token: access token is invalid")
+}
+
+/// Step 2: the token text of `Authorization: Bearer <token>`.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
     let header = headers
         .get("authorization")
         .and_then(|h| h.to_str().ok())
-        .ok_or_else(invalid)?;
-    let (scheme, token) = header.trim().split_once(' ').ok_or_else(invalid)?;
+        .ok_or_else(invalid_token)?;
+    let (scheme, token) = header.trim().split_once(' ').ok_or_else(invalid_token)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(invalid());
+        return Err(invalid_token());
     }
-    let spec = registry.get(token.trim()).ok_or_else(invalid)?;
+    Ok(token.trim())
+}
+
+/// Steps 3 and 4: a known token's class and scopes.
+pub(crate) fn authorize(spec: &TokenSpec, scopes: &[String]) -> Result<Principal, ApiError> {
     match (spec.user_type, spec.kind) {
         (UserType::Location, _) => {}
         (UserType::Company, TokenKind::OAuth) => {

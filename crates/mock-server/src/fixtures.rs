@@ -367,9 +367,21 @@ fn demo_document(seed: u64) -> Value {
     let receptionist = pick(&mut rng, &["Ava", "Maya", "Leo", "Noah"]);
     let phone = format!("+1555{:07}", rng.next_u32() % 10_000_000);
     let base_ms: i64 = 1_767_225_600_000 + i64::from(rng.next_u32() % 86_400) * 1000;
+    // Fixed ids (24-hex, like the live API's), so the demo call log can name its agent and
+    // the action that agent ran.
+    let mut object_id = || format!("{:016x}{:08x}", rng.next_u64(), rng.next_u32());
+    let front_desk = object_id();
+    let transfer = object_id();
+    let booking_link = object_id();
+    let booking_parameters = json!({
+        "triggerPrompt": "The caller wants to book online",
+        "triggerMessage": "I'll text you our booking link.",
+        "messageBody": "Book here: https://example.com/book"
+    });
     json!({
         "voiceAgents": [
             {
+                "id": front_desk,
                 "agentName": format!("{receptionist} - Front Desk"),
                 "businessName": business,
                 "welcomeMessage": format!("Thanks for calling {business}, this is {receptionist}. How can I help?"),
@@ -378,6 +390,7 @@ fn demo_document(seed: u64) -> Value {
                 "maxCallDuration": 600,
                 "actions": [
                     {
+                        "id": transfer,
                         "actionType": "CALL_TRANSFER",
                         "name": "Transfer to a manager",
                         "actionParameters": {
@@ -389,13 +402,10 @@ fn demo_document(seed: u64) -> Value {
                         }
                     },
                     {
+                        "id": booking_link,
                         "actionType": "SMS",
                         "name": "Text the booking link",
-                        "actionParameters": {
-                            "triggerPrompt": "The caller wants to book online",
-                            "triggerMessage": "I'll text you our booking link.",
-                            "messageBody": "Book here: https://example.com/book"
-                        }
+                        "actionParameters": booking_parameters
                     }
                 ]
             },
@@ -489,8 +499,18 @@ fn demo_document(seed: u64) -> Value {
                 "duration": 95,
                 "trialCall": false,
                 "summary": "The caller booked a cleaning for next Tuesday.",
-                "transcript": "bot:Thanks for calling!\nhuman:I'd like to book a cleaning.",
-                "executedCallActions": [],
+                "agentId": front_desk,
+                "transcript": "bot:Thanks for calling!\nhuman:I'd like to book a cleaning.\nbot:I'll text you our booking link.",
+                "executedCallActions": [
+                    {
+                        "actionId": booking_link,
+                        "actionType": "SMS",
+                        "actionName": "Text the booking link",
+                        "actionParameters": booking_parameters,
+                        "triggerReceivedAt": rfc3339(base_ms + 40_000),
+                        "executedAt": rfc3339(base_ms + 41_500)
+                    }
+                ],
                 "isAgentDeleted": false
             }
         ],
@@ -534,6 +554,25 @@ mod tests {
             err.problems.contains(&"extra: unknown section".to_owned()),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_demo_call_log_names_a_demo_agent_and_one_of_its_actions() {
+        let store = Store::new(1);
+        Fixtures::demo(1).load(&store, "loc");
+        let (_, logs) = store.voice_list_call_logs("loc", &Default::default(), 1, 10);
+        let agent_id = logs[0]["agentId"].as_str().expect("an agent id");
+        let agent = store
+            .voice_get_agent("loc", agent_id)
+            .expect("a demo agent");
+        let executed = &logs[0]["executedCallActions"][0];
+        let action = agent["actions"]
+            .as_array()
+            .and_then(|actions| actions.iter().find(|a| a["id"] == executed["actionId"]))
+            .expect("the executed action is one of the agent's own");
+        assert_eq!(action["name"], executed["actionName"]);
+        assert_eq!(action["actionType"], executed["actionType"]);
+        assert_eq!(action["actionParameters"], executed["actionParameters"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod error;
 pub mod faults;
 pub mod fixtures;
 pub mod journal;
+pub mod oauth;
 pub mod persistence;
 pub mod rate_limit;
 pub mod spec;
@@ -38,6 +39,7 @@ use api::{conversation_ai as ca, voice_ai as va};
 use auth::{TokenRegistry, TokenSpec};
 use fixtures::Fixtures;
 use journal::{Journal, ReceivedRequest};
+use oauth::{AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings, OAuthTokens};
 use rate_limit::{RateLimitConfig, RateLimiter};
 use store::Store;
 
@@ -88,6 +90,7 @@ struct Shared {
     initial_rate_limit: Option<RateLimitConfig>,
     faults: faults::Faults,
     webhooks: webhooks::Webhooks,
+    oauth: OAuthServer,
     state_file: Option<PathBuf>,
 }
 
@@ -199,6 +202,143 @@ impl AppState {
         self.shared.journal.snapshot()
     }
 
+    /// The server's first OAuth app (the one derived from the seed unless the builder replaced
+    /// it): the `client_id` and `client_secret` to send to `POST /oauth/token`.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().seed(4).build_state();
+    /// // Assert
+    /// assert_eq!(state.oauth_app(), mock_server::oauth::OAuthApp::for_seed(4));
+    /// ```
+    pub fn oauth_app(&self) -> OAuthApp {
+        self.shared
+            .oauth
+            .apps()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| OAuthApp::for_seed(self.store().seed()))
+    }
+
+    /// Every registered OAuth app, the default one first.
+    ///
+    /// ```
+    /// use mock_server::oauth::OAuthApp;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().oauth_app(OAuthApp::new("app2-x", "s2")).build_state();
+    /// // Assert
+    /// let ids: Vec<String> = state.oauth_apps().into_iter().map(|a| a.client_id).collect();
+    /// assert_eq!(ids.len(), 2);
+    /// assert_eq!(ids[1], "app2-x");
+    /// ```
+    pub fn oauth_apps(&self) -> Vec<OAuthApp> {
+        self.shared.oauth.apps()
+    }
+
+    /// Registers one more OAuth app until the next reset (replacing one with the same id).
+    ///
+    /// ```
+    /// use mock_server::oauth::OAuthApp;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.add_oauth_app(OAuthApp::new("late-app", "s"));
+    /// // Assert
+    /// assert!(state.oauth_apps().iter().any(|a| a.client_id == "late-app"));
+    /// ```
+    pub fn add_oauth_app(&self, app: OAuthApp) {
+        self.shared.oauth.add_app(app);
+    }
+
+    /// The access-token lifetime and refresh window in force.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().oauth_token_lifetime(Duration::from_secs(5)).build_state();
+    /// // Assert
+    /// assert_eq!(state.oauth_settings().access_token_lifetime, Duration::from_secs(5));
+    /// ```
+    pub fn oauth_settings(&self) -> OAuthSettings {
+        self.shared.oauth.settings()
+    }
+
+    /// Mints a single-use authorization code for `request`, to exchange at `POST /oauth/token`
+    /// with `grant_type=authorization_code`. Fails for an unknown client id or a Location
+    /// install without a location.
+    ///
+    /// ```
+    /// use mock_server::oauth::{AuthorizationRequest, OAuthError};
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let code = state.authorization_code(&AuthorizationRequest::location(state.location_id()));
+    /// let unknown = state.authorization_code(&AuthorizationRequest::location("l").client_id("nobody"));
+    /// // Assert
+    /// assert_eq!(code.expect("a code").len(), 40);
+    /// assert_eq!(unknown, Err(OAuthError::InvalidClient));
+    /// ```
+    pub fn authorization_code(&self, request: &AuthorizationRequest) -> Result<String, OAuthError> {
+        self.shared.oauth.authorization_code(request)
+    }
+
+    /// Mints a code for `request` and exchanges it, as `POST /oauth/token` would: the shortest
+    /// way to a refresh token for a client's token source.
+    ///
+    /// ```
+    /// use mock_server::oauth::AuthorizationRequest;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let tokens = state.issue_oauth_tokens(&AuthorizationRequest::location(state.location_id())).expect("issued");
+    /// // Assert
+    /// assert_eq!(tokens.user_type, "Location");
+    /// assert_eq!(tokens.location_id.as_deref(), Some(state.location_id()));
+    /// assert_eq!(tokens.access_token.split('.').count(), 3);
+    /// ```
+    pub fn issue_oauth_tokens(
+        &self,
+        request: &AuthorizationRequest,
+    ) -> Result<OAuthTokens, OAuthError> {
+        let code = self.authorization_code(request)?;
+        let client_id = match &request.client_id {
+            Some(id) => id.clone(),
+            None => self.oauth_app().client_id,
+        };
+        let app = self
+            .oauth_apps()
+            .into_iter()
+            .find(|a| a.client_id == client_id)
+            .ok_or(OAuthError::InvalidClient)?;
+        self.shared
+            .oauth
+            .exchange_code(&app.client_id, &app.client_secret, &code, None)
+    }
+
+    pub(crate) fn oauth(&self) -> &OAuthServer {
+        &self.shared.oauth
+    }
+
+    /// The bearer-token checks of [`auth::authenticate`] over the registered tokens and the
+    /// OAuth access tokens issued here (an expired one is an invalid token).
+    pub(crate) fn authenticate(
+        &self,
+        headers: &axum::http::HeaderMap,
+        scopes: &[String],
+    ) -> Result<auth::Principal, error::ApiError> {
+        auth::check_version(headers)?;
+        let token = auth::bearer_token(headers)?;
+        if let Some(spec) = self.tokens().get(token) {
+            return auth::authorize(spec, scopes);
+        }
+        match self.shared.oauth.access_token(token) {
+            oauth::AccessLookup::Valid(spec) => auth::authorize(&spec, scopes),
+            oauth::AccessLookup::Expired | oauth::AccessLookup::Unknown => {
+                Err(auth::invalid_token())
+            }
+        }
+    }
+
     pub(crate) fn journal(&self) -> &Journal {
         &self.shared.journal
     }
@@ -230,6 +370,8 @@ pub struct MockServerBuilder {
     webhook_urls: Vec<String>,
     webhook_retry: webhooks::WebhookRetryPolicy,
     state_file: Option<PathBuf>,
+    oauth_apps: Vec<OAuthApp>,
+    oauth_settings: OAuthSettings,
 }
 
 impl Default for MockServerBuilder {
@@ -247,6 +389,8 @@ impl Default for MockServerBuilder {
             webhook_urls: Vec::new(),
             webhook_retry: webhooks::WebhookRetryPolicy::default(),
             state_file: None,
+            oauth_apps: Vec::new(),
+            oauth_settings: OAuthSettings::default(),
         }
     }
 }
@@ -381,6 +525,54 @@ impl MockServerBuilder {
         self
     }
 
+    /// Registers one more OAuth app besides the one derived from the seed (see
+    /// [`AppState::oauth_app`]); repeatable.
+    ///
+    /// ```
+    /// use mock_server::oauth::OAuthApp;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().oauth_app(OAuthApp::new("second-app", "s")).build_state();
+    /// // Assert
+    /// assert_eq!(state.oauth_apps()[1], OAuthApp::new("second-app", "s"));
+    /// ```
+    pub fn oauth_app(mut self, app: OAuthApp) -> Self {
+        self.oauth_apps.push(app);
+        self
+    }
+
+    /// How long the OAuth access tokens the server issues are accepted (default 86 399 s);
+    /// `expires_in` reports it in whole seconds. A short one lets tests see tokens expire.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mock_server::oauth::AuthorizationRequest;
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().oauth_token_lifetime(Duration::from_secs(2)).build_state();
+    /// // Act
+    /// let tokens = state.issue_oauth_tokens(&AuthorizationRequest::location("loc")).expect("issued");
+    /// // Assert
+    /// assert_eq!(tokens.expires_in, 2);
+    /// ```
+    pub fn oauth_token_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.oauth_settings.access_token_lifetime = lifetime;
+        self
+    }
+
+    /// How long a used refresh token still yields the pair it was exchanged for (default 30 s,
+    /// as the vendor documents); after that it is refused.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().oauth_refresh_window(Duration::from_millis(50)).build_state();
+    /// // Assert
+    /// assert_eq!(state.oauth_settings().refresh_window, Duration::from_millis(50));
+    /// ```
+    pub fn oauth_refresh_window(mut self, window: std::time::Duration) -> Self {
+        self.oauth_settings.refresh_window = window;
+        self
+    }
+
     /// The state, for [`router`] (tests with `tower::ServiceExt::oneshot`, or a custom server).
     ///
     /// ```
@@ -416,6 +608,13 @@ impl MockServerBuilder {
                 initial_rate_limit: self.rate_limit,
                 faults: faults::Faults::new(self.seed),
                 webhooks: webhooks::Webhooks::new(self.seed, self.webhook_urls, self.webhook_retry),
+                oauth: OAuthServer::new(
+                    self.seed,
+                    std::iter::once(OAuthApp::for_seed(self.seed))
+                        .chain(self.oauth_apps)
+                        .collect(),
+                    self.oauth_settings,
+                ),
                 state_file: self.state_file,
             }),
         };
@@ -560,6 +759,40 @@ impl MockServer {
     /// ```
     pub fn location_id(&self) -> &str {
         self.state.location_id()
+    }
+
+    /// The server's default OAuth app (see [`AppState::oauth_app`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::start().await;
+    /// // Assert
+    /// assert_eq!(server.oauth_app(), mock_server::oauth::OAuthApp::for_seed(mock_server::DEFAULT_SEED));
+    /// # }
+    /// ```
+    pub fn oauth_app(&self) -> OAuthApp {
+        self.state.oauth_app()
+    }
+
+    /// Mints a single-use authorization code (see [`AppState::authorization_code`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use mock_server::oauth::AuthorizationRequest;
+    /// // Arrange
+    /// let server = mock_server::MockServer::start().await;
+    /// // Act
+    /// let first = server.authorization_code(&AuthorizationRequest::location(server.location_id()));
+    /// let second = server.authorization_code(&AuthorizationRequest::company("comp1"));
+    /// // Assert
+    /// assert_ne!(first.expect("a code"), second.expect("a code"));
+    /// # }
+    /// ```
+    pub fn authorization_code(&self, request: &AuthorizationRequest) -> Result<String, OAuthError> {
+        self.state.authorization_code(request)
     }
 
     /// The server's state (its store, for arranging call logs or generation details).
@@ -735,8 +968,15 @@ pub fn router(state: AppState) -> Router {
             "/conversation-ai/generations",
             get(ca::generations::get_generation_details),
         );
+    let oauth = Router::new()
+        .route("/oauth/token", post(api::oauth::get_access_token))
+        .route(
+            "/oauth/locationToken",
+            post(api::oauth::get_location_access_token),
+        );
     voice
         .merge(conversation)
+        .merge(oauth)
         .fallback(api::route_not_found)
         .method_not_allowed_fallback(api::route_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), pipeline))

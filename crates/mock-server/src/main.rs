@@ -23,7 +23,8 @@ use tokio::net::TcpListener;
     after_help = "Admin API (for local and CI use only; no token or Version header needed): \
                   /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
                   /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
-                  /__mock/rate-limit, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}. \
+                  /__mock/rate-limit, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
+                  /__mock/oauth/{apps,codes}. \
                   GET /__mock/ lists them; the crate README documents each."
 )]
 struct Cli {
@@ -86,6 +87,10 @@ struct Cli {
     /// on SIGINT/SIGTERM and on POST /__mock/state/save.
     #[arg(long, value_name = "FILE")]
     state_file: Option<PathBuf>,
+    /// Seconds the OAuth access tokens issued by POST /oauth/token live (the vendor's 86399);
+    /// after that the API routes refuse them as invalid tokens.
+    #[arg(long, value_name = "SECS", default_value_t = 86_399)]
+    oauth_token_lifetime: u64,
 }
 
 #[tokio::main]
@@ -124,6 +129,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .dev_token_any_location(cli.any_location)
         .voices(!cli.no_voices)
         .call_logs(cli.call_logs)
+        .oauth_token_lifetime(Duration::from_secs(cli.oauth_token_lifetime))
         .fixtures(fixtures);
     if let Some(token) = cli.token {
         builder = builder.dev_token(token);
@@ -157,9 +163,23 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("binding {}:{}: {e}", cli.bind, cli.port))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("highlevel-mock listening on http://{address}");
-    println!("dev token:   {}", state.dev_token());
-    println!("location id: {}", state.location_id());
+    let app = state.oauth_app();
+    // One write, errors ignored: a reader that stops after the lines it needs (and closes the
+    // pipe) must not take the server down with it.
+    let banner = format!(
+        "highlevel-mock listening on http://{address}\ndev token:   {}\nlocation id: {}\n\
+         oauth client id:     {}\noauth client secret: {}\n",
+        state.dev_token(),
+        state.location_id(),
+        app.client_id,
+        app.client_secret
+    );
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(banner.as_bytes());
+        let _ = stdout.flush();
+    }
     mock_server::serve(listener, state.clone(), shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;

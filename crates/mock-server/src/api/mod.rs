@@ -17,6 +17,7 @@
 //! A request refused at any step changes nothing: the store is only called after step 5.
 
 pub(crate) mod conversation_ai;
+pub(crate) mod oauth;
 pub(crate) mod voice_ai;
 
 use axum::body::Bytes;
@@ -26,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::auth::{Principal, authenticate};
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::journal::Journaled;
 use crate::spec::{self, Api, Operation, ParamIn, Shape};
@@ -145,7 +146,7 @@ pub(crate) fn begin_with(
 ) -> Result<Call, ApiError> {
     let spec = spec::spec(api);
     let op = spec::operation(api, op_id);
-    let principal = authenticate(&state.tokens(), &req.headers, &op.scopes)?;
+    let principal = state.authenticate(&req.headers, &op.scopes)?;
 
     let raw_body = match &op.body {
         None => Map::new(),

@@ -12,6 +12,7 @@ mod conversation_actions;
 mod conversation_agents;
 mod errors;
 mod faults;
+mod oauth;
 mod persistence;
 mod robustness;
 mod server;
