@@ -19,8 +19,8 @@ use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::operation::OperationMeta;
 use crate::rate_limit::RateLimit;
-use crate::runtime::OperationMeta;
 
 /// What went wrong, as far as the client can tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -237,8 +237,9 @@ impl ApiError {
         error.details.status = Some(status);
         error.details.rate_limit = RateLimit::from_headers(headers);
         if status == StatusCode::TOO_MANY_REQUESTS {
-            error.details.retry_after = retry_after(headers, SystemTime::now())
-                .or_else(|| error.details.rate_limit.and_then(|limit| limit.interval()));
+            error.details.retry_after =
+                crate::wait::after_rate_limit(headers, SystemTime::now(), 0)
+                    .and_then(crate::wait::ServerWait::duration);
         }
         error.details.body = body;
         error
@@ -371,7 +372,10 @@ impl ApiError {
         self.details.rate_limit
     }
 
-    /// For a 429: how long to wait (`Retry-After`, else `X-RateLimit-Interval-Milliseconds`).
+    /// For a 429: how long to wait before the first retry, by the rule the runtime's retries
+    /// follow: `Retry-After` when present, else a wait derived from the rate-limit headers
+    /// (a request slot when the window has room, a quarter of the window when it is empty),
+    /// before jitter. `None` when the response gives no hint or the daily budget is used up.
     pub fn retry_after(&self) -> Option<Duration> {
         self.details.retry_after
     }
@@ -383,7 +387,9 @@ impl ApiError {
 
     /// The operation that failed as progenitor names it (`"get_agent"`), when known.
     pub fn operation_id(&self) -> Option<&'static str> {
-        self.details.operation.map(|operation| operation.operation_id)
+        self.details
+            .operation
+            .map(|operation| operation.operation_id)
     }
 
     /// The HTTP method of the operation that failed (`"GET"`), when known.
@@ -676,21 +682,6 @@ pub(crate) fn is_invalid_token_text(lowercase: &str) -> bool {
         || lowercase.contains("jwt malformed")
 }
 
-/// Reads `Retry-After` (delta-seconds or an HTTP date).
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let when = SystemTime::from(when.with_timezone(&chrono::Utc));
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -781,24 +772,6 @@ mod tests {
         );
         assert_eq!(error.kind(), ErrorKind::NotFound);
         assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        let mut headers = HeaderMap::new();
-        headers.insert("retry-after", "7".parse().expect("header value"));
-        assert_eq!(
-            retry_after(&headers, SystemTime::now()),
-            Some(Duration::from_secs(7))
-        );
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_767);
-        headers.insert(
-            "retry-after",
-            "Sun, 06 Nov 1994 08:49:37 GMT"
-                .parse()
-                .expect("header value"),
-        );
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(10)));
     }
 
     #[test]

@@ -5,10 +5,12 @@ mod client_macro;
 mod config;
 mod error;
 pub mod nullable;
+mod operation;
 mod pagination;
 pub mod rate_limit;
 mod retry;
 mod runtime;
+mod wait;
 pub mod webhooks;
 
 pub use auth::{StaticToken, Token, TokenKind, TokenSource};
@@ -17,10 +19,11 @@ pub use config::{
     install_ring_crypto_provider,
 };
 pub use error::{ApiError, ErrorBody, ErrorKind, ErrorMessage};
+pub use operation::OperationMeta;
 pub use pagination::{Page, cursor_stream, paged_stream};
 pub use rate_limit::RateLimit;
 pub use retry::{RetryPolicy, Sleeper, TokioSleeper, is_idempotent};
-pub use runtime::{DEFAULT_VERSION, OperationMeta, Runtime, VERSION_HEADER};
+pub use runtime::{DEFAULT_VERSION, Runtime, VERSION_HEADER};
 
 /// Re-exported so client crates and tests name the same `OperationInfo`.
 pub use progenitor_client::OperationInfo;

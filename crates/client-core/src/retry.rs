@@ -1,16 +1,21 @@
 //! When and how long to wait before sending a request again.
 //!
 //! The rules (HighLevel API_FACTS §1):
-//! - **429** is a refusal, so it is safe to retry for every method. The wait is what the
-//!   response asks for: `Retry-After` and `X-RateLimit-Interval-Milliseconds` (the larger when
-//!   both are present); without either, jittered exponential backoff.
+//! - **429** is a refusal, so it is safe to retry for every method. The wait follows the one
+//!   rule of the `wait` module, shared with [`crate::ApiError::retry_after`]: `Retry-After`
+//!   when present, honoured exactly; else, unless the daily budget is used up, a wait derived
+//!   from the rate-limit headers (one request slot when the window has room, a quarter of the
+//!   window when it is empty, doubling per retry, never more than the window), jittered; with
+//!   no hint at all, jittered exponential backoff.
 //! - **502, 503, 504** and transport failures (timeouts, resets) are retried only for
 //!   idempotent methods (GET, PUT, DELETE, HEAD, OPTIONS, TRACE): a POST or PATCH may have
 //!   reached the server, so it is retried only with [`RetryPolicy::retry_non_idempotent`].
-//!   A failure to *connect* means nothing was sent, so it is retried for every method.
-//! - At most [`RetryPolicy::max_attempts`] attempts in total. A computed backoff is capped at
-//!   [`RetryPolicy::max_wait`]; a wait the server asks for that is longer than the cap is not
-//!   shortened (retrying early would only be refused again): the response is returned instead.
+//!   A 5xx honours `Retry-After`, else backs off. A failure to *connect* means nothing was
+//!   sent, so it is retried for every method.
+//! - At most [`RetryPolicy::max_attempts`] attempts in total. Every wait the client computes
+//!   (backoff, or derived from the rate-limit headers) is capped at [`RetryPolicy::max_wait`];
+//!   a `Retry-After` longer than the cap is not shortened (retrying early would only be refused
+//!   again): the response is returned instead.
 //!
 //! Waiting goes through a [`Sleeper`], so tests can record the waits without real time.
 
@@ -24,7 +29,7 @@ use futures::future::BoxFuture;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
-use crate::rate_limit::RateLimit;
+use crate::wait::{self, ServerWait};
 
 /// Something that can wait. The default, [`TokioSleeper`], uses `tokio::time::sleep`.
 pub trait Sleeper: Send + Sync + fmt::Debug + 'static {
@@ -110,7 +115,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest single wait. Longer server-requested waits end the retries.
+    /// The longest single wait (default 30 s): caps backoff and waits derived from the
+    /// rate-limit headers. A longer `Retry-After` ends the retries instead.
     pub fn max_wait(mut self, wait: Duration) -> Self {
         self.max_wait = wait;
         self
@@ -123,8 +129,8 @@ impl RetryPolicy {
         self
     }
 
-    /// Randomise backoff between half and all of the computed delay (on by default).
-    /// Server-requested waits are never jittered.
+    /// Randomise computed waits (backoff, and waits derived from the rate-limit headers)
+    /// between half and all of their length (on by default). `Retry-After` is never jittered.
     pub fn jitter(mut self, jitter: bool) -> Self {
         self.jitter = jitter;
         self
@@ -146,7 +152,11 @@ impl RetryPolicy {
     }
 
     fn jittered_backoff(&self, retry: u32) -> Duration {
-        let full = self.backoff(retry);
+        self.jittered(self.backoff(retry))
+    }
+
+    /// `full` reduced to a random point between half and all of it, when jitter is on.
+    fn jittered(&self, full: Duration) -> Duration {
         if !self.jitter || full.is_zero() {
             return full;
         }
@@ -170,25 +180,31 @@ impl RetryPolicy {
         let may_repeat = is_idempotent(method) || self.retry_non_idempotent;
         match outcome {
             Outcome::Status(StatusCode::TOO_MANY_REQUESTS, headers) => {
-                self.server_wait(headers, retry)
+                let hint = wait::after_rate_limit(headers, SystemTime::now(), retry);
+                self.server_wait(hint, retry)
             }
             Outcome::Status(
                 StatusCode::BAD_GATEWAY
                 | StatusCode::SERVICE_UNAVAILABLE
                 | StatusCode::GATEWAY_TIMEOUT,
                 headers,
-            ) if may_repeat => self.server_wait(headers, retry),
+            ) if may_repeat => {
+                let hint = wait::retry_after(headers, SystemTime::now()).map(ServerWait::Asked);
+                self.server_wait(hint, retry)
+            }
             Outcome::ConnectFailed => Some(self.jittered_backoff(retry)),
             Outcome::TransportFailed if may_repeat => Some(self.jittered_backoff(retry)),
             _ => None,
         }
     }
 
-    fn server_wait(&self, headers: &HeaderMap, retry: u32) -> Option<Duration> {
-        let asked = requested_wait(headers, SystemTime::now());
-        match asked {
-            Some(wait) if wait > self.max_wait => None,
-            Some(wait) => Some(wait),
+    /// Applies the policy to what the response asked for: `Retry-After` as is unless beyond
+    /// the cap, a derived wait jittered and capped, no hint the jittered backoff.
+    fn server_wait(&self, hint: Option<ServerWait>, retry: u32) -> Option<Duration> {
+        match hint {
+            Some(ServerWait::Asked(wait)) => (wait <= self.max_wait).then_some(wait),
+            Some(ServerWait::Derived(wait)) => Some(self.jittered(wait).min(self.max_wait)),
+            Some(ServerWait::DailyExhausted) => None,
             None => Some(self.jittered_backoff(retry)),
         }
     }
@@ -203,16 +219,6 @@ pub(crate) enum Outcome<'a> {
     ConnectFailed,
     /// Any other transport failure: the request may have been sent.
     TransportFailed,
-}
-
-/// The wait a response asks for: the larger of `Retry-After` and the vendor interval.
-pub(crate) fn requested_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let retry_after = crate::error::retry_after(headers, now);
-    let interval = RateLimit::from_headers(headers).and_then(|limit| limit.interval());
-    match (retry_after, interval) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// GET, PUT, DELETE, HEAD, OPTIONS and TRACE: sending them twice has the effect of once.
@@ -264,20 +270,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_429_waits_for_the_larger_of_retry_after_and_the_interval() {
+    fn window_headers(remaining: &'static str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert("retry-after", HeaderValue::from_static("2"));
         headers.insert(
             "x-ratelimit-interval-milliseconds",
             HeaderValue::from_static("10000"),
         );
-        let wait = exact().next_wait(
+        headers.insert("x-ratelimit-max", HeaderValue::from_static("100"));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static(remaining));
+        headers
+    }
+
+    #[test]
+    fn a_429_with_retry_after_waits_exactly_that_and_ignores_the_window() {
+        let mut headers = window_headers("0");
+        headers.insert("retry-after", HeaderValue::from_static("1"));
+        let wait = RetryPolicy::default().next_wait(
             &Method::POST,
             1,
             Outcome::Status(StatusCode::TOO_MANY_REQUESTS, &headers),
         );
-        assert_eq!(wait, Some(Duration::from_secs(10)));
+        assert_eq!(wait, Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_derived_429_wait_is_jittered_within_half_to_all_and_capped() {
+        let headers = window_headers("0");
+        let status = Outcome::Status(StatusCode::TOO_MANY_REQUESTS, &headers);
+        let policy = RetryPolicy::default();
+        for _ in 0..100 {
+            let wait = policy
+                .next_wait(&Method::GET, 1, status)
+                .expect("a derived wait");
+            assert!(wait >= Duration::from_millis(1_250) && wait <= Duration::from_millis(2_500));
+        }
+        let capped = exact().max_wait(Duration::from_millis(700));
+        assert_eq!(
+            capped.next_wait(&Method::GET, 3, status),
+            Some(Duration::from_millis(700))
+        );
+    }
+
+    #[test]
+    fn a_503_honours_retry_after_but_not_the_rate_limit_window() {
+        let mut headers = window_headers("0");
+        let status = Outcome::Status(StatusCode::SERVICE_UNAVAILABLE, &headers);
+        assert_eq!(
+            exact().next_wait(&Method::GET, 1, status),
+            Some(exact().backoff(0))
+        );
+        headers.insert("retry-after", HeaderValue::from_static("4"));
+        let status = Outcome::Status(StatusCode::SERVICE_UNAVAILABLE, &headers);
+        assert_eq!(
+            exact().next_wait(&Method::GET, 1, status),
+            Some(Duration::from_secs(4))
+        );
+    }
+
+    #[test]
+    fn a_429_with_the_daily_budget_used_up_is_not_retried() {
+        let mut headers = window_headers("0");
+        headers.insert("x-ratelimit-daily-remaining", HeaderValue::from_static("0"));
+        let wait = exact().next_wait(
+            &Method::GET,
+            1,
+            Outcome::Status(StatusCode::TOO_MANY_REQUESTS, &headers),
+        );
+        assert_eq!(wait, None);
     }
 
     #[test]

@@ -180,8 +180,9 @@ async fn a_429_says_when_to_retry_and_carries_the_rate_limit() {
     .await;
     assert_eq!(error.kind(), ErrorKind::RateLimited);
     assert!(error.is_retryable());
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(10)));
-    assert!(error.to_string().contains("retry in 10000 ms"), "{error}");
+    // The same rule as the retry loop: no `Retry-After`, empty window → a quarter of it.
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(2_500)));
+    assert!(error.to_string().contains("retry in 2500 ms"), "{error}");
     let limit = error.rate_limit().expect("rate-limit headers");
     assert_eq!(limit.remaining, Some(0));
     assert_eq!(limit.daily_remaining, Some(150_000));
@@ -290,7 +291,10 @@ fn a_typed_progenitor_error_body_is_reserialized_into_the_vendor_error_body() {
 fn other_progenitor_errors_map_to_invalid_request_and_decode_kinds() {
     let invalid = ApiError::from(ProgenitorError::<()>::InvalidRequest("bad path".into()));
     assert_eq!(invalid.kind(), ErrorKind::InvalidRequest);
-    assert!(invalid.to_string().contains("nothing was sent"), "{invalid}");
+    assert!(
+        invalid.to_string().contains("nothing was sent"),
+        "{invalid}"
+    );
     let json_error = serde_json::from_slice::<serde_json::Value>(b"{").expect_err("invalid JSON");
     let decode = ApiError::from(ProgenitorError::<()>::InvalidResponsePayload(
         bytes_of(b"{"),

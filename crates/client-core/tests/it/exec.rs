@@ -57,12 +57,41 @@ async fn the_version_header_can_be_overridden() {
 }
 
 #[tokio::test]
-async fn a_429_waits_the_vendor_interval_header_then_succeeds() {
+async fn a_429_with_retry_after_1_waits_one_second_not_the_ten_second_window() {
     let server = TestServer::start(vec![
         Reply::json(429, TOO_MANY)
+            .header("retry-after", "1")
             .header("x-ratelimit-interval-milliseconds", "10000")
             .header("x-ratelimit-max", "100")
             .header("x-ratelimit-remaining", "0"),
+    ])
+    .await;
+    let (policy, sleeper) = recorded_policy();
+    // Jitter on: `Retry-After` is honoured exactly all the same.
+    let parts = parts_for(&server, policy.jitter(true));
+    let response = send(
+        &parts,
+        Method::GET,
+        &server.url("/voice-ai/agents"),
+        &GET_AGENTS,
+    )
+    .await
+    .expect("request completes");
+    assert_eq!(response.status(), 200);
+    assert_eq!(sleeper.waits(), [Duration::from_secs(1)]);
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn a_429_without_retry_after_and_an_empty_window_waits_a_growing_quarter_of_the_window() {
+    let empty_window = Reply::json(429, TOO_MANY)
+        .header("x-ratelimit-interval-milliseconds", "10000")
+        .header("x-ratelimit-max", "100")
+        .header("x-ratelimit-remaining", "0");
+    let server = TestServer::start(vec![
+        empty_window.clone(),
+        empty_window.clone(),
+        empty_window,
     ])
     .await;
     let (policy, sleeper) = recorded_policy();
@@ -76,8 +105,63 @@ async fn a_429_waits_the_vendor_interval_header_then_succeeds() {
     .await
     .expect("request completes");
     assert_eq!(response.status(), 200);
-    assert_eq!(sleeper.waits(), [Duration::from_millis(10_000)]);
-    assert_eq!(server.seen().len(), 2);
+    assert_eq!(
+        sleeper.waits(),
+        [2_500, 5_000, 10_000].map(Duration::from_millis)
+    );
+    assert_eq!(server.seen().len(), 4);
+}
+
+#[tokio::test]
+async fn a_429_in_a_window_with_room_pauses_one_request_slot() {
+    let server = TestServer::start(vec![
+        Reply::json(429, TOO_MANY)
+            .header("x-ratelimit-interval-milliseconds", "10000")
+            .header("x-ratelimit-max", "100")
+            .header("x-ratelimit-remaining", "12"),
+    ])
+    .await;
+    let (policy, sleeper) = recorded_policy();
+    let parts = parts_for(&server, policy);
+    send(
+        &parts,
+        Method::GET,
+        &server.url("/voice-ai/agents"),
+        &GET_AGENTS,
+    )
+    .await
+    .expect("request completes");
+    assert_eq!(sleeper.waits(), [Duration::from_millis(100)]);
+}
+
+#[tokio::test]
+async fn the_max_wait_cap_shortens_waits_derived_from_the_window() {
+    let empty_window = Reply::json(429, TOO_MANY)
+        .header("x-ratelimit-interval-milliseconds", "10000")
+        .header("x-ratelimit-remaining", "0");
+    let server = TestServer::start(vec![empty_window.clone(), empty_window]).await;
+    let (policy, sleeper) = recorded_policy();
+    let parts = parts_for(
+        &server,
+        policy.jitter(true).max_wait(Duration::from_millis(1_500)),
+    );
+    let response = send(
+        &parts,
+        Method::GET,
+        &server.url("/voice-ai/agents"),
+        &GET_AGENTS,
+    )
+    .await
+    .expect("request completes");
+    assert_eq!(response.status(), 200);
+    let waits = sleeper.waits();
+    assert_eq!(waits.len(), 2);
+    // Retry 1: jittered 1.25–2.5 s, capped at 1.5 s; retry 2: 2.5–5 s, capped.
+    assert!(
+        waits[0] >= Duration::from_millis(1_250) && waits[0] <= Duration::from_millis(1_500),
+        "{waits:?}"
+    );
+    assert_eq!(waits[1], Duration::from_millis(1_500));
 }
 
 #[tokio::test]
@@ -230,7 +314,8 @@ async fn a_post_is_retried_after_a_429_because_the_request_was_refused() {
     .expect("request completes");
     assert_eq!(response.status(), 200);
     assert_eq!(server.seen().len(), 2);
-    assert_eq!(sleeper.waits(), [Duration::from_millis(2500)]);
+    // No `X-RateLimit-Remaining`: treated as an empty window, a quarter of it.
+    assert_eq!(sleeper.waits(), [Duration::from_millis(625)]);
 }
 
 #[tokio::test]
