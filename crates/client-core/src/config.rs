@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use crate::auth::{StaticToken, Token, TokenSource};
 use crate::error::ApiError;
+use crate::operation::OperationMeta;
 use crate::retry::RetryPolicy;
-use crate::runtime::{DEFAULT_VERSION, OperationMeta, Runtime};
+use crate::runtime::{DEFAULT_VERSION, Runtime};
 
 /// HighLevel's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";

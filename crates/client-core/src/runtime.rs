@@ -16,6 +16,7 @@ use tracing::field::{Empty, display};
 
 use crate::auth::{StaticToken, Token, TokenSource};
 use crate::error::{ApiError, is_invalid_token_text};
+use crate::operation::OperationMeta;
 use crate::retry::{Outcome, RetryPolicy};
 
 /// The `Version` header HighLevel requires on every request.
@@ -24,31 +25,6 @@ pub const VERSION_HEADER: &str = "version";
 pub const DEFAULT_VERSION: &str = "2021-04-15";
 /// The header progenitor adds with the spec's `info.version`; HighLevel does not use it.
 const PROGENITOR_VERSION_HEADER: &str = "api-version";
-
-/// What the runtime knows about one operation of a generated client, from its spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OperationMeta {
-    /// The operation as progenitor names it in `progenitor_client::OperationInfo`
-    /// (`get_agent`).
-    pub operation_id: &'static str,
-    /// The spec's `operationId` (`getAgent`).
-    pub name: &'static str,
-    /// The HTTP method, upper case.
-    pub method: &'static str,
-    /// The path template, e.g. `/voice-ai/agents/{agentId}`.
-    pub path: &'static str,
-    /// The OAuth scope the operation needs, e.g. `voice-ai-agents.readonly`, when known.
-    pub scope: Option<&'static str>,
-}
-
-impl OperationMeta {
-    /// The entry of `table` for `operation_id`.
-    pub fn find(table: &'static [OperationMeta], operation_id: &str) -> Option<&'static Self> {
-        table
-            .iter()
-            .find(|operation| operation.operation_id == operation_id)
-    }
-}
 
 /// Shared client state: token source, `Version` value, retry policy and the operation table.
 ///
