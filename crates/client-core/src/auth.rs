@@ -124,6 +124,15 @@ pub trait TokenSource: Send + Sync + 'static {
     /// Return an error when the source cannot refresh (the 401 is then returned as is).
     fn refresh(&self) -> BoxFuture<'_, Result<Token, ApiError>>;
 
+    /// Obtains a new token after `rejected` was refused as invalid or expired. The runtime
+    /// calls this (not [`TokenSource::refresh`]) on such a 401, so a source serving many
+    /// concurrent requests can tell a token it already replaced from the current one and
+    /// renew only once. Defaults to [`TokenSource::refresh`].
+    fn refresh_rejected<'a>(&'a self, rejected: &Token) -> BoxFuture<'a, Result<Token, ApiError>> {
+        let _ = rejected;
+        self.refresh()
+    }
+
     /// Whether [`TokenSource::refresh`] can ever succeed. When `false` the runtime returns a
     /// 401 without reading its body or asking for a refresh. Defaults to `true`.
     fn can_refresh(&self) -> bool {

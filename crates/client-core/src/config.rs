@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::auth::{StaticToken, Token, TokenSource};
 use crate::error::ApiError;
+use crate::oauth::OAuthTokenSourceBuilder;
 use crate::operation::OperationMeta;
 use crate::retry::RetryPolicy;
 use crate::runtime::{DEFAULT_VERSION, Runtime};
@@ -27,6 +28,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!("highlevel-rust-sdk/", env!("CARGO_
 enum Credentials {
     Static(Token),
     Source(Arc<dyn TokenSource>),
+    OAuth(Box<OAuthTokenSourceBuilder>),
 }
 
 /// Client settings. Start from [`ClientConfig::new`], [`ClientConfig::with_token_source`] or
@@ -61,6 +63,7 @@ impl fmt::Debug for ClientConfig {
         let credentials = match &self.credentials {
             Credentials::Static(token) => format!("{token:?}"),
             Credentials::Source(_) => "TokenSource(<redacted>)".to_owned(),
+            Credentials::OAuth(builder) => format!("{builder:?}"),
         };
         f.debug_struct("ClientConfig")
             .field("credentials", &credentials)
@@ -97,6 +100,16 @@ impl ClientConfig {
     /// Settings for tokens from `source` (e.g. an OAuth refresher).
     pub fn with_token_source(source: Arc<dyn TokenSource>) -> Self {
         Self::with_credentials(Credentials::Source(source))
+    }
+
+    /// Settings for OAuth tokens renewed by the [`crate::OAuthTokenSource`] `builder` makes.
+    /// Unless the builder says otherwise, its token requests go to this configuration's base
+    /// URL with this configuration's HTTP client.
+    ///
+    /// Build the source yourself and use [`ClientConfig::with_token_source`] instead when the
+    /// application needs the source's handle (e.g. to share it between clients).
+    pub fn oauth(builder: OAuthTokenSourceBuilder) -> Self {
+        Self::with_credentials(Credentials::OAuth(Box::new(builder)))
     }
 
     fn with_credentials(credentials: Credentials) -> Self {
@@ -194,17 +207,6 @@ impl ClientConfig {
                 self.base_url
             )));
         }
-        let tokens: Arc<dyn TokenSource> = match self.credentials {
-            Credentials::Static(token) => {
-                token.check_usable()?;
-                Arc::new(StaticToken::new(token))
-            }
-            Credentials::Source(source) => source,
-        };
-        let runtime = Runtime::new(tokens)
-            .with_version(&self.version)?
-            .with_retry_policy(self.retry)
-            .with_operations(self.operations);
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config()?)
             .connect_timeout(self.connect_timeout)
@@ -214,6 +216,23 @@ impl ClientConfig {
             .map_err(|error| {
                 ApiError::config(format!("could not build the HTTP client: {error}"))
             })?;
+        let tokens: Arc<dyn TokenSource> = match self.credentials {
+            Credentials::Static(token) => {
+                token.check_usable()?;
+                Arc::new(StaticToken::new(token))
+            }
+            Credentials::Source(source) => source,
+            Credentials::OAuth(builder) => Arc::new(
+                builder
+                    .default_base_url(&self.base_url)
+                    .default_http_client(&client)
+                    .build()?,
+            ),
+        };
+        let runtime = Runtime::new(tokens)
+            .with_version(&self.version)?
+            .with_retry_policy(self.retry)
+            .with_operations(self.operations);
         Ok(ClientParts {
             base_url: self.base_url,
             client,
@@ -237,7 +256,7 @@ pub fn install_ring_crypto_provider() -> bool {
 }
 
 /// rustls with the ring provider and the platform's certificate verifier.
-fn tls_config() -> Result<rustls::ClientConfig, ApiError> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, ApiError> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());

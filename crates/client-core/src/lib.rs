@@ -5,6 +5,7 @@ mod client_macro;
 mod config;
 mod error;
 pub mod nullable;
+mod oauth;
 mod operation;
 mod pagination;
 pub mod rate_limit;
@@ -19,6 +20,10 @@ pub use config::{
     install_ring_crypto_provider,
 };
 pub use error::{ApiError, ErrorBody, ErrorKind, ErrorMessage};
+pub use oauth::{
+    DEFAULT_REFRESH_MARGIN, OAUTH_VERSION, OAuthCredentials, OAuthTokenSource,
+    OAuthTokenSourceBuilder, UserType,
+};
 pub use operation::OperationMeta;
 pub use pagination::{Page, cursor_stream, paged_stream};
 pub use rate_limit::RateLimit;

@@ -214,7 +214,13 @@ impl Runtime {
                         return Ok(response);
                     }
                     refreshed = true;
-                    match self.refreshed_authorization().await {
+                    let rejected = next
+                        .headers()
+                        .get(AUTHORIZATION)
+                        .and_then(|value| value.to_str().ok())
+                        .and_then(|value| value.strip_prefix("Bearer "))
+                        .map(Token::new);
+                    match self.refreshed_authorization(rejected).await {
                         Ok(authorization) => {
                             span.in_scope(|| {
                                 tracing::info!(
@@ -260,8 +266,14 @@ impl Runtime {
         }
     }
 
-    async fn refreshed_authorization(&self) -> Result<HeaderValue, ApiError> {
-        let token = self.tokens.refresh().await?;
+    async fn refreshed_authorization(
+        &self,
+        rejected: Option<Token>,
+    ) -> Result<HeaderValue, ApiError> {
+        let token = match rejected {
+            Some(rejected) => self.tokens.refresh_rejected(&rejected).await?,
+            None => self.tokens.refresh().await?,
+        };
         authorization_value(&token)
     }
 }

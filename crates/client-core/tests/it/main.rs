@@ -4,6 +4,7 @@ mod support;
 
 mod errors;
 mod exec;
+mod oauth;
 mod pagination;
 mod tracing_spans;
 mod webhooks;
