@@ -217,6 +217,50 @@ async fn a_server_error_is_retryable_and_says_so() {
 }
 
 #[tokio::test]
+async fn a_5xx_keeps_the_vendor_message_and_reports_the_trace_id() {
+    let error = error_from(
+        Reply::json(
+            500,
+            r#"{"statusCode":500,"message":"Voice AI agent store is unavailable","traceId":"9f1c2e7a-trace"}"#,
+        ),
+        &GET_AGENT,
+    )
+    .await;
+    assert_eq!(error.kind(), ErrorKind::Server);
+    assert_eq!(error.messages(), ["Voice AI agent store is unavailable"]);
+    assert_eq!(error.trace_id(), Some("9f1c2e7a-trace"));
+    assert_eq!(error.operation(), Some("getAgent"));
+    let text = error.to_string();
+    assert!(
+        text.contains("failed with 500")
+            && text.contains("Voice AI agent store is unavailable")
+            && text.contains("traceId 9f1c2e7a-trace"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_api_error_through_question_mark_into_anyhow_stays_downcastable() {
+    async fn consumer(info: &progenitor_client::OperationInfo) -> anyhow::Result<()> {
+        let error = error_from(
+            Reply::json(404, r#"{"statusCode":404,"message":"Agent not found"}"#),
+            info,
+        )
+        .await;
+        Err(error)?;
+        Ok(())
+    }
+    let error = consumer(&GET_AGENT).await.expect_err("the 404 propagates");
+    let api = error
+        .downcast_ref::<ApiError>()
+        .expect("anyhow keeps the ApiError");
+    assert_eq!(api.kind(), ErrorKind::NotFound);
+    assert_eq!(api.operation(), Some("getAgent"));
+    assert_eq!(api.messages(), ["Agent not found"]);
+    assert_eq!(error.to_string(), api.to_string());
+}
+
+#[tokio::test]
 async fn rate_limit_headers_are_read_from_a_successful_response() {
     let server = TestServer::start(vec![
         Reply::ok()
