@@ -1,3 +1,5 @@
+//! The `Version` header and bearer-token checks: order, messages, token classes and scopes.
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use mock_server::MockServer;

@@ -1,3 +1,5 @@
+//! Call-log listing basics (paging echo, date window, filter validation, unknown ids) and the voices catalog.
+
 use axum::http::StatusCode;
 use mock_server::MockServer;
 use mock_server::spec::Api;

@@ -1,3 +1,5 @@
+//! Concurrent writers through the router: no lost creates, patches or actions, unique ids.
+
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;

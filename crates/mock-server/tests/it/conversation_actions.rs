@@ -1,3 +1,5 @@
+//! Conversation AI actions: create, list, read, replace, delete, typed `details` and follow-up settings.
+
 use axum::http::StatusCode;
 use mock_server::spec::Api;
 use serde_json::{Value, json};

@@ -1,3 +1,5 @@
+//! Conversation AI agents: create with spec defaults, required fields, nullable fields and cursor search.
+
 use axum::http::StatusCode;
 use mock_server::spec::Api;
 use serde_json::{Value, json};

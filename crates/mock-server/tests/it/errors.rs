@@ -1,3 +1,5 @@
+//! Refusals in the vendor shape: malformed bodies, size limit, unknown routes, hostile input, and the request journal.
+
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use serde_json::json;

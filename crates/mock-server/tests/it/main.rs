@@ -17,6 +17,7 @@ mod persistence;
 mod robustness;
 mod server;
 mod support;
+mod tidy;
 mod voice_actions;
 mod voice_agents;
 mod webhooks;

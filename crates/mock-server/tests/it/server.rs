@@ -1,3 +1,5 @@
+//! A started `MockServer` over real sockets: serving, reset, drop, independence, fixture files.
+
 use std::time::Duration;
 
 use mock_server::MockServer;

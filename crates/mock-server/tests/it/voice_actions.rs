@@ -1,3 +1,5 @@
+//! Voice AI actions: create, read, update, delete, and parameters checked against the variant `actionType` names.
+
 use axum::http::StatusCode;
 use mock_server::spec::Api;
 use serde_json::{Value, json};

@@ -1,3 +1,5 @@
+//! Voice AI agents: create with documented defaults, validation messages, paging, patch and delete.
+
 use axum::http::StatusCode;
 use mock_server::spec::Api;
 use serde_json::{Value, json};
