@@ -57,7 +57,9 @@ impl Sleeper for TokioSleeper {
 ///     .max_attempts(5)
 ///     .max_wait(Duration::from_secs(20))
 ///     .retry_non_idempotent(false);
-/// # let _ = policy;
+/// // Computed waits double from the 500 ms base and never exceed `max_wait`.
+/// assert_eq!(policy.backoff(2), Duration::from_secs(2));
+/// assert_eq!(policy.backoff(10), Duration::from_secs(20));
 /// ```
 #[derive(Clone)]
 pub struct RetryPolicy {
