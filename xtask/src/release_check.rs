@@ -59,6 +59,7 @@ pub(crate) struct Verdict {
 }
 
 pub(crate) fn run(root: &Path) -> anyhow::Result<ExitCode> {
+    refuse_shallow_clone(root)?;
     let mut failed = false;
     for package in PACKAGES {
         let verdict = check(root, package)?;
@@ -148,6 +149,18 @@ pub(crate) fn check(root: &Path, package: &Package) -> anyhow::Result<Verdict> {
         format!("{current} follows {released} ({tag}) as its changes require")
     };
     Ok(verdict(true, message, changes))
+}
+
+/// Fails in a shallow clone: it may lack the release tags, and the check would pass for want
+/// of anything to compare with.
+fn refuse_shallow_clone(root: &Path) -> anyhow::Result<()> {
+    if git(root, &["rev-parse", "--is-shallow-repository"])?.trim() == "true" {
+        anyhow::bail!(
+            "this is a shallow clone, which may lack the release tags: \
+             run `git fetch --unshallow --tags` first"
+        );
+    }
+    Ok(())
 }
 
 /// The highest `<name>-v<semver>` tag and its version.
@@ -416,6 +429,28 @@ components:
             !verdict.ok,
             "0.2.0 is lower than the released 0.10.0-rc.1: {verdict:?}"
         );
+    }
+
+    #[test]
+    fn a_shallow_clone_is_refused_instead_of_passing_without_tags() {
+        let repo = Repo::new("shallow");
+        repo.git(&["tag", "demo-client-v0.1.0"]);
+        repo.write("crates/demo-client/src/lib.rs", "//! Demo, changed.\n");
+        repo.commit("second");
+        let shallow = repo.root.with_extension("clone");
+        let _ = std::fs::remove_dir_all(&shallow);
+        let url = format!("file://{}", repo.root.display());
+        let target = shallow.display().to_string();
+        git(
+            &repo.root,
+            &["clone", "--quiet", "--depth", "1", &url, &target],
+        )
+        .expect("a shallow clone");
+        let refused = refuse_shallow_clone(&shallow);
+        let _ = std::fs::remove_dir_all(&shallow);
+        let err = refused.expect_err("a shallow clone is refused");
+        assert!(err.to_string().contains("shallow clone"), "{err}");
+        refuse_shallow_clone(&repo.root).expect("a full clone is accepted");
     }
 
     #[test]
