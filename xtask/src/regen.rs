@@ -99,6 +99,7 @@ pub(crate) fn generate(spec_path: &Path) -> anyhow::Result<String> {
     flatten::apply(&mut file);
     optional_lists::apply(&mut file);
     nullable_fields::apply(&mut file, &nullable);
+    crate::forward_compat::apply(&mut file)?;
     file.items.push(table);
     let body = prettyplease::unparse(&file);
     operations::check_names(&body, &doc)?;
