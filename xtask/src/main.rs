@@ -2,6 +2,8 @@
 //!
 //! - `regen [--check]`: regenerate `crates/*/src/generated.rs` from `openapi/*.yaml`.
 //! - `upstream-diff VENDOR_FILE`: compare one of our specs with a vendor spec file.
+//! - `msrv`: fail when a dependency of a published crate needs a newer Rust than our
+//!   `rust-version`.
 //! - `release-check`: fail when a publishable crate changed since its release tag without the
 //!   version bump its changes need.
 
@@ -9,6 +11,7 @@ mod api_diff;
 mod builder_types;
 mod flatten;
 mod forward_compat;
+mod msrv;
 mod nullable_fields;
 mod operations;
 mod optional_lists;
@@ -34,12 +37,16 @@ fn main() -> ExitCode {
                 "usage: cargo xtask upstream-diff VENDOR_FILE"
             )),
         },
+        Some("msrv") => match &args[1..] {
+            [] => msrv::run(&workspace_root()),
+            _ => Err(anyhow::anyhow!("usage: cargo xtask msrv")),
+        },
         Some("release-check") => match &args[1..] {
             [] => release_check::run(&workspace_root()),
             _ => Err(anyhow::anyhow!("usage: cargo xtask release-check")),
         },
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask <command>\n\ncommands:\n  regen [--check]           regenerate the client crates from openapi/*.yaml\n  upstream-diff VENDOR_FILE compare our spec with a vendor spec file\n  release-check             fail when a crate changed since its release tag without a version bump"
+            "usage: cargo xtask <command>\n\ncommands:\n  regen [--check]           regenerate the client crates from openapi/*.yaml\n  upstream-diff VENDOR_FILE compare our spec with a vendor spec file\n  msrv                      check our rust-version against the dependencies' ones\n  release-check             fail when a crate changed since its release tag without a version bump"
         )),
     };
     match result {
