@@ -169,7 +169,7 @@ mod tests {
             change(
                 false,
                 "types::ActionType",
-                "value \"SMS\" (`ActionType::Sms`) added",
+                "value \"SMS\" (variant `Sms`) added",
             ),
         ];
         let once = add_to_draft("", "voice-ai-client", &changes);

@@ -84,7 +84,7 @@ pub(crate) fn compare(old: &Surface, new: &Surface) -> Vec<Change> {
                 format!("{} removed", def.shape.kind()),
             ),
             None => {}
-            Some(now) => type_def(&mut out, name, def, now),
+            Some(now) => type_def(&mut out, def, now),
         }
     }
     for (name, def) in &new.types {
@@ -178,8 +178,8 @@ fn required_word(required: bool) -> &'static str {
     if required { "required" } else { "optional" }
 }
 
-fn type_def(out: &mut Changes, name: &str, old: &TypeDef, new: &TypeDef) {
-    let item = format!("types::{name}");
+fn type_def(out: &mut Changes, old: &TypeDef, new: &TypeDef) {
+    let item = old.origin.clone();
     let sent = old.in_requests || new.in_requests;
     let read = old.in_responses || new.in_responses;
     match (&old.shape, &new.shape) {
@@ -226,14 +226,14 @@ fn type_def(out: &mut Changes, name: &str, old: &TypeDef, new: &TypeDef) {
                 out.push(
                     true,
                     item.clone(),
-                    format!("value {value:?} (`{name}::{}`) removed", pascal(value)),
+                    format!("value {value:?} (variant `{}`) removed", pascal(value)),
                 );
             }
             for value in after.difference(before) {
                 out.push(
                     false,
                     item.clone(),
-                    format!("value {value:?} (`{name}::{}`) added", pascal(value)),
+                    format!("value {value:?} (variant `{}`) added", pascal(value)),
                 );
             }
         }
@@ -477,6 +477,15 @@ components:
             "Client::list_agents",
             "parameter `page_size` type changed from `i32` to `i64`",
         );
+        assert_one(
+            &changes_after(
+                page,
+                &page.replace("format: int32", "format: int32, minimum: 1"),
+            ),
+            true,
+            "Client::list_agents",
+            "parameter `page_size` type changed from `i32` to `u32`",
+        );
     }
 
     #[test]
@@ -612,19 +621,41 @@ components:
             &changes_after("enum: [active, paused]", "enum: [active, paused, archived]"),
             false,
             "types::Status",
-            "value \"archived\" (`Status::Archived`) added",
+            "value \"archived\" (variant `Archived`) added",
         );
         assert_one(
             &changes_after("enum: [en-US, de-DE]", "enum: [en-US]"),
             true,
             "types::Language",
-            "value \"de-DE\" (`Language::DeDe`) removed",
+            "value \"de-DE\" (variant `DeDe`) removed",
         );
         assert_one(
             &changes_after("enum: [number, agent]", "enum: [number]"),
             true,
-            "types::AgentTransferToType",
-            "value \"agent\" (`AgentTransferToType::Agent`) removed",
+            "types::Agent::transfer_to_type",
+            "value \"agent\" (variant `Agent`) removed",
+        );
+    }
+
+    #[test]
+    fn an_inline_enum_is_named_by_where_it_sits_whatever_the_generator_calls_it() {
+        let page = "        - {name: pageSize, in: query, required: false, schema: {type: integer, format: int32}}\n";
+        let sort = "        - {name: sort, in: query, schema: {type: string, enum: [asc, desc]}}\n";
+        let old = BASE.replacen(page, &format!("{page}{sort}"), 1);
+        let new = BASE.replacen(
+            page,
+            &format!("{page}{}", sort.replace("asc, desc", "asc")),
+            1,
+        );
+        let changes = crate::api_diff::changes(
+            &crate::api_diff::parse_spec(&old, "old").expect("the old spec parses"),
+            &crate::api_diff::parse_spec(&new, "new").expect("the new spec parses"),
+        );
+        assert_one(
+            &changes,
+            true,
+            "Client::list_agents parameter sort",
+            "value \"desc\" (variant `Desc`) removed",
         );
     }
 

@@ -7,9 +7,10 @@
 //! name. An inline schema that needs a type of its own (object, enum, union, constrained
 //! string) is named after its parent and field (`CallTransferActionParameters` +
 //! `transferToType`), an operation's inline body `…Body` and response `…Response`. Field types
-//! are the ones the generated structs carry: an optional field is `Option<T>` unless the schema
-//! gives a default, an optional nullable one `Option<Option<T>>`, a required nullable one
-//! `Option<T>`. The model only needs to change when a naming or typing rule changes, not when a
+//! are the ones the generated structs carry: an optional field is `Option<T>` (defaults stay on
+//! the server), an optional nullable one `Option<Option<T>>`, a required nullable one
+//! `Option<T>`; an integer with a `minimum` of 0 or more is unsigned (`u32`, or `u64` for
+//! `int64`). The model only needs to change when a naming or typing rule changes, not when a
 //! rewrite pass changes how the code is printed.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,6 +62,10 @@ pub(crate) struct TypeDef {
     pub(crate) shape: Shape,
     /// Whether the spec names it under `components/schemas` (else it is named after its parent).
     pub(crate) named: bool,
+    /// Where the type shows in the API, for messages: `types::Agent` for a named schema, the
+    /// place of an inline one (`types::Agent::transfer_to_type`, `Client::list_call_logs
+    /// parameter call_type`), which stays right when the generator gives it a shorter name.
+    pub(crate) origin: String,
     /// Whether requests carry it (directly or inside another type).
     pub(crate) in_requests: bool,
     /// Whether it is read from responses.
@@ -160,6 +165,7 @@ impl Surface {
         let mut reader = Reader {
             doc,
             types: BTreeMap::new(),
+            location: String::new(),
         };
         if let Some(schemas) = doc
             .pointer("/components/schemas")
@@ -264,6 +270,8 @@ pub(crate) fn type_names(ty: &str) -> Vec<String> {
 struct Reader<'a> {
     doc: &'a Value,
     types: BTreeMap<String, TypeDef>,
+    /// Where the schema being read sits, the origin of any inline type it defines.
+    location: String,
 }
 
 impl Reader<'_> {
@@ -304,6 +312,7 @@ impl Reader<'_> {
             }
             let required = param.get("required") == Some(&Value::Bool(true)) || place == "path";
             let schema = param.get("schema").cloned().unwrap_or(Value::Null);
+            self.location = format!("Client::{} parameter {}", snake(id), snake(name));
             let ty = self.rust_type(&schema, &format!("{base}{}", pascal(name)));
             params.insert(snake(name), Member { ty, required });
         }
@@ -313,6 +322,7 @@ impl Reader<'_> {
                 .pointer("/content/application~1json/schema")
                 .cloned()
                 .unwrap_or(Value::Null);
+            self.location = format!("Client::{} request body", snake(id));
             Member {
                 ty: self.rust_type(&schema, &format!("{base}Body")),
                 required: body.get("required") == Some(&Value::Bool(true)),
@@ -324,6 +334,7 @@ impl Reader<'_> {
             .flatten()
             .find(|(code, _)| code.starts_with('2'))
             .map(|(_, r)| r.clone());
+        self.location = format!("Client::{} response", snake(id));
         let response = success
             .and_then(|r| self.response_type(&r, &format!("{base}Response")))
             .unwrap_or_else(|| "()".to_owned());
@@ -333,6 +344,13 @@ impl Reader<'_> {
             body,
             response,
         }
+    }
+
+    /// The origin recorded for the type `name`.
+    fn origin_of(&self, name: &str) -> String {
+        self.types
+            .get(name)
+            .map_or_else(|| format!("types::{name}"), |def| def.origin.clone())
     }
 
     fn response_type(&mut self, response: &Value, hint: &str) -> Option<String> {
@@ -346,12 +364,18 @@ impl Reader<'_> {
         if self.types.contains_key(name) {
             return;
         }
+        let origin = if named {
+            format!("types::{name}")
+        } else {
+            self.location.clone()
+        };
         // Reserve the name first: recursive schemas refer back to themselves.
         self.types.insert(
             name.to_owned(),
             TypeDef {
                 shape: Shape::Alias(String::new()),
                 named,
+                origin,
                 in_requests: false,
                 in_responses: false,
             },
@@ -383,6 +407,7 @@ impl Reader<'_> {
     /// single-value enum.
     fn union(&mut self, name: &str, variants: &[Value]) -> Shape {
         let resolved: Vec<Value> = variants.iter().map(|v| self.resolve(v).clone()).collect();
+        let origin = self.origin_of(name);
         if let Some(tag) = common_tag(&resolved) {
             let mut out = BTreeMap::new();
             for variant in &resolved {
@@ -397,6 +422,7 @@ impl Reader<'_> {
                     .flatten()
                     .filter(|(prop, _)| **prop != tag)
                     .collect();
+                self.location = format!("{origin} variant {value}");
                 let ty = match content.as_slice() {
                     [] => "()".to_owned(),
                     [(_, schema)] => self.rust_type(schema, &format!("{name}{}", pascal(&value))),
@@ -412,6 +438,7 @@ impl Reader<'_> {
         }
         let mut out = BTreeMap::new();
         for (i, variant) in variants.iter().enumerate() {
+            self.location = format!("{origin} variant {i}");
             let ty = self.rust_type(variant, &format!("{name}Variant{i}"));
             out.insert(ty.clone(), ty);
         }
@@ -429,18 +456,17 @@ impl Reader<'_> {
         let mut unions = Vec::new();
         self.collect_members(schema, &mut properties, &mut required, &mut unions, 0);
         let mut fields = BTreeMap::new();
+        let origin = self.origin_of(name);
         for (prop, prop_schema) in properties {
             let is_required = required.contains(&prop);
+            self.location = format!("{origin}::{}", snake(&prop));
             let inner = self.rust_type(&prop_schema, &format!("{name}{}", pascal(&prop)));
             let prop_schema = self.resolve(&prop_schema);
             let nullable = prop_schema.get("nullable") == Some(&Value::Bool(true));
-            let has_default = prop_schema.get("default").is_some();
-            let ty = match (is_required, nullable, has_default) {
-                (true, false, _) | (false, false, true) => inner,
-                (true, true, _) | (false, true, true) | (false, false, false) => {
-                    format!("Option<{inner}>")
-                }
-                (false, true, false) => format!("Option<Option<{inner}>>"),
+            let ty = match (is_required, nullable) {
+                (true, false) => inner,
+                (true, true) | (false, false) => format!("Option<{inner}>"),
+                (false, true) => format!("Option<Option<{inner}>>"),
             };
             fields.insert(
                 snake(&prop),
@@ -542,12 +568,19 @@ impl Reader<'_> {
                 Some("uuid") => "Uuid".to_owned(),
                 _ => "String".to_owned(),
             },
-            Some("integer") => match format {
-                Some("int32") => "i32".to_owned(),
-                Some("uint32") => "u32".to_owned(),
-                Some("uint64") => "u64".to_owned(),
-                _ => "i64".to_owned(),
-            },
+            Some("integer") => {
+                let unsigned = schema
+                    .get("minimum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|min| min >= 0.0);
+                match (format, unsigned) {
+                    (Some("int32" | "uint32"), true) => "u32".to_owned(),
+                    (Some("int32"), false) => "i32".to_owned(),
+                    (Some("uint32"), false) => "u32".to_owned(),
+                    (Some("uint64"), _) | (_, true) => "u64".to_owned(),
+                    _ => "i64".to_owned(),
+                }
+            }
             Some("number") => match format {
                 Some("float") => "f32".to_owned(),
                 _ => "f64".to_owned(),
@@ -633,7 +666,7 @@ mod tests {
                     missing.push(format!("method {name}"));
                 }
             }
-            for (name, def) in &surface.types {
+            for (name, def) in surface.types.iter().filter(|(_, def)| def.named) {
                 let declared = ["struct", "enum", "type"].iter().any(|kind| {
                     generated.contains(&format!("pub {kind} {name} "))
                         || generated.contains(&format!("pub {kind} {name}("))
