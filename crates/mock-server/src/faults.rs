@@ -543,16 +543,13 @@ pub(crate) fn dropped_response() -> Response {
     response
 }
 
-/// The middleware: applies the first matching rule to requests outside `/__mock/`.
+/// The middleware: applies the first matching rule (the admin API is not behind it).
 pub(crate) async fn inject<N, F>(state: &AppState, request: Request, next: N) -> Response
 where
     N: FnOnce(Request) -> F,
     F: Future<Output = Response>,
 {
     let path = request.uri().path();
-    if path.starts_with(crate::admin::PREFIX) {
-        return next(request).await;
-    }
     let verdict = state.faults().decide(request.method().as_str(), path);
     if let Some(delay) = verdict.delay {
         tokio::time::sleep(delay).await;
@@ -560,13 +557,8 @@ where
     let Some(effect) = verdict.effect else {
         return next(request).await;
     };
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, crate::BODY_LIMIT)
-        .await
-        .unwrap_or_default();
-    state
-        .journal()
-        .record(&parts.method, &parts.uri, &parts.headers, &body);
+    // The request is answered here; its body was buffered (and journaled) already.
+    drop(request);
     match effect {
         Effect::Drop => dropped_response(),
         Effect::Status {

@@ -1,31 +1,69 @@
-//! The request journal: what clients sent, for assertions in tests (like wiremock's
-//! `received_requests`).
+//! The request journal: what clients sent and what they got, for assertions in tests (like
+//! wiremock's `received_requests`) and for `GET /__mock/journal`.
 //!
-//! Every request that reaches the router is recorded, refused ones included, in arrival order:
-//! method, path, raw query, headers and body (empty when the body was over the size limit). The
-//! journal keeps the most recent [`JOURNAL_CAPACITY`] requests so a long-running server does not
-//! grow without bound; `reset` empties it.
+//! It is written in one place, the `record` middleware: every API request is appended when it
+//! arrives (refused ones included, in arrival order) and completed with its status and latency
+//! once its response head is ready. The admin API is not journaled.
 //!
-//! Beside those raw requests it keeps two more bounded lists for the admin API
-//! (`GET /__mock/journal`): [`JournalEntry`], one per exchange once its response is known
-//! (method, path, query, status, latency, a body excerpt, the bearer token redacted; admin
-//! requests under `/__mock/` are not recorded), and [`WebhookDelivery`], one per webhook sent
-//! to one subscriber with every attempt.
+//! The journal is bounded by bytes, not by count: [`DEFAULT_JOURNAL_BYTES`] (32 MiB) unless the
+//! builder or `--journal-bytes` says otherwise; the oldest exchanges are dropped first, and 0
+//! switches it off. Each exchange costs a fixed overhead plus what it keeps:
+//!
+//! - a body of at most [`BODY_KEEP_BYTES`] whole; a larger one as its first
+//!   [`BODY_EXCERPT_BYTES`] bytes, its length and its SHA-256;
+//! - by default ([`HeaderCapture::Lean`]) only the headers the API reads or that identify a client
+//!   ([`LEAN_HEADERS`]), copied one by one (a refcount each), never the whole `HeaderMap`;
+//!   [`HeaderCapture::Full`] keeps every header.
+//!
+//! Webhook deliveries ([`WebhookDelivery`], one per event and subscriber with every attempt) are
+//! kept beside the exchanges, the last [`DELIVERY_CAPACITY`].
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderName, HeaderValue, Method, Uri};
 use axum::response::Response;
-use serde_json::{Value, json};
+use ring::digest;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::AppState;
 
-/// How many requests the journal keeps (the oldest are dropped first).
-pub const JOURNAL_CAPACITY: usize = 10_000;
+/// The journal's budget when none is configured: 32 MiB.
+pub const DEFAULT_JOURNAL_BYTES: usize = 32 * 1024 * 1024;
+/// Bodies up to this size (4 KiB) are kept whole.
+pub const BODY_KEEP_BYTES: usize = 4 * 1024;
+/// How many leading bytes of a larger body are kept, and how many a [`JournalEntry`] shows.
+pub const BODY_EXCERPT_BYTES: usize = 1024;
+/// The headers [`HeaderCapture::Lean`] keeps.
+pub const LEAN_HEADERS: [&str; 6] = [
+    "version",
+    "authorization",
+    "content-type",
+    "content-length",
+    "user-agent",
+    "accept",
+];
+/// How many webhook deliveries are kept (the oldest are dropped first).
+pub const DELIVERY_CAPACITY: usize = 10_000;
+/// What one exchange costs besides the bytes it keeps (its record, list slot and `Arc`).
+const ENTRY_OVERHEAD: usize = 256;
+
+/// What stands in for a bearer token in [`JournalEntry::headers`].
+pub const REDACTED: &str = "Bearer <redacted>";
+
+/// Which request headers the journal keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderCapture {
+    /// Only [`LEAN_HEADERS`] (the default: no header-map copy per request).
+    #[default]
+    Lean,
+    /// Every header.
+    Full,
+}
 
 /// One request as the server received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +74,15 @@ pub struct ReceivedRequest {
     pub path: String,
     /// The raw query string without `?`, if any.
     pub query: Option<String>,
-    /// Header names (lower case) and values, in arrival order.
+    /// Header names (lower case) and values, in arrival order ([`HeaderCapture`] says which).
     pub headers: Vec<(String, String)>,
-    /// The body bytes.
+    /// The body: whole up to [`BODY_KEEP_BYTES`], else its first [`BODY_EXCERPT_BYTES`] bytes
+    /// (empty when it was over the size limit).
     pub body: Vec<u8>,
+    /// The body's full length.
+    pub body_len: usize,
+    /// The SHA-256 of a body longer than [`BODY_KEEP_BYTES`] (lowercase hex).
+    pub body_sha256: Option<String>,
 }
 
 impl ReceivedRequest {
@@ -54,6 +97,8 @@ impl ReceivedRequest {
     ///     query: None,
     ///     headers: vec![("version".into(), "2021-04-15".into())],
     ///     body: Vec::new(),
+    ///     body_len: 0,
+    ///     body_sha256: None,
     /// };
     /// // Act
     /// let version = request.header("Version");
@@ -67,17 +112,20 @@ impl ReceivedRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The body parsed as JSON, if it is JSON.
+    /// The body parsed as JSON, if it is JSON (and was kept whole).
     ///
     /// ```
     /// use mock_server::journal::ReceivedRequest;
     /// // Arrange
+    /// let body = br#"{"agentName":"A"}"#.to_vec();
     /// let request = ReceivedRequest {
     ///     method: "POST".into(),
     ///     path: "/voice-ai/agents".into(),
     ///     query: None,
     ///     headers: Vec::new(),
-    ///     body: br#"{"agentName":"A"}"#.to_vec(),
+    ///     body_len: body.len(),
+    ///     body,
+    ///     body_sha256: None,
     /// };
     /// // Act
     /// let body = request.body_json();
@@ -89,14 +137,31 @@ impl ReceivedRequest {
     }
 }
 
-/// How many bytes of a request body a [`JournalEntry`] keeps.
-pub const BODY_EXCERPT_BYTES: usize = 1024;
-
-/// What stands in for a bearer token in [`JournalEntry::headers`].
-pub const REDACTED: &str = "Bearer <redacted>";
-
-/// One exchange: the request and the status it got, for `GET /__mock/journal`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One exchange: the request and the status it got, as `GET /__mock/journal` shows it.
+///
+/// ```
+/// use mock_server::journal::JournalEntry;
+/// // Arrange
+/// let entry = JournalEntry {
+///     at: "2026-01-01T00:00:00.000Z".into(),
+///     method: "GET".into(),
+///     path: "/voice-ai/agents".into(),
+///     query: None,
+///     status: 200,
+///     latency_micros: 1500,
+///     headers: vec![("version".into(), "v3".into())],
+///     body_excerpt: String::new(),
+///     body_len: 0,
+/// };
+/// // Act
+/// let json = serde_json::to_value(&entry).expect("serializable");
+/// // Assert
+/// assert_eq!(json["status"], 200);
+/// assert_eq!(json["latencyMs"], 1.5);
+/// assert_eq!(json["headers"]["version"], "v3");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     /// When the request arrived (RFC 3339, UTC).
     pub at: String,
@@ -108,57 +173,34 @@ pub struct JournalEntry {
     pub query: Option<String>,
     /// The response status; 0 when a fault dropped the connection instead.
     pub status: u16,
-    /// Time from arrival to the response head, in microseconds (injected latency included).
+    /// Time from arrival to the response head, in microseconds (injected latency included;
+    /// shown as `latencyMs`).
+    #[serde(rename = "latencyMs", serialize_with = "micros_as_millis")]
     pub latency_micros: u64,
-    /// Header names (lower case) and values; `authorization` reads [`REDACTED`].
+    /// Header names (lower case) and values; `authorization` reads [`REDACTED`] (shown as an
+    /// object).
+    #[serde(serialize_with = "pairs_as_object")]
     pub headers: Vec<(String, String)>,
     /// The first [`BODY_EXCERPT_BYTES`] bytes of the body, as lossy UTF-8.
     pub body_excerpt: String,
+    /// The body's full length.
+    pub body_len: usize,
 }
 
-impl JournalEntry {
-    /// The entry as the admin API shows it.
-    ///
-    /// ```
-    /// use mock_server::journal::JournalEntry;
-    /// // Arrange
-    /// let entry = JournalEntry {
-    ///     at: "2026-01-01T00:00:00.000Z".into(),
-    ///     method: "GET".into(),
-    ///     path: "/voice-ai/agents".into(),
-    ///     query: None,
-    ///     status: 200,
-    ///     latency_micros: 1500,
-    ///     headers: Vec::new(),
-    ///     body_excerpt: String::new(),
-    /// };
-    /// // Act
-    /// let json = entry.to_json();
-    /// // Assert
-    /// assert_eq!(json["status"], 200);
-    /// assert_eq!(json["latencyMs"], 1.5);
-    /// ```
-    pub fn to_json(&self) -> Value {
-        let headers: serde_json::Map<String, Value> = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        json!({
-            "at": self.at,
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "status": self.status,
-            "latencyMs": self.latency_micros as f64 / 1000.0,
-            "headers": headers,
-            "bodyExcerpt": self.body_excerpt,
-        })
-    }
+fn micros_as_millis<S: serde::Serializer>(micros: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(*micros as f64 / 1000.0)
+}
+
+fn pairs_as_object<S: serde::Serializer>(
+    pairs: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 /// One attempt at delivering a webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeliveryAttempt {
     /// 1 for the first try.
     pub attempt: u32,
@@ -168,12 +210,34 @@ pub struct DeliveryAttempt {
     pub status: Option<u16>,
     /// Why there was no answer (connection refused, timeout, …).
     pub error: Option<String>,
-    /// Time to the response head (or the failure), in microseconds.
+    /// Time to the response head (or the failure), in microseconds (shown as `latencyMs`).
+    #[serde(rename = "latencyMs", serialize_with = "micros_as_millis")]
     pub latency_micros: u64,
 }
 
-/// One webhook event sent to one subscriber, with every attempt so far.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One webhook event sent to one subscriber, with every attempt so far (serialized as the admin
+/// API shows it).
+///
+/// ```
+/// use mock_server::journal::WebhookDelivery;
+/// // Arrange
+/// let delivery = WebhookDelivery {
+///     webhook_id: "w1".into(),
+///     subscription_id: "s1".into(),
+///     url: "http://127.0.0.1:9/hook".into(),
+///     event_type: "VoiceAiCallEnd".into(),
+///     attempts: Vec::new(),
+///     delivered: false,
+///     finished: false,
+/// };
+/// // Act
+/// let json = serde_json::to_value(&delivery).expect("serializable");
+/// // Assert
+/// assert_eq!(json["webhookId"], "w1");
+/// assert_eq!(json["type"], "VoiceAiCallEnd");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WebhookDelivery {
     /// The envelope `webhookId`.
     pub webhook_id: String,
@@ -182,6 +246,7 @@ pub struct WebhookDelivery {
     /// The subscriber URL.
     pub url: String,
     /// The event `type`, e.g. `VoiceAiCallEnd`.
+    #[serde(rename = "type")]
     pub event_type: String,
     /// The attempts, oldest first.
     pub attempts: Vec<DeliveryAttempt>,
@@ -191,67 +256,70 @@ pub struct WebhookDelivery {
     pub finished: bool,
 }
 
-impl WebhookDelivery {
-    /// The delivery as the admin API shows it.
-    ///
-    /// ```
-    /// use mock_server::journal::WebhookDelivery;
-    /// // Arrange
-    /// let delivery = WebhookDelivery {
-    ///     webhook_id: "w1".into(),
-    ///     subscription_id: "s1".into(),
-    ///     url: "http://127.0.0.1:9/hook".into(),
-    ///     event_type: "VoiceAiCallEnd".into(),
-    ///     attempts: Vec::new(),
-    ///     delivered: false,
-    ///     finished: false,
-    /// };
-    /// // Act
-    /// let json = delivery.to_json();
-    /// // Assert
-    /// assert_eq!(json["webhookId"], "w1");
-    /// ```
-    pub fn to_json(&self) -> Value {
-        let attempts: Vec<Value> = self
-            .attempts
-            .iter()
-            .map(|a| {
-                json!({
-                    "attempt": a.attempt,
-                    "at": a.at,
-                    "status": a.status,
-                    "error": a.error,
-                    "latencyMs": a.latency_micros as f64 / 1000.0,
-                })
-            })
-            .collect();
-        json!({
-            "webhookId": self.webhook_id,
-            "subscriptionId": self.subscription_id,
-            "url": self.url,
-            "type": self.event_type,
-            "attempts": attempts,
-            "delivered": self.delivered,
-            "finished": self.finished,
-        })
+/// A kept body: whole, or an excerpt with the length and digest of the rest.
+#[derive(Debug)]
+enum KeptBody {
+    Whole(Bytes),
+    Digest {
+        excerpt: Bytes,
+        len: usize,
+        sha256: digest::Digest,
+    },
+}
+
+impl KeptBody {
+    fn of(body: Bytes) -> Self {
+        if body.len() <= BODY_KEEP_BYTES {
+            return Self::Whole(body);
+        }
+        Self::Digest {
+            sha256: digest::digest(&digest::SHA256, &body),
+            len: body.len(),
+            excerpt: body.slice(..BODY_EXCERPT_BYTES),
+        }
+    }
+
+    fn kept(&self) -> &Bytes {
+        match self {
+            Self::Whole(bytes) | Self::Digest { excerpt: bytes, .. } => bytes,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Whole(bytes) => bytes.len(),
+            Self::Digest { len, .. } => *len,
+        }
     }
 }
 
-/// A received request as kept: the raw parts (cheap to clone; `Bytes` and `HeaderMap` share
-/// or copy their buffers without per-header `String`s), turned into a [`ReceivedRequest`] only
-/// when read.
-#[derive(Debug, Clone)]
-pub(crate) struct RawRequest {
+/// One exchange as kept: raw parts, formatted only when the journal is read.
+#[derive(Debug)]
+struct Exchange {
+    at: SystemTime,
     method: Method,
     uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: KeptBody,
+    /// The status and latency in microseconds, once the response head is ready.
+    outcome: OnceLock<(u16, u64)>,
+    /// What it counts against the budget.
+    cost: usize,
 }
 
-impl RawRequest {
-    /// Whether the journaled body is empty.
-    pub(crate) fn body_is_empty(&self) -> bool {
-        self.body.is_empty()
+impl Exchange {
+    fn header_pairs(&self, redacted: bool) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| {
+                let value = if redacted && name == axum::http::header::AUTHORIZATION {
+                    REDACTED.to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), value)
+            })
+            .collect()
     }
 
     fn to_received(&self) -> ReceivedRequest {
@@ -259,151 +327,178 @@ impl RawRequest {
             method: self.method.as_str().to_owned(),
             path: self.uri.path().to_owned(),
             query: self.uri.query().map(str::to_owned),
-            headers: header_pairs(&self.headers, false),
-            body: self.body.to_vec(),
+            headers: self.header_pairs(false),
+            body: self.body.kept().to_vec(),
+            body_len: self.body.len(),
+            body_sha256: match &self.body {
+                KeptBody::Whole(_) => None,
+                KeptBody::Digest { sha256, .. } => {
+                    Some(sha256.as_ref().iter().map(|b| format!("{b:02x}")).collect())
+                }
+            },
         }
     }
-}
 
-/// Header names and values as strings, the bearer token redacted when asked.
-fn header_pairs(headers: &HeaderMap, redacted: bool) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(n, v)| {
-            let value = String::from_utf8_lossy(v.as_bytes());
-            let value = if redacted {
-                redact(n.as_str(), &value)
-            } else {
-                value.into_owned()
-            };
-            (n.as_str().to_owned(), value)
-        })
-        .collect()
-}
-
-/// The request as [`record_exchanges`] journaled it, in the request's extensions: the handler
-/// records this same (shared) entry as the received request instead of copying it again.
-#[derive(Debug, Clone)]
-pub(crate) struct Journaled(pub(crate) Arc<RawRequest>);
-
-/// An exchange as kept: the shared raw request and times, formatted into a [`JournalEntry`]
-/// when read.
-#[derive(Debug, Clone)]
-struct RawExchange {
-    at: SystemTime,
-    request: Arc<RawRequest>,
-    status: u16,
-    latency_micros: u64,
-}
-
-impl RawExchange {
-    fn to_entry(&self) -> JournalEntry {
+    fn to_entry(&self) -> Option<JournalEntry> {
+        let (status, latency_micros) = *self.outcome.get()?;
         let epoch_ms = self
             .at
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis() as i64;
-        let request = &self.request;
-        let len = request.body.len().min(BODY_EXCERPT_BYTES);
-        JournalEntry {
+        let kept = self.body.kept();
+        let excerpt = &kept[..kept.len().min(BODY_EXCERPT_BYTES)];
+        Some(JournalEntry {
             at: crate::store::rfc3339(epoch_ms),
-            method: request.method.as_str().to_owned(),
-            path: request.uri.path().to_owned(),
-            query: request.uri.query().map(str::to_owned),
-            status: self.status,
-            latency_micros: self.latency_micros,
-            headers: header_pairs(&request.headers, true),
-            body_excerpt: String::from_utf8_lossy(&request.body[..len]).into_owned(),
-        }
+            method: self.method.as_str().to_owned(),
+            path: self.uri.path().to_owned(),
+            query: self.uri.query().map(str::to_owned),
+            status,
+            latency_micros,
+            headers: self.header_pairs(true),
+            body_excerpt: String::from_utf8_lossy(excerpt).into_owned(),
+            body_len: self.body.len(),
+        })
     }
 }
 
-/// The bounded, shared lists of received requests, exchanges and webhook deliveries.
 #[derive(Debug, Default)]
+struct Exchanges {
+    list: VecDeque<Arc<Exchange>>,
+    bytes: usize,
+}
+
+/// The byte-bounded list of exchanges and the list of webhook deliveries.
+#[derive(Debug)]
 pub(crate) struct Journal {
-    entries: Mutex<VecDeque<Arc<RawRequest>>>,
-    exchanges: Mutex<VecDeque<RawExchange>>,
+    budget: usize,
+    capture: HeaderCapture,
+    exchanges: Mutex<Exchanges>,
     deliveries: Mutex<VecDeque<WebhookDelivery>>,
 }
 
-/// Appends `item`, evicting the oldest entry at capacity. The evicted entry (cold memory: a
-/// header map and buffers from thousands of requests ago) is dropped after the lock is released.
-fn push_bounded<T>(list: &Mutex<VecDeque<T>>, item: T) {
-    let evicted = {
-        let mut list = list.lock().unwrap_or_else(PoisonError::into_inner);
-        let evicted = if list.len() >= JOURNAL_CAPACITY {
-            list.pop_front()
-        } else {
-            None
-        };
-        list.push_back(item);
-        evicted
-    };
-    drop(evicted);
-}
-
 impl Journal {
-    pub(crate) fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) {
-        self.record_bytes(method, uri, headers, Bytes::copy_from_slice(body));
+    pub(crate) fn new(budget: usize, capture: HeaderCapture) -> Self {
+        Self {
+            budget,
+            capture,
+            exchanges: Mutex::new(Exchanges::default()),
+            deliveries: Mutex::new(VecDeque::new()),
+        }
     }
 
-    /// Like [`Journal::record`], keeping the (shared) body buffer instead of copying it.
-    pub(crate) fn record_bytes(
+    /// The byte budget and the header capture in force.
+    pub(crate) fn settings(&self) -> (usize, HeaderCapture) {
+        (self.budget, self.capture)
+    }
+
+    /// Appends an arriving request (evicting the oldest over budget); `None` when the journal is
+    /// off.
+    fn begin(
         &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
+        at: SystemTime,
+        parts: &axum::http::request::Parts,
         body: Bytes,
-    ) {
-        let entry = RawRequest {
-            method: method.clone(),
-            uri: uri.clone(),
-            headers: headers.clone(),
-            body,
+    ) -> Option<Arc<Exchange>> {
+        if self.budget == 0 {
+            return None;
+        }
+        let headers: Vec<(HeaderName, HeaderValue)> = match self.capture {
+            HeaderCapture::Full => parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+            HeaderCapture::Lean => LEAN_HEADERS
+                .iter()
+                .filter_map(|name| {
+                    parts
+                        .headers
+                        .get(*name)
+                        .map(|v| (HeaderName::from_static(name), v.clone()))
+                })
+                .collect(),
         };
-        push_bounded(&self.entries, Arc::new(entry));
+        let body = KeptBody::of(body);
+        let cost = ENTRY_OVERHEAD
+            + parts.uri.to_string().len()
+            + headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len())
+                .sum::<usize>()
+            + body.kept().len();
+        let exchange = Arc::new(Exchange {
+            at,
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers,
+            body,
+            outcome: OnceLock::new(),
+            cost,
+        });
+        let mut evicted = Vec::new();
+        {
+            let mut exchanges = self
+                .exchanges
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            while exchanges.bytes + cost > self.budget {
+                let Some(oldest) = exchanges.list.pop_front() else {
+                    break;
+                };
+                exchanges.bytes -= oldest.cost;
+                evicted.push(oldest);
+            }
+            exchanges.bytes += cost;
+            exchanges.list.push_back(exchange.clone());
+        }
+        // Cold memory from long ago is freed outside the lock.
+        drop(evicted);
+        Some(exchange)
     }
 
-    /// Records a request [`record_exchanges`] already captured (shared, not copied).
-    pub(crate) fn record_shared(&self, request: Arc<RawRequest>) {
-        push_bounded(&self.entries, request);
-    }
-
-    pub(crate) fn snapshot(&self) -> Vec<ReceivedRequest> {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|r| r.to_received())
-            .collect()
-    }
-
-    pub(crate) fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+    /// The bytes the kept exchanges count against the budget.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
         self.exchanges
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-        self.deliveries
+            .bytes
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<ReceivedRequest> {
+        self.exchanges
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+            .list
+            .iter()
+            .map(|e| e.to_received())
+            .collect()
     }
 
-    fn record_exchange(&self, entry: RawExchange) {
-        push_bounded(&self.exchanges, entry);
-    }
-
+    /// The finished exchanges, oldest first.
     pub(crate) fn exchanges(&self) -> Vec<JournalEntry> {
         self.exchanges
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .list
             .iter()
-            .map(RawExchange::to_entry)
+            .filter_map(|e| e.to_entry())
             .collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        let old = std::mem::take(
+            &mut *self
+                .exchanges
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        drop(old);
+        self.deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Adds a delivery, or replaces the one with the same webhook id and subscription.
@@ -418,7 +513,7 @@ impl Journal {
             *existing = delivery;
             return;
         }
-        if list.len() >= JOURNAL_CAPACITY {
+        if list.len() >= DELIVERY_CAPACITY {
             list.pop_front();
         }
         list.push_back(delivery);
@@ -434,48 +529,25 @@ impl Journal {
     }
 }
 
-/// Redacts the bearer token of an `authorization` header value (other schemes are kept).
-fn redact(name: &str, value: &str) -> String {
-    if name.eq_ignore_ascii_case("authorization") {
-        REDACTED.to_owned()
-    } else {
-        value.to_owned()
-    }
-}
-
-/// Middleware: records a [`JournalEntry`] for every request outside `/__mock/` once its
-/// response head is ready. Buffers the body (up to one byte over the API's limit, so the
-/// handler still sees an oversized body as oversized). What is kept is raw (a `HeaderMap`
-/// clone, the shared body buffer, a `SystemTime`); it is formatted only when the journal is read.
-pub(crate) async fn record_exchanges<N, F>(state: &AppState, request: Request, next: N) -> Response
+/// The middleware, and the only writer of exchanges: appends the request on arrival, then its
+/// status and latency once the response head is ready. Buffers the body (a body over the API's
+/// limit is replaced by one just over it, so the handler refuses it exactly as it would have
+/// refused the original; it is journaled empty).
+pub(crate) async fn record<N, F>(state: &AppState, request: Request, next: N) -> Response
 where
     N: FnOnce(Request) -> F,
     F: std::future::Future<Output = Response>,
 {
-    if request.uri().path().starts_with(crate::admin::PREFIX) {
-        return next(request).await;
-    }
     let started = Instant::now();
-    let at = SystemTime::now();
-    let (mut parts, body) = request.into_parts();
-    // A body over the limit (or unreadable) is replaced by one just over it, so the handler
-    // refuses it exactly as it would have refused the original; it is journaled empty.
+    let (parts, body) = request.into_parts();
     let (bytes, kept) = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
         Ok(bytes) => (bytes.clone(), bytes),
         Err(_) => (Bytes::from(vec![0; crate::BODY_LIMIT + 1]), Bytes::new()),
     };
-    let raw = Arc::new(RawRequest {
-        method: parts.method.clone(),
-        uri: parts.uri.clone(),
-        headers: parts.headers.clone(),
-        body: kept,
-    });
-    parts.extensions.insert(Journaled(raw.clone()));
+    let exchange = state.journal().begin(SystemTime::now(), &parts, kept);
     let response = next(Request::from_parts(parts, Body::from(bytes))).await;
-    state.journal().record_exchange(RawExchange {
-        at,
-        request: raw,
-        status: if response
+    if let Some(exchange) = exchange {
+        let status = if response
             .extensions()
             .get::<crate::faults::Dropped>()
             .is_some()
@@ -483,8 +555,81 @@ where
             0
         } else {
             response.status().as_u16()
-        },
-        latency_micros: started.elapsed().as_micros() as u64,
-    });
+        };
+        let _ = exchange
+            .outcome
+            .set((status, started.elapsed().as_micros() as u64));
+    }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str) -> axum::http::request::Parts {
+        let (parts, ()) = Request::get(uri)
+            .header("version", "v3")
+            .header("x-custom", "1")
+            .body(())
+            .expect("a valid request")
+            .into_parts();
+        parts
+    }
+
+    #[test]
+    fn the_journal_drops_the_oldest_exchanges_once_over_its_byte_budget() {
+        let journal = Journal::new(4 * 1024, HeaderCapture::Lean);
+        for i in 0..100 {
+            journal.begin(
+                SystemTime::now(),
+                &parts(&format!("/r{i}")),
+                Bytes::from(vec![b'x'; 100]),
+            );
+        }
+        let kept = journal.snapshot();
+        assert!(kept.len() < 100 && !kept.is_empty(), "{}", kept.len());
+        assert!(journal.bytes() <= 4 * 1024);
+        assert_eq!(kept.last().map(|r| r.path.as_str()), Some("/r99"));
+    }
+
+    #[test]
+    fn a_large_body_is_kept_as_an_excerpt_its_length_and_its_digest() {
+        let journal = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean);
+        let body = Bytes::from(vec![b'a'; 10_000]);
+        journal.begin(SystemTime::now(), &parts("/big"), body);
+        let received = &journal.snapshot()[0];
+        assert_eq!(received.body.len(), BODY_EXCERPT_BYTES);
+        assert_eq!(received.body_len, 10_000);
+        let expected: String = digest::digest(&digest::SHA256, &[b'a'; 10_000])
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(received.body_sha256.as_deref(), Some(expected.as_str()));
+    }
+
+    #[test]
+    fn lean_capture_keeps_only_the_listed_headers_and_full_capture_keeps_all() {
+        let lean = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean);
+        lean.begin(SystemTime::now(), &parts("/"), Bytes::new());
+        assert_eq!(
+            lean.snapshot()[0].headers,
+            vec![("version".to_owned(), "v3".to_owned())]
+        );
+        let full = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Full);
+        full.begin(SystemTime::now(), &parts("/"), Bytes::new());
+        assert_eq!(full.snapshot()[0].header("x-custom"), Some("1"));
+    }
+
+    #[test]
+    fn a_zero_budget_switches_the_journal_off() {
+        let journal = Journal::new(0, HeaderCapture::Full);
+        assert!(
+            journal
+                .begin(SystemTime::now(), &parts("/"), Bytes::new())
+                .is_none()
+        );
+        assert!(journal.snapshot().is_empty());
+    }
 }

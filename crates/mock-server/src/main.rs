@@ -91,6 +91,13 @@ struct Cli {
     /// after that the API routes refuse them as invalid tokens.
     #[arg(long, value_name = "SECS", default_value_t = 86_399)]
     oauth_token_lifetime: u64,
+    /// The request journal's budget in bytes (oldest exchanges dropped first; 0 turns it off).
+    #[arg(long, value_name = "BYTES", default_value_t = mock_server::journal::DEFAULT_JOURNAL_BYTES)]
+    journal_bytes: usize,
+    /// Journal every request header, not only Version, Authorization, Content-Type,
+    /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
+    #[arg(long)]
+    journal_full_headers: bool,
 }
 
 #[tokio::main]
@@ -130,6 +137,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         .voices(!cli.no_voices)
         .call_logs(cli.call_logs)
         .oauth_token_lifetime(Duration::from_secs(cli.oauth_token_lifetime))
+        .journal_bytes(cli.journal_bytes)
+        .journal_capture(if cli.journal_full_headers {
+            mock_server::journal::HeaderCapture::Full
+        } else {
+            mock_server::journal::HeaderCapture::Lean
+        })
         .fixtures(fixtures);
     if let Some(token) = cli.token {
         builder = builder.dev_token(token);

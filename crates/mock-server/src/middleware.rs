@@ -20,7 +20,7 @@ pub(crate) async fn pipeline(
     next: Next,
 ) -> Response {
     logged(request, |request| {
-        journal::record_exchanges(&state, request, |request| {
+        journal::record(&state, request, |request| {
             faults::inject(&state, request, |request| {
                 rate_limit::enforce(&state, request, |request| catch_panic(request, next))
             })

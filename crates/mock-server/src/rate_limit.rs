@@ -207,9 +207,6 @@ where
     let mut response = if decision.allowed {
         next(request).await
     } else {
-        state
-            .journal()
-            .record(request.method(), request.uri(), request.headers(), &[]);
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response()
     };
     response.headers_mut().extend(decision.headers());

@@ -107,7 +107,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(api::route_not_found)
         .method_not_allowed_fallback(api::route_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), mw::pipeline))
-        .merge(admin::routes().layer(middleware::from_fn(mw::log_request)))
+        .nest(
+            admin::PREFIX,
+            admin::routes().layer(middleware::from_fn(mw::log_request)),
+        )
         .with_state(state)
 }
 

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{TokenRegistry, TokenSpec};
 use crate::fixtures::Fixtures;
-use crate::journal::{Journal, ReceivedRequest};
+use crate::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture, Journal, ReceivedRequest};
 use crate::oauth::{AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings};
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::state::{AppState, Shared};
@@ -70,6 +70,8 @@ pub struct MockServerBuilder {
     state_file: Option<PathBuf>,
     oauth_apps: Vec<OAuthApp>,
     oauth_settings: OAuthSettings,
+    journal_bytes: usize,
+    journal_capture: HeaderCapture,
 }
 
 impl Default for MockServerBuilder {
@@ -89,6 +91,8 @@ impl Default for MockServerBuilder {
             state_file: None,
             oauth_apps: Vec::new(),
             oauth_settings: OAuthSettings::default(),
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
+            journal_capture: HeaderCapture::Lean,
         }
     }
 }
@@ -237,6 +241,35 @@ impl MockServerBuilder {
         self
     }
 
+    /// The request journal's budget in bytes (default 32 MiB; the oldest exchanges are dropped
+    /// first; 0 switches the journal off). See [`crate::journal`].
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().journal_bytes(0).build_state();
+    /// // Assert
+    /// assert_eq!(state.journal_settings().0, 0);
+    /// ```
+    pub fn journal_bytes(mut self, bytes: usize) -> Self {
+        self.journal_bytes = bytes;
+        self
+    }
+
+    /// Which request headers the journal keeps (default [`HeaderCapture::Lean`]: the few the API
+    /// reads; [`HeaderCapture::Full`]: every one, at the cost of a header-map copy per request).
+    ///
+    /// ```
+    /// use mock_server::journal::HeaderCapture;
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().journal_capture(HeaderCapture::Full).build_state();
+    /// // Assert
+    /// assert_eq!(state.journal_settings().1, HeaderCapture::Full);
+    /// ```
+    pub fn journal_capture(mut self, capture: HeaderCapture) -> Self {
+        self.journal_capture = capture;
+        self
+    }
+
     /// Registers one more OAuth app besides the one derived from the seed (see
     /// [`AppState::oauth_app`]); repeatable.
     ///
@@ -315,7 +348,7 @@ impl MockServerBuilder {
                 fixtures: self.fixtures,
                 voices_enabled: self.voices,
                 call_logs: self.call_logs,
-                journal: Journal::default(),
+                journal: Journal::new(self.journal_bytes, self.journal_capture),
                 rate_limiter: RateLimiter::new(self.rate_limit),
                 initial_rate_limit: self.rate_limit,
                 faults: faults::Faults::new(self.seed),

@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use serde_json::{Value, json};
 
-use crate::admin::{token_from_json, token_to_json};
+use crate::admin::TokenDocument;
 use crate::auth::{self, TokenRegistry, TokenSpec};
 use crate::error::{self, ApiError};
 use crate::faults::{self, FaultRule, Faults};
 use crate::fixtures::Fixtures;
-use crate::journal::{Journal, JournalEntry, ReceivedRequest, WebhookDelivery};
+use crate::journal::{HeaderCapture, Journal, JournalEntry, ReceivedRequest, WebhookDelivery};
 use crate::oauth::{
     self, AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings, OAuthTokens,
 };
@@ -147,7 +147,7 @@ impl AppState {
         }
     }
 
-    /// The requests received so far (at most the last [`crate::journal::JOURNAL_CAPACITY`]), oldest
+    /// The requests received so far (as many as the journal's byte budget holds), oldest
     /// first, refused ones included.
     ///
     /// ```
@@ -307,6 +307,19 @@ impl AppState {
         }
     }
 
+    /// The journal's byte budget and header capture (see [`crate::MockServerBuilder::journal_bytes`]).
+    ///
+    /// ```
+    /// use mock_server::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture};
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.journal_settings(), (DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean));
+    /// ```
+    pub fn journal_settings(&self) -> (usize, HeaderCapture) {
+        self.shared.journal.settings()
+    }
+
     pub(crate) fn journal(&self) -> &Journal {
         &self.shared.journal
     }
@@ -422,7 +435,11 @@ impl AppState {
     /// assert_eq!(doc["locations"][state.location_id()]["voiceAgents"].as_array().map(Vec::len), Some(3));
     /// ```
     pub fn export_state(&self) -> Value {
-        let tokens: Vec<Value> = self.registered_tokens().iter().map(token_to_json).collect();
+        let tokens: Vec<TokenDocument> = self
+            .registered_tokens()
+            .iter()
+            .map(TokenDocument::from)
+            .collect();
         let subscriptions: Vec<Value> = self
             .webhook_subscriptions()
             .iter()
@@ -470,8 +487,11 @@ impl AppState {
             .flatten()
             .enumerate()
         {
+            let document: TokenDocument =
+                serde_json::from_value(t.clone()).map_err(|e| bad(format!("tokens.{i}: {e}")))?;
             tokens.push(
-                token_from_json(t, self.location_id())
+                document
+                    .into_spec(self.location_id())
                     .map_err(|p| bad(format!("tokens.{i}: {}", p.join("; "))))?,
             );
         }

@@ -5,7 +5,7 @@
 //!
 //! 1. [`ApiRequest`] reads the request: headers, query pairs, path parameters and the body
 //!    (over [`BODY_LIMIT`] → 413; an unreadable query string → 400), never with axum's
-//!    plain-text rejections, and records it in the journal.
+//!    plain-text rejections. (The journal middleware has recorded it already.)
 //! 2. `Version` header and bearer token, class and scopes ([`crate::auth::authenticate`]), with
 //!    the scopes taken from the operation's spec `security` entry.
 //! 3. The JSON body, for operations that take one: a body that is not `application/json` or
@@ -21,7 +21,7 @@ pub(crate) mod oauth;
 pub(crate) mod voice_ai;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -29,7 +29,6 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::journal::Journaled;
 use crate::spec::{self, Api, Operation, ParamIn, Shape};
 use crate::validation::{Validator, coerce_param};
 
@@ -59,20 +58,6 @@ impl FromRequest<AppState> for ApiRequest {
         } else {
             axum::body::to_bytes(body, BODY_LIMIT).await.ok()
         };
-        let journal = state.journal();
-        match parts.extensions.get::<Journaled>() {
-            // The exchange journal captured this request already (same parts, same body
-            // bytes; empty when over the limit, as here): share its entry.
-            Some(Journaled(raw)) if body.is_some() || raw.body_is_empty() => {
-                journal.record_shared(raw.clone());
-            }
-            _ => journal.record_bytes(
-                &parts.method,
-                &parts.uri,
-                &parts.headers,
-                body.clone().unwrap_or_default(),
-            ),
-        }
         let Some(body) = body else {
             return Err(ApiError::payload_too_large());
         };
@@ -262,10 +247,7 @@ pub(crate) fn respond(op: &Operation, status: StatusCode, body: Value) -> Respon
 }
 
 /// The NestJS-style 404 for a route (or method) the API does not have.
-pub(crate) async fn route_not_found(State(state): State<AppState>, req: Request) -> ApiError {
-    state
-        .journal()
-        .record(req.method(), req.uri(), req.headers(), &[]);
+pub(crate) async fn route_not_found(req: Request) -> ApiError {
     ApiError::not_found(format!("Cannot {} {}", req.method(), req.uri().path()))
 }
 
