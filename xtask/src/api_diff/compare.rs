@@ -27,7 +27,10 @@
 //! | named type added | no |
 //! | named type removed, or changed kind (struct, enum, …) | yes |
 //!
-//! A type used by both requests and responses takes the stricter rule. Structs are assumed to be
+//! An added enum value counts as non-breaking because the value already decoded (into
+//! `Unknown`) before; the generated enums are exhaustive, though, so a consumer's `match` that
+//! names every variant without a wildcard arm stops compiling (cargo-semver-checks reports it as
+//! `enum_variant_added`). A type used by both requests and responses takes the stricter rule. Structs are assumed to be
 //! built with their builders (`types::X::builder()`), as the crate READMEs do: a struct literal
 //! naming every field breaks on any added field, and consumers who write those opt out of these
 //! rules. Constraints (lengths, patterns, bounds) and descriptions are not compared.
