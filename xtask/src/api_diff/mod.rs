@@ -90,6 +90,16 @@ pub(crate) fn crate_dir(output: &str) -> &str {
 /// After `cargo xtask regen`: prints what changed in each spec since `HEAD`, for consumers,
 /// and merges the changes into the draft entry of each affected crate's `CHANGELOG.md`.
 pub(crate) fn after_regen(root: &Path) -> anyhow::Result<()> {
+    let in_git = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !in_git {
+        println!("not a git checkout with commits: no API report (it compares with HEAD)");
+        return Ok(());
+    }
     for target in TARGETS {
         let dir = crate_dir(target.output);
         let crate_name = package_name(&root.join(dir).join("Cargo.toml"))?;
@@ -134,4 +144,119 @@ pub(crate) fn print_summary(title: &str, changes: &[Change]) {
         "  {breaking} breaking, {} non-breaking",
         changes.len() - breaking
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /agents:
+    get:
+      operationId: listAgents
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Agent"}
+components:
+  schemas:
+    Agent:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+        name: {type: string}
+"##;
+
+    fn git(root: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn regen_reports_each_spec_change_once_in_the_changelog_of_its_crate() {
+        let root = std::env::temp_dir().join(format!("xtask-after-regen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for target in TARGETS {
+            let dir = root.join(crate_dir(target.output));
+            std::fs::create_dir_all(&dir).expect("creating a scratch crate");
+            let name = crate_dir(target.output)
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            std::fs::write(
+                dir.join("Cargo.toml"),
+                format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n"),
+            )
+            .expect("writing a manifest");
+            let spec = root.join(target.spec);
+            std::fs::create_dir_all(spec.parent().expect("specs sit in a directory"))
+                .expect("creating the spec directory");
+            std::fs::write(&spec, SPEC).expect("writing a spec");
+        }
+        git(&root, &["init", "--quiet"]);
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "add",
+                ".",
+            ],
+        );
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "commit",
+                "--quiet",
+                "-m",
+                "first",
+            ],
+        );
+        let [changed, unchanged] = TARGETS else {
+            panic!("two clients are generated");
+        };
+        std::fs::write(
+            root.join(changed.spec),
+            SPEC.replace("        name: {type: string}\n", ""),
+        )
+        .expect("changing one spec");
+
+        after_regen(&root).expect("the report runs");
+        let changelog = root.join(crate_dir(changed.output)).join("CHANGELOG.md");
+        let first = std::fs::read_to_string(&changelog).expect("the changelog is created");
+        after_regen(&root).expect("the report runs again");
+        let second = std::fs::read_to_string(&changelog).expect("the changelog is still there");
+        let untouched = root
+            .join(crate_dir(unchanged.output))
+            .join("CHANGELOG.md")
+            .exists();
+        let _ = std::fs::remove_dir_all(&root);
+
+        assert!(
+            first.contains("### Breaking\n\n- `types::Agent::name`: field removed\n"),
+            "{first}"
+        );
+        assert_eq!(first, second, "a second regen adds nothing");
+        assert!(
+            !untouched,
+            "a crate whose spec did not change gets no changelog entry"
+        );
+    }
 }
