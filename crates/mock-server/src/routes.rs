@@ -3,9 +3,8 @@
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{get, post, put};
 
-use crate::api::{self, conversation_ai as ca, voice_ai as va};
+use crate::api;
 use crate::{AppState, admin, middleware as mw};
 
 /// The whole API as an axum router over `state`.
@@ -30,77 +29,9 @@ use crate::{AppState, admin, middleware as mw};
 /// # }
 /// ```
 pub fn router(state: AppState) -> Router {
-    let mut voice = Router::new()
-        .route(
-            "/voice-ai/agents",
-            post(va::agents::create_agent).get(va::agents::list_agents),
-        )
-        .route(
-            "/voice-ai/agents/{agentId}",
-            get(va::agents::get_agent)
-                .patch(va::agents::patch_agent)
-                .delete(va::agents::delete_agent),
-        )
-        .route("/voice-ai/actions", post(va::actions::create_action))
-        .route(
-            "/voice-ai/actions/{actionId}",
-            put(va::actions::update_action)
-                .get(va::actions::get_action)
-                .delete(va::actions::delete_action),
-        )
-        .route(
-            "/voice-ai/dashboard/call-logs",
-            get(va::call_logs::list_call_logs),
-        )
-        .route(
-            "/voice-ai/dashboard/call-logs/{callId}",
-            get(va::call_logs::get_call_log),
-        );
-    if state.voices_enabled() {
-        voice = voice
-            .route("/voice-ai/voices", get(va::voices::list_voices))
-            .route("/voice-ai/voices/{voiceId}", get(va::voices::get_voice));
-    }
-    let conversation = Router::new()
-        .route("/conversation-ai/agents", post(ca::agents::create_agent))
-        .route(
-            "/conversation-ai/agents/search",
-            get(ca::agents::search_agents),
-        )
-        .route(
-            "/conversation-ai/agents/{agentId}",
-            get(ca::agents::get_agent)
-                .put(ca::agents::update_agent)
-                .delete(ca::agents::delete_agent),
-        )
-        .route(
-            "/conversation-ai/agents/{agentId}/actions",
-            post(ca::actions::create_action),
-        )
-        .route(
-            "/conversation-ai/agents/{agentId}/actions/list",
-            get(ca::actions::list_actions),
-        )
-        .route(
-            "/conversation-ai/agents/{agentId}/actions/{actionId}",
-            get(ca::actions::get_action)
-                .put(ca::actions::update_action)
-                .delete(ca::actions::delete_action),
-        )
-        .route(
-            "/conversation-ai/agents/{agentId}/followup-settings",
-            axum::routing::patch(ca::followup::update_followup_settings),
-        )
-        .route(
-            "/conversation-ai/generations",
-            get(ca::generations::get_generation_details),
-        );
-    let oauth = Router::new()
-        .route("/oauth/token", post(api::oauth::get_access_token))
-        .route(
-            "/oauth/locationToken",
-            post(api::oauth::get_location_access_token),
-        );
+    let voice = api::voice_ai::router(state.voices_enabled());
+    let conversation = api::conversation_ai::router();
+    let oauth = api::oauth::router();
     voice
         .merge(conversation)
         .merge(oauth)
@@ -112,51 +43,4 @@ pub fn router(state: AppState) -> Router {
             admin::routes().layer(middleware::from_fn(mw::log_request)),
         )
         .with_state(state)
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::spec;
-
-    #[test]
-    fn every_operation_the_router_names_is_in_the_embedded_specs() {
-        let voice = [
-            "createAgent",
-            "listAgents",
-            "getAgent",
-            "patchAgent",
-            "deleteAgent",
-            "createAction",
-            "updateAction",
-            "getAction",
-            "deleteAction",
-            "listCallLogs",
-            "getCallLog",
-            "listVoices",
-            "getVoice",
-        ];
-        let conversation = [
-            "createAgent",
-            "searchAgents",
-            "getAgent",
-            "updateAgent",
-            "deleteAgent",
-            "createAction",
-            "listActions",
-            "getAction",
-            "updateAction",
-            "deleteAction",
-            "updateFollowupSettings",
-            "getGenerationDetails",
-        ];
-        for id in voice {
-            assert!(spec::voice_ai().operation(id).is_some(), "Voice AI {id}");
-        }
-        for id in conversation {
-            assert!(
-                spec::conversation_ai().operation(id).is_some(),
-                "Conversation AI {id}"
-            );
-        }
-    }
 }

@@ -32,6 +32,16 @@ use crate::auth::{bearer_token, check_version, invalid_token};
 use crate::error::ApiError;
 use crate::oauth::{AccessLookup, LOCATION_TOKEN_SCOPE, OAuthError, parse_user_type};
 
+/// The OAuth router (its paths are not in our API specs).
+pub(crate) fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/oauth/token", axum::routing::post(get_access_token))
+        .route(
+            "/oauth/locationToken",
+            axum::routing::post(get_location_access_token),
+        )
+}
+
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The form fields of a request, or why it has none.

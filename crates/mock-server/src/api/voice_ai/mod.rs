@@ -8,8 +8,59 @@ pub(crate) mod agents;
 pub(crate) mod call_logs;
 pub(crate) mod voices;
 
+use axum::Router;
+use axum::routing::{MethodFilter, MethodRouter};
+
+use crate::AppState;
 use crate::error::ApiError;
+use crate::spec::{self, Api, Operation};
 use crate::store::StoreError;
+
+/// The Voice AI router: one route per operation of the embedded spec, on the spec's method and
+/// path; the voices operations only when `voices` is on.
+pub(crate) fn router(voices: bool) -> Router<AppState> {
+    let mut router = Router::new();
+    for op in spec::spec(Api::VoiceAi).operations() {
+        if !voices && matches!(op.id.as_str(), "listVoices" | "getVoice") {
+            continue;
+        }
+        if let Some(method_router) = handler(op) {
+            router = router.route(&op.path, method_router);
+        }
+    }
+    router
+}
+
+/// The handler of an operation, by `operationId`.
+fn handler(op: &Operation) -> Option<MethodRouter<AppState>> {
+    match op.id.as_str() {
+        "createAgent" => on_spec_method(op, agents::create_agent),
+        "listAgents" => on_spec_method(op, agents::list_agents),
+        "getAgent" => on_spec_method(op, agents::get_agent),
+        "patchAgent" => on_spec_method(op, agents::patch_agent),
+        "deleteAgent" => on_spec_method(op, agents::delete_agent),
+        "createAction" => on_spec_method(op, actions::create_action),
+        "updateAction" => on_spec_method(op, actions::update_action),
+        "getAction" => on_spec_method(op, actions::get_action),
+        "deleteAction" => on_spec_method(op, actions::delete_action),
+        "listCallLogs" => on_spec_method(op, call_logs::list_call_logs),
+        "getCallLog" => on_spec_method(op, call_logs::get_call_log),
+        "listVoices" => on_spec_method(op, voices::list_voices),
+        "getVoice" => on_spec_method(op, voices::get_voice),
+        _ => None,
+    }
+}
+
+/// The method router serving operation `op` with `handler`, on the method the spec names.
+fn on_spec_method<H, T>(op: &crate::spec::Operation, handler: H) -> Option<MethodRouter<AppState>>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    let method = axum::http::Method::from_bytes(op.method.as_bytes()).ok()?;
+    let filter = MethodFilter::try_from(method).ok()?;
+    Some(axum::routing::on(filter, handler))
+}
 
 /// Renders a store failure the Voice AI way.
 pub(crate) fn voice_error(error: StoreError) -> ApiError {
@@ -20,5 +71,20 @@ pub(crate) fn voice_error(error: StoreError) -> ApiError {
         StoreError::VoiceNotFound(_) => ApiError::not_found("Voice not found"),
         StoreError::GenerationNotFound(_) => ApiError::not_found(error.to_string()),
         StoreError::Invalid(messages) => ApiError::unprocessable(messages),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_of_the_spec_has_a_handler() {
+        let missing: Vec<&str> = spec::spec(Api::VoiceAi)
+            .operations()
+            .filter(|op| handler(op).is_none())
+            .map(|op| op.id.as_str())
+            .collect();
+        assert!(missing.is_empty(), "no handler for {missing:?}");
     }
 }
