@@ -67,15 +67,20 @@ pub(crate) fn add_to_draft(text: &str, crate_name: &str, changes: &[Change]) -> 
                 lines.splice(at..at, bullets);
             }
             None => {
-                // Breaking changes open the section; other changes go after what is there.
-                let at = if breaking {
-                    start + 1
-                } else {
-                    let mut at = end;
-                    while at > start + 1 && lines[at - 1].trim().is_empty() {
-                        at -= 1;
+                // After what the section already says, breaking changes before the others.
+                let other = lines[start..end]
+                    .iter()
+                    .position(|l| l.trim_end() == OTHER)
+                    .map(|offset| start + offset);
+                let at = match other {
+                    Some(at) if breaking => at,
+                    _ => {
+                        let mut at = end;
+                        while at > start + 1 && lines[at - 1].trim().is_empty() {
+                            at -= 1;
+                        }
+                        at
                     }
-                    at
                 };
                 let mut block = vec![String::new(), heading.to_owned(), String::new()];
                 block.extend(bullets);
@@ -203,6 +208,27 @@ mod tests {
         let c = draft.find("- `Client::c`").expect("the new other bullet");
         assert!(a < b && b < c, "{text}");
         assert!(text.ends_with("## 0.1.0\n\n- First release.\n"), "{text}");
+    }
+
+    #[test]
+    fn new_subsections_follow_the_maintainers_text_breaking_first() {
+        let existing = "# Changelog\n\n## Unreleased\n\nFirst published version.\n";
+        let text = add_to_draft(
+            existing,
+            "voice-ai-client",
+            &[change(false, "Client::c", "operation added (GET /c)")],
+        );
+        let text = add_to_draft(
+            &text,
+            "voice-ai-client",
+            &[change(true, "Client::b", "operation removed (GET /b)")],
+        );
+        assert_eq!(
+            text,
+            "# Changelog\n\n## Unreleased\n\nFirst published version.\n\n\
+             ### Breaking\n\n- `Client::b`: operation removed (GET /b)\n\n\
+             ### Other API changes\n\n- `Client::c`: operation added (GET /c)\n"
+        );
     }
 
     #[test]
