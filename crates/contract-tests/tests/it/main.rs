@@ -3,6 +3,7 @@
 mod call_logs;
 mod clients;
 mod coverage;
+mod forward_compat;
 mod gaps;
 mod model;
 mod model_conversation;
