@@ -360,6 +360,7 @@ impl MockServerBuilder {
                         .collect(),
                     self.oauth_settings,
                 ),
+                render_cache: Default::default(),
                 state_file: self.state_file,
             }),
         };

@@ -59,6 +59,7 @@ pub(crate) struct Shared {
     pub(crate) faults: faults::Faults,
     pub(crate) webhooks: webhooks::Webhooks,
     pub(crate) oauth: OAuthServer,
+    pub(crate) render_cache: crate::api::render_cache::RenderCache,
     pub(crate) state_file: Option<PathBuf>,
 }
 
@@ -136,6 +137,7 @@ impl AppState {
         self.shared.journal.clear();
         self.reset_admin();
         self.shared.store.clear();
+        self.shared.render_cache.clear();
         self.shared
             .fixtures
             .load(&self.shared.store, &self.shared.location_id);
@@ -281,6 +283,10 @@ impl AppState {
         self.shared
             .oauth
             .exchange_code(&app.client_id, &app.client_secret, &code, None)
+    }
+
+    pub(crate) fn render_cache(&self) -> &crate::api::render_cache::RenderCache {
+        &self.shared.render_cache
     }
 
     pub(crate) fn oauth(&self) -> &OAuthServer {

@@ -18,6 +18,7 @@
 
 pub(crate) mod conversation_ai;
 pub(crate) mod oauth;
+pub(crate) mod render_cache;
 pub(crate) mod voice_ai;
 
 use axum::body::Bytes;

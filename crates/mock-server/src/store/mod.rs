@@ -19,15 +19,13 @@ mod voices;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::{Map, Value};
-
-use crate::spec::Shape;
 
 /// A failure of a store operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,57 +72,32 @@ pub(crate) struct Record {
     pub(crate) agent_id: Option<String>,
     /// The fields as the API shows them, without `id`.
     pub(crate) body: Map<String, Value>,
-    /// The record's rendered answer (agents: with their actions), cached until it changes.
-    pub(crate) rendered: RenderCache,
+    /// Changes whenever the record (for an agent: or one of its actions) is written.
+    pub(crate) revision: Revision,
 }
 
-/// A record's answer rendered through a response shape, kept until the record (or, for an
-/// agent, one of its actions) is written: reads then copy no maps and serialize nothing. Only
-/// the first shape asked for is cached (it is keyed by the shape's address; the shapes are the
-/// spec's, which live for the whole program), others are rendered afresh. A clone starts empty
-/// and caches never make records unequal.
-#[derive(Default)]
-pub(crate) struct RenderCache(OnceLock<(usize, Bytes)>);
+/// Which version of a record this is: a number no other record or earlier version of this one
+/// ever had (one counter for the whole process), so a reader can cache what it derived from a
+/// record by its revision. Never part of record equality.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Revision(u64);
 
-impl RenderCache {
-    /// The cached bytes for `shape`, or `value()` rendered through it (and cached when empty).
-    pub(crate) fn get_or_render(&self, shape: &Shape, value: impl FnOnce() -> Value) -> Bytes {
-        let key = std::ptr::from_ref(shape) as usize;
-        if let Some((cached, bytes)) = self.0.get()
-            && *cached == key
-        {
-            return bytes.clone();
-        }
-        let bytes = Bytes::from(serde_json::to_vec(&shape.view(&value())).unwrap_or_default());
-        let _ = self.0.set((key, bytes.clone()));
-        bytes
+impl Revision {
+    /// A revision never handed out before.
+    pub(crate) fn next() -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(1);
+        Self(COUNTER.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Forgets the rendered answer (after a write).
-    pub(crate) fn clear(&mut self) {
-        self.0 = OnceLock::new();
+    /// Its number.
+    pub(crate) fn get(self) -> u64 {
+        self.0
     }
 }
 
-impl Clone for RenderCache {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl PartialEq for RenderCache {
+impl PartialEq for Revision {
     fn eq(&self, _: &Self) -> bool {
         true
-    }
-}
-
-impl std::fmt::Debug for RenderCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "RenderCache(cached)"
-        } else {
-            "RenderCache(empty)"
-        })
     }
 }
 
@@ -428,7 +401,7 @@ pub(crate) fn insert_record(
         seq,
         agent_id,
         body,
-        rendered: RenderCache::default(),
+        revision: Revision::next(),
     };
     map.insert(id, record.clone());
     record
@@ -442,17 +415,17 @@ pub(crate) fn in_order<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<&'a
 }
 
 impl Location {
-    /// Forgets a Voice AI agent's rendered answer (it or one of its actions changed).
+    /// Gives a Voice AI agent a new revision (it or one of its actions changed).
     pub(crate) fn touch_voice_agent(&mut self, agent_id: &str) {
         if let Some(agent) = self.voice_agents.get_mut(agent_id) {
-            agent.rendered.clear();
+            agent.revision = Revision::next();
         }
     }
 
-    /// Forgets a Conversation AI agent's rendered answer.
+    /// Gives a Conversation AI agent a new revision.
     pub(crate) fn touch_conversation_agent(&mut self, agent_id: &str) {
         if let Some(agent) = self.conversation_agents.get_mut(agent_id) {
-            agent.rendered.clear();
+            agent.revision = Revision::next();
         }
     }
 

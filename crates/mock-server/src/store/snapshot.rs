@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value, json};
 
-use super::{IdGen, Location, Record, RenderCache, Store, lock};
+use super::{IdGen, Location, Record, Revision, Store, lock};
 
 fn record_json(record: &Record) -> Value {
     json!({
@@ -100,7 +100,7 @@ fn parse_records(
                 seq,
                 agent_id,
                 body,
-                rendered: RenderCache::default(),
+                revision: Revision::next(),
             },
         );
     }

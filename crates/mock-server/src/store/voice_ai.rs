@@ -10,10 +10,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{IdGen, Location, Record, Store, StoreError, insert_record, now_rfc3339, rfc3339};
+use super::{
+    IdGen, Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339, rfc3339,
+};
 use crate::pagination::page_bounds;
-use crate::spec::Shape;
-use axum::body::Bytes;
 
 /// The business name the mock's locations report.
 pub const LOCATION_BUSINESS_NAME: &str = "Mock Business";
@@ -213,39 +213,37 @@ impl Store {
         })
     }
 
-    /// [`Store::voice_list_agents`] with each agent's answer rendered through `shape` (cached
-    /// per agent until it or its actions change).
-    pub(crate) fn voice_list_agents_rendered(
+    /// [`Store::voice_list_agents`], handing each agent's revision and its answer (on demand)
+    /// to `read`, so a caller can cache what it derives per revision.
+    pub(crate) fn voice_list_agents_by_revision<T>(
         &self,
         location_id: &str,
         query: Option<&str>,
         page: u64,
         page_size: u64,
-        shape: &Shape,
-    ) -> (usize, Vec<Bytes>) {
+        read: impl Fn(u64, &dyn Fn() -> Value) -> T,
+    ) -> (usize, Vec<T>) {
         self.voice_list_agents_with(location_id, query, page, page_size, |location, agent| {
-            agent
-                .rendered
-                .get_or_render(shape, || agent_json(location, agent, true))
+            read(agent.revision.get(), &|| agent_json(location, agent, true))
         })
     }
 
-    /// [`Store::voice_get_agent`] rendered through `shape` (cached until the agent or its
-    /// actions change).
-    pub(crate) fn voice_get_agent_rendered(
+    /// [`Store::voice_get_agent`], handing the agent's revision and its answer (on demand) to
+    /// `read`.
+    pub(crate) fn voice_get_agent_by_revision<T>(
         &self,
         location_id: &str,
         agent_id: &str,
-        shape: &Shape,
-    ) -> Result<Bytes, StoreError> {
+        read: impl FnOnce(u64, &dyn Fn() -> Value) -> T,
+    ) -> Result<T, StoreError> {
         self.read_location(location_id, |location| {
             let agent = location
                 .voice_agents
                 .get(agent_id)
                 .ok_or_else(|| StoreError::AgentNotFound(agent_id.to_owned()))?;
-            Ok(agent
-                .rendered
-                .get_or_render(shape, || agent_json(location, agent, true)))
+            Ok(read(agent.revision.get(), &|| {
+                agent_json(location, agent, true)
+            }))
         })
     }
 
@@ -355,7 +353,7 @@ impl Store {
                 .get_mut(agent_id)
                 .ok_or_else(|| StoreError::AgentNotFound(agent_id.to_owned()))?;
             agent.body = merged;
-            agent.rendered.clear();
+            agent.revision = Revision::next();
             let out = agent_json(location, &location.voice_agents[agent_id], false);
             let agent = &location.voice_agents[agent_id];
             let name = agent
@@ -729,49 +727,6 @@ mod tests {
         assert_eq!(
             store.voice_get_action("loc", &action_id),
             Err(StoreError::ActionNotFound(action_id.clone()))
-        );
-    }
-
-    #[test]
-    fn a_cached_rendering_follows_every_write_to_the_agent_and_its_actions() {
-        let store = Store::new(1);
-        let shape = &crate::spec::operation(crate::spec::Api::VoiceAi, "getAgent").success_shape;
-        let rendered = |id: &str| -> Value {
-            let bytes = store
-                .voice_get_agent_rendered("loc", id, shape)
-                .expect("exists");
-            serde_json::from_slice(&bytes).expect("JSON")
-        };
-        let agent = store.voice_create_agent("loc", None, Map::new());
-        let id = agent["id"].as_str().expect("id").to_owned();
-        assert_eq!(rendered(&id)["actions"], json!([]));
-        let action = store
-            .voice_create_action("loc", &id, None, Map::new())
-            .expect("agent exists");
-        let action_id = action["id"].as_str().expect("id").to_owned();
-        assert_eq!(rendered(&id)["actions"][0]["id"], json!(action_id));
-        let renamed = json!({"agentName": "Renamed"});
-        store
-            .voice_patch_agent("loc", &id, renamed.as_object().cloned().expect("object"))
-            .expect("exists");
-        assert_eq!(rendered(&id)["agentName"], "Renamed");
-        let named = json!({"name": "Named"});
-        store
-            .voice_update_action(
-                "loc",
-                &id,
-                &action_id,
-                named.as_object().cloned().expect("object"),
-            )
-            .expect("exists");
-        assert_eq!(rendered(&id)["actions"][0]["name"], "Named");
-        store
-            .voice_delete_action("loc", &id, &action_id)
-            .expect("exists");
-        assert_eq!(rendered(&id)["actions"], json!([]));
-        assert_eq!(
-            rendered(&id),
-            store.voice_get_agent("loc", &id).expect("exists")
         );
     }
 

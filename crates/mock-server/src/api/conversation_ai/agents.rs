@@ -93,10 +93,14 @@ pub(crate) async fn get_agent(
     let call = begin(&state, Api::ConversationAi, "getAgent", req)?;
     let agent = state
         .store()
-        .conversation_get_agent_rendered(
+        .conversation_get_agent_by_revision(
             &call.principal.location_id,
             call.param("agentId").unwrap_or_default(),
-            &call.op.success_shape,
+            |revision, value| {
+                state
+                    .render_cache()
+                    .get_or_render(revision, &call.op.success_shape, value)
+            },
         )
         .map_err(conversation_error)?;
     Ok(bytes_response(StatusCode::OK, agent))

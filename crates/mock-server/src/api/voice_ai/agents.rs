@@ -42,12 +42,13 @@ pub(crate) async fn list_agents(
     let call = begin(&state, Api::VoiceAi, "listAgents", req)?;
     let page = call.number("page").unwrap_or(1);
     let page_size = call.number("pageSize").unwrap_or(10);
-    let (total, agents) = state.store().voice_list_agents_rendered(
+    let cache = state.render_cache();
+    let (total, agents) = state.store().voice_list_agents_by_revision(
         call.param("locationId").unwrap_or_default(),
         call.param("query"),
         page,
         page_size,
-        *ITEM,
+        |revision, value| cache.get_or_render(revision, *ITEM, value),
     );
     let body = page_bytes(
         call.op,
@@ -71,10 +72,14 @@ pub(crate) async fn get_agent(
     let call = begin(&state, Api::VoiceAi, "getAgent", req)?;
     let agent = state
         .store()
-        .voice_get_agent_rendered(
+        .voice_get_agent_by_revision(
             call.param("locationId").unwrap_or_default(),
             call.param("agentId").unwrap_or_default(),
-            &call.op.success_shape,
+            |revision, value| {
+                state
+                    .render_cache()
+                    .get_or_render(revision, &call.op.success_shape, value)
+            },
         )
         .map_err(voice_error)?;
     Ok(bytes_response(StatusCode::OK, agent))
