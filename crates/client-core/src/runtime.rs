@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use progenitor_client::OperationInfo;
@@ -33,6 +33,9 @@ const PROGENITOR_VERSION_HEADER: &str = "api-version";
 #[derive(Clone)]
 pub struct Runtime {
     tokens: Arc<dyn TokenSource>,
+    /// The last token checked and its `Authorization` value, shared by clones: a token is
+    /// checked (a JWT's claims decoded) and formatted once, not per request.
+    authorization: Arc<Mutex<Option<(Token, HeaderValue)>>>,
     version: HeaderValue,
     retry: RetryPolicy,
     operations: &'static [OperationMeta],
@@ -54,6 +57,7 @@ impl Runtime {
     pub fn new(tokens: Arc<dyn TokenSource>) -> Self {
         Self {
             tokens,
+            authorization: Arc::new(Mutex::new(None)),
             version: HeaderValue::from_static(DEFAULT_VERSION),
             retry: RetryPolicy::default(),
             operations: &[],
@@ -146,7 +150,7 @@ impl Runtime {
             progenitor_client::Error::Custom(error.to_string())
         };
         let token = self.tokens.token().await.map_err(refuse)?;
-        let authorization = authorization_value(&token).map_err(refuse)?;
+        let authorization = self.authorization_for(token).map_err(refuse)?;
         let headers = request.headers_mut();
         headers.remove(PROGENITOR_VERSION_HEADER);
         headers.insert(AUTHORIZATION, authorization);
@@ -274,7 +278,23 @@ impl Runtime {
             Some(rejected) => self.tokens.refresh_rejected(&rejected).await?,
             None => self.tokens.refresh().await?,
         };
-        authorization_value(&token)
+        self.authorization_for(token)
+    }
+
+    /// The `Authorization` value for `token`, from the cache when it is the last one used.
+    fn authorization_for(&self, token: Token) -> Result<HeaderValue, ApiError> {
+        let mut cached = self
+            .authorization
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((last, value)) = cached.as_ref()
+            && *last == token
+        {
+            return Ok(value.clone());
+        }
+        let value = authorization_value(&token)?;
+        *cached = Some((token, value.clone()));
+        Ok(value)
     }
 }
 
