@@ -3,16 +3,22 @@
 //! The snapshot keeps every agent and action exactly as stored (id, creation sequence, owning
 //! agent, body) per location, plus each location's sequence counter and Conversation AI cursor
 //! ids, so an imported store lists, pages and filters them exactly like the exported one. Call
-//! logs are kept as the JSON `getCallLog` answers, in insertion order (generated ones included,
-//! so they come back as stored logs with the same ids and fields; they are added in one batch per
-//! location, one merge into the call-log indexes). Imported ids are reserved in
+//! logs are kept compactly: generated ones as their generation parameters (`callLogHistory`:
+//! count, reference time and the agent snapshots each batch drew from, with the location's
+//! `callLogKey`), logs added as JSON as data (`callLogs`, in insertion order); replaying the
+//! history rebuilds the same rows and ids. A document exported under another seed (another key)
+//! is replayed with its own key and kept as data; one without a history (older documents) has
+//! every log as data. Imported ids are reserved in
 //! the id generator, so ids issued afterwards never collide with them (they are not the ids the
 //! exporting store would have issued next: the generator restarts from the seed).
 //!
 //! ```json
 //! {"<locationId>": {"nextSeq": 7,
 //!   "voiceAgents": [{"id": "…", "seq": 1, "agentId": null, "body": {…}}], "voiceActions": […],
-//!   "callLogs": [{"id": "…", "agentId": "…", …}], "conversationAgents": […], "conversationActions": […],
+//!   "callLogs": [{"id": "…", "agentId": "…", …}], "callLogKey": "…16 hex…",
+//!   "callLogHistory": [{"generate": {"count": 1000, "reference": 1767225600000, "at": null,
+//!     "agents": [{"agentId", "agentName", "businessName", "actions": […]}]}}, {"explicit": 1}],
+//!   "conversationAgents": […], "conversationActions": […],
 //!   "conversationCursor": {"<agentId>": 3}, "generations": [{"messageId", "source", "details"}]}}
 //! ```
 
@@ -21,6 +27,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value, json};
 
+use super::call_logs::CallLogs;
 use super::{IdGen, Location, Record, Revision, Store, lock};
 
 fn record_json(record: &Record) -> Value {
@@ -39,11 +46,7 @@ fn records_json(map: &BTreeMap<String, Record>) -> Value {
 }
 
 fn location_json(location: &Location, key: u64) -> Value {
-    let agents = &location.voice_agents;
-    let deleted = |id: &str| !agents.contains_key(id);
-    let call_logs: Vec<Value> = (0..location.call_logs.len())
-        .map(|row| location.call_logs.render(key, row as u32, &deleted))
-        .collect();
+    let (history, call_logs) = location.call_logs.export_history();
     let generations: Vec<Value> = location
         .generations
         .iter()
@@ -56,6 +59,8 @@ fn location_json(location: &Location, key: u64) -> Value {
         "voiceAgents": records_json(&location.voice_agents),
         "voiceActions": records_json(&location.voice_actions),
         "callLogs": call_logs,
+        "callLogKey": format!("{key:016x}"),
+        "callLogHistory": history,
         "conversationAgents": records_json(&location.conversation_agents),
         "conversationActions": records_json(&location.conversation_actions),
         "conversationCursor": location.conversation_cursor,
@@ -109,33 +114,61 @@ fn parse_records(
 
 fn parse_call_logs(
     location: &mut Location,
-    value: Option<&Value>,
+    object: &Map<String, Value>,
     at: &str,
     key: u64,
     ids: &mut IdGen,
 ) -> Result<(), String> {
-    let Some(value) = value else {
-        return Ok(());
-    };
-    let items = value
-        .as_array()
-        .ok_or_else(|| format!("{at} must be an array"))?;
-    let mut logs = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let mut body = item
-            .as_object()
-            .cloned()
-            .ok_or_else(|| format!("{at}.{i} must be an object"))?;
-        let id = match body.remove("id") {
-            Some(Value::String(id)) => id,
-            _ => return Err(format!("{at}.{i}.id must be a string")),
-        };
-        ids.reserve(&id);
-        logs.push((id, body));
+    let mut logs = Vec::new();
+    if let Some(value) = object.get("callLogs") {
+        let items = value
+            .as_array()
+            .ok_or_else(|| format!("{at}.callLogs must be an array"))?;
+        logs.reserve(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let mut body = item
+                .as_object()
+                .cloned()
+                .ok_or_else(|| format!("{at}.callLogs.{i} must be an object"))?;
+            let id = match body.remove("id") {
+                Some(Value::String(id)) => id,
+                _ => return Err(format!("{at}.callLogs.{i}.id must be a string")),
+            };
+            ids.reserve(&id);
+            logs.push((id, body));
+        }
     }
-    // One merge into the indexes for the whole batch (not one shift per log).
-    if !logs.is_empty() {
-        location.call_logs.insert_explicit_many(key, logs);
+    let history = object.get("callLogHistory");
+    let exported_key = match object.get("callLogKey") {
+        None => key,
+        Some(v) => v
+            .as_str()
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .ok_or_else(|| format!("{at}.callLogKey must be 16 hex digits"))?,
+    };
+    let at = format!("{at}.callLogHistory");
+    if exported_key == key {
+        // Generated logs come back from their parameters (same key, same rows and ids).
+        location.call_logs = CallLogs::replay(key, history, logs, &at)?;
+        return Ok(());
+    }
+    // Another seed exported it: rebuild with its key, then keep every log as data (one merge
+    // into the indexes for the whole batch).
+    let source = CallLogs::replay(exported_key, history, logs, &at)?;
+    let agents = &location.voice_agents;
+    let deleted = |id: &str| !agents.contains_key(id);
+    let mut kept = Vec::with_capacity(source.len());
+    for row in 0..source.len() {
+        if let Value::Object(mut body) = source.render(exported_key, row as u32, &deleted)
+            && let Some(Value::String(id)) = body.remove("id")
+        {
+            ids.reserve(&id);
+            kept.push((id, body));
+        }
+    }
+    location.call_logs = CallLogs::default();
+    if !kept.is_empty() {
+        location.call_logs.insert_explicit_many(key, kept);
     }
     Ok(())
 }
@@ -153,13 +186,7 @@ fn parse_location(value: &Value, at: &str, key: u64, ids: &mut IdGen) -> Result<
         conversation_actions: records("conversationActions", ids)?,
         ..Location::default()
     };
-    parse_call_logs(
-        &mut location,
-        object.get("callLogs"),
-        &format!("{at}.callLogs"),
-        key,
-        ids,
-    )?;
+    parse_call_logs(&mut location, object, at, key, ids)?;
     if let Some(cursor) = object.get("conversationCursor") {
         let cursor = cursor
             .as_object()
@@ -348,5 +375,72 @@ mod tests {
             target.voice_list_agents("loc", None, 1, 10),
             source.voice_list_agents("loc", None, 1, 10)
         );
+    }
+
+    #[test]
+    fn a_million_generated_logs_export_as_their_parameters_and_come_back_the_same() {
+        let source = Store::new(21);
+        let mut agents = Vec::new();
+        for (name, kind) in [
+            ("A", "SMS"),
+            ("B", "CALL_TRANSFER"),
+            ("C", "WORKFLOW_TRIGGER"),
+        ] {
+            let agent = source.voice_create_agent("loc", None, Map::new());
+            let id = agent["id"].as_str().expect("id").to_owned();
+            let action = json!({"name": name, "actionType": kind, "actionParameters": {}});
+            source
+                .voice_create_action(
+                    "loc",
+                    &id,
+                    None,
+                    action.as_object().cloned().expect("object"),
+                )
+                .expect("agent exists");
+            agents.push(id);
+        }
+        source
+            .generate_call_logs("loc", 600_000)
+            .expect("the location has agents");
+        source.add_call_log("loc", json!({"agentId": agents[0], "duration": 7}));
+        source
+            .simulate_call("loc", &agents[1])
+            .expect("the agent exists");
+        source
+            .generate_call_logs("loc", 400_000)
+            .expect("the location has agents");
+        source.add_call_log("loc", json!({"agentId": agents[2], "contactId": "c1"}));
+
+        let text = serde_json::to_string(&source.export_snapshot()).expect("serializable");
+        assert!(text.len() <= 50 * 1024 * 1024, "{} bytes", text.len());
+        let document: Value = serde_json::from_str(&text).expect("JSON");
+        let target = Store::new(21);
+        target.import_snapshot(&document).expect("a valid snapshot");
+
+        assert_eq!(target.call_log_count("loc"), 1_000_003);
+        let filters = [
+            CallLogFilter::default(),
+            CallLogFilter {
+                agent_id: Some(agents[1].clone()),
+                ..CallLogFilter::default()
+            },
+            CallLogFilter {
+                action_types: vec!["SMS".to_owned()],
+                sort_by: Some("duration".to_owned()),
+                ..CallLogFilter::default()
+            },
+        ];
+        for filter in &filters {
+            for page in [1, 9, 2000] {
+                let before = source.voice_list_call_logs("loc", filter, page, 50);
+                let after = target.voice_list_call_logs("loc", filter, page, 50);
+                assert_eq!(before, after, "{filter:?} page {page}");
+            }
+        }
+        let (_, page) = source.voice_list_call_logs("loc", &CallLogFilter::default(), 1, 3);
+        for log in page {
+            let id = log["id"].as_str().expect("id");
+            assert_eq!(target.voice_get_call_log("loc", id), Ok(log.clone()));
+        }
     }
 }
