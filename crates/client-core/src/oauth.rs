@@ -1,5 +1,5 @@
 //! OAuth access tokens that renew themselves: a [`TokenSource`] over HighLevel's
-//! `POST /oauth/token` (refresh-token grant) or `POST /oauth/locationToken` (a Sub-Account
+//! `POST /oauth/token` (authorization-code and refresh-token grants) or `POST /oauth/locationToken` (a Sub-Account
 //! token minted from an Agency token).
 //!
 //! How it behaves:
@@ -125,6 +125,8 @@ enum Grant {
         credentials: OAuthCredentials,
         user_type: UserType,
         refresh_token: Arc<Mutex<Token>>,
+        /// An authorization code (and its `redirect_uri`) to exchange first, until it is.
+        code: Arc<Mutex<Option<PendingCode>>>,
     },
     /// `/oauth/locationToken` with an agency token.
     LocationFromAgency {
@@ -132,6 +134,13 @@ enum Grant {
         company_id: String,
         location_id: String,
     },
+}
+
+/// An authorization code not exchanged yet, and the `redirect_uri` it was issued for.
+#[derive(Clone)]
+struct PendingCode {
+    code: Token,
+    redirect_uri: Option<String>,
 }
 
 /// The access token in use and when to renew it.
@@ -247,6 +256,27 @@ impl OAuthTokenSource {
             credentials,
             user_type: UserType::Location,
             refresh_token: Arc::new(Mutex::new(refresh_token)),
+            code: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// A source that first exchanges the authorization `code` an install redirected with
+    /// (`grant_type=authorization_code`; `redirect_uri` when the app registered one), then
+    /// renews with the refresh token that exchange returns, which also reaches
+    /// [`OAuthTokenSourceBuilder::on_refresh_token`]: store it, the code works only once.
+    pub fn from_authorization_code(
+        credentials: OAuthCredentials,
+        code: impl AsRef<str>,
+        redirect_uri: Option<String>,
+    ) -> OAuthTokenSourceBuilder {
+        OAuthTokenSourceBuilder::new(Grant::Refresh {
+            credentials,
+            user_type: UserType::Location,
+            refresh_token: Arc::new(Mutex::new(Token::new(""))),
+            code: Arc::new(Mutex::new(Some(PendingCode {
+                code: Token::new(code),
+                redirect_uri,
+            }))),
         })
     }
 
@@ -338,24 +368,41 @@ impl OAuthTokenSource {
                 credentials,
                 user_type,
                 refresh_token,
+                code,
             } => {
                 let refresh_token = refresh_token
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .clone();
-                let form = [
+                let pending = code.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                let mut form = vec![
                     ("client_id", credentials.client_id.as_str()),
                     ("client_secret", credentials.client_secret.expose_secret()),
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token.expose_secret()),
                     ("user_type", user_type.as_str()),
                 ];
+                match &pending {
+                    Some(PendingCode { code, redirect_uri }) => {
+                        form.push(("grant_type", "authorization_code"));
+                        form.push(("code", code.expose_secret()));
+                        if let Some(redirect_uri) = redirect_uri {
+                            form.push(("redirect_uri", redirect_uri));
+                        }
+                    }
+                    None => {
+                        form.push(("grant_type", "refresh_token"));
+                        form.push(("refresh_token", refresh_token.expose_secret()));
+                    }
+                }
                 let request = self
                     .inner
                     .http
                     .post(self.url(GET_ACCESS_TOKEN.path))
                     .form(&form);
-                self.send(request, &GET_ACCESS_TOKEN).await
+                let answer = self.send(request, &GET_ACCESS_TOKEN).await?;
+                if pending.is_some() {
+                    *code.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                }
+                Ok(answer)
             }
             Grant::LocationFromAgency {
                 agency,
@@ -578,6 +625,7 @@ impl OAuthTokenSourceBuilder {
             Grant::Refresh {
                 credentials,
                 refresh_token,
+                code,
                 ..
             } => {
                 if credentials.client_id.is_empty() {
@@ -586,9 +634,16 @@ impl OAuthTokenSourceBuilder {
                 if credentials.client_secret.expose_secret().is_empty() {
                     return Err(ApiError::config("the OAuth client secret is empty"));
                 }
+                let code = code.lock().unwrap_or_else(PoisonError::into_inner);
                 let refresh_token = refresh_token.lock().unwrap_or_else(PoisonError::into_inner);
-                if refresh_token.expose_secret().is_empty() {
-                    return Err(ApiError::config("the OAuth refresh token is empty"));
+                match code.as_ref() {
+                    Some(pending) if pending.code.expose_secret().is_empty() => {
+                        return Err(ApiError::config("the OAuth authorization code is empty"));
+                    }
+                    None if refresh_token.expose_secret().is_empty() => {
+                        return Err(ApiError::config("the OAuth refresh token is empty"));
+                    }
+                    _ => {}
                 }
             }
             Grant::LocationFromAgency {

@@ -115,6 +115,58 @@ async fn a_refresh_token_is_exchanged_once_and_its_access_token_calls_the_api() 
 }
 
 #[tokio::test]
+async fn an_authorization_code_is_exchanged_once_then_its_refresh_token_renews() {
+    let server = MockServer::start().await;
+    let code = server
+        .authorization_code(&AuthorizationRequest::location(server.location_id()))
+        .expect("the mock mints a code");
+    let app = server.oauth_app();
+    let stored = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = stored.clone();
+    let source = OAuthTokenSource::from_authorization_code(
+        OAuthCredentials::new(app.client_id, app.client_secret),
+        &code,
+        Some("https://app.example/callback".to_owned()),
+    )
+    .base_url(server.uri())
+    .on_refresh_token(move |rotated| {
+        sink.lock()
+            .expect("store lock")
+            .push(rotated.expose_secret().to_owned());
+    })
+    .build()
+    .expect("builds");
+    let first = source.token().await.expect("the code is exchanged");
+    let second = source.refresh().await.expect("the refresh token renews");
+    assert_ne!(first, second);
+    let forms: Vec<String> = server
+        .received_requests()
+        .into_iter()
+        .filter(|request| request.path == "/oauth/token")
+        .map(|request| String::from_utf8(request.body).expect("a UTF-8 form"))
+        .collect();
+    assert_eq!(forms.len(), 2);
+    assert!(
+        forms[0].contains("grant_type=authorization_code"),
+        "{}",
+        forms[0]
+    );
+    assert!(forms[0].contains(&format!("code={code}")), "{}", forms[0]);
+    let stored = stored.lock().expect("store lock").clone();
+    assert_eq!(
+        stored.len(),
+        2,
+        "both exchanges handed over a refresh token"
+    );
+    assert!(
+        forms[1].contains("grant_type=refresh_token"),
+        "{}",
+        forms[1]
+    );
+    assert!(forms[1].contains(&format!("refresh_token={}", stored[0])));
+}
+
+#[tokio::test]
 async fn a_token_is_renewed_before_it_expires() {
     let server = MockServer::builder()
         .oauth_token_lifetime(Duration::from_secs(2))
