@@ -264,6 +264,13 @@ fn refuse_deny_unknown_fields(attrs: &[Attribute], name: &Ident) -> anyhow::Resu
 /// Rewrites a string enum in place and returns the impls it needs.
 fn string_enum(item: &mut ItemEnum, values: &[(Ident, String)]) -> Vec<Item> {
     strip_serde(item, &["Copy", "Deserialize", "Serialize"]);
+    // The wire value was only visible in the `rename` just stripped: say it in the docs.
+    for (variant, (_, wire)) in item.variants.iter_mut().zip(values) {
+        if !variant.attrs.iter().any(|a| a.path().is_ident("doc")) {
+            let doc = format!("`{wire}`");
+            variant.attrs.push(parse_quote!(#[doc = #doc]));
+        }
+    }
     item.variants.push(parse_quote! {
         /// A value this version of the client does not know: the API added it later. It keeps
         /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
@@ -663,6 +670,7 @@ mod tests {
     fn a_string_enum_gains_an_unknown_variant_and_loses_copy() {
         let out = rewritten(quote_enum()).expect("the enum is rewritten");
         assert!(has(&out, "Unknown(UnknownVariantValue)"), "{out}");
+        assert!(has(&out, "///`ascend`\n Ascend,"), "{out}");
         assert!(!has(&out, "Copy"), "{out}");
         assert!(
             has(&out, "_ => Self::Unknown(UnknownVariantValue(value))"),
