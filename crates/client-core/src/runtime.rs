@@ -4,7 +4,9 @@
 //! header) and then [`Runtime::exec`] (send, retry, refresh, trace).
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -36,6 +38,9 @@ pub struct Runtime {
     /// The last token checked and its `Authorization` value, shared by clones: a token is
     /// checked (a JWT's claims decoded) and formatted once, not per request.
     authorization: Arc<Mutex<Option<(Token, HeaderValue)>>>,
+    /// Refusals `pre` could only report as progenitor's string-only `Custom` error, kept so
+    /// [`Runtime::error_for`] hands back the original error (kind, status, vendor body).
+    refusals: Arc<Refusals>,
     version: HeaderValue,
     retry: RetryPolicy,
     operations: &'static [OperationMeta],
@@ -58,6 +63,7 @@ impl Runtime {
         Self {
             tokens,
             authorization: Arc::new(Mutex::new(None)),
+            refusals: Arc::default(),
             version: HeaderValue::from_static(DEFAULT_VERSION),
             retry: RetryPolicy::default(),
             operations: &[],
@@ -128,6 +134,17 @@ impl Runtime {
     where
         E: serde::Serialize + fmt::Debug,
     {
+        if let progenitor_client::Error::Custom(message) = &error
+            && let Some(refused) = self.refusals.take(message)
+        {
+            // A token source's own failure names its own request (e.g. `getAccessToken`).
+            return match self.operation(operation_id) {
+                Some(operation) if refused.operation().is_none() => {
+                    refused.for_operation(operation)
+                }
+                _ => refused,
+            };
+        }
         let error = ApiError::from_progenitor(error).await;
         match self.operation(operation_id) {
             Some(operation) => error.for_operation(operation),
@@ -139,7 +156,9 @@ impl Runtime {
     /// `api-version`, and refuses an Agency (Company) JWT before anything is sent.
     ///
     /// Refusals are `progenitor_client::Error::Custom` with a message that never contains the
-    /// token; `ApiError::from` turns them back into the right [`crate::ErrorKind`].
+    /// token. [`Runtime::error_for`] turns one back into the very [`ApiError`] behind it (a
+    /// token source's failure keeps its kind, status and vendor body); `ApiError::from` keeps
+    /// the kind of a refused Agency token and reports others as [`crate::ErrorKind::Config`].
     pub async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -147,7 +166,7 @@ impl Runtime {
     ) -> Result<(), progenitor_client::Error<E>> {
         let refuse = |error: ApiError| {
             tracing::warn!(operation_id = info.operation_id, error = %error, "request refused before sending");
-            progenitor_client::Error::Custom(error.to_string())
+            progenitor_client::Error::Custom(self.refusals.keep(error))
         };
         let token = self.tokens.token().await.map_err(refuse)?;
         let authorization = self.authorization_for(token).map_err(refuse)?;
@@ -335,6 +354,44 @@ async fn inspect_unauthorized(
     Ok((reqwest::Response::from(rebuilt), invalid))
 }
 
+/// How many refusals [`Refusals`] keeps: enough for the requests refused at once in practice.
+const KEPT_REFUSALS: usize = 32;
+
+/// Recent `pre` refusals by number; the oldest is dropped beyond [`KEPT_REFUSALS`].
+#[derive(Debug, Default)]
+struct Refusals {
+    next: AtomicU64,
+    kept: Mutex<VecDeque<(u64, ApiError)>>,
+}
+
+impl Refusals {
+    /// Keeps `error` and returns the message for progenitor's `Custom` error, which ends with
+    /// the refusal's number.
+    fn keep(&self, error: ApiError) -> String {
+        let number = self.next.fetch_add(1, Ordering::Relaxed);
+        let message = format!("{error} [refusal {number}]");
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() == KEPT_REFUSALS {
+            kept.pop_front();
+        }
+        kept.push_back((number, error));
+        message
+    }
+
+    /// The refusal a [`Refusals::keep`] message names, if still kept.
+    fn take(&self, message: &str) -> Option<ApiError> {
+        let number: u64 = message
+            .strip_suffix(']')?
+            .rsplit_once(" [refusal ")?
+            .1
+            .parse()
+            .ok()?;
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = kept.iter().position(|(kept, _)| *kept == number)?;
+        kept.remove(index).map(|(_, error)| error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +417,25 @@ mod tests {
         assert_send(&exec);
         fn assert_sync<T: Send + Sync + Clone + fmt::Debug>() {}
         assert_sync::<Runtime>();
+    }
+
+    #[test]
+    fn refusals_are_found_by_their_message_once_and_only_the_newest_are_kept() {
+        let refusals = Refusals::default();
+        let first = refusals.keep(ApiError::config("first"));
+        let messages: Vec<String> = (0..KEPT_REFUSALS)
+            .map(|n| refusals.keep(ApiError::invalid_request(format!("later {n}"))))
+            .collect();
+        assert!(refusals.take(&first).is_none(), "the oldest was dropped");
+        let last = refusals
+            .take(&messages[KEPT_REFUSALS - 1])
+            .expect("the newest is kept");
+        assert_eq!(last.kind(), crate::ErrorKind::InvalidRequest);
+        assert!(
+            refusals.take(&messages[KEPT_REFUSALS - 1]).is_none(),
+            "taken once"
+        );
+        assert!(refusals.take("some other message [refusal x]").is_none());
     }
 
     #[test]

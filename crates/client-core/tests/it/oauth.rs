@@ -379,3 +379,55 @@ async fn a_refused_refresh_token_is_an_error_naming_the_operation_without_secret
     assert!(!shown.contains(&app.client_secret), "{shown}");
     assert_ne!(error.kind(), ErrorKind::Config);
 }
+
+#[tokio::test]
+async fn a_token_source_failure_in_pre_reaches_the_caller_with_its_kind_and_status() {
+    let server = MockServer::start().await;
+    let app = server.oauth_app();
+    let source = OAuthTokenSource::builder(
+        OAuthCredentials::new(app.client_id, app.client_secret),
+        Token::new("revoked-refresh-token"),
+    )
+    .base_url(server.uri());
+    let parts = ClientConfig::oauth(source)
+        .base_url(server.uri())
+        .operations(OPERATIONS)
+        .build()
+        .expect("builds");
+    let mut request = parts
+        .client
+        .get(format!("{}/voice-ai/agents", parts.base_url))
+        .build()
+        .expect("request builds");
+    let refused = parts
+        .runtime
+        .pre::<()>(&mut request, &GET_AGENTS)
+        .await
+        .expect_err("no token can be had");
+    // What a generated `send()` does with it.
+    let error = parts
+        .runtime
+        .error_for(GET_AGENTS.operation_id, refused)
+        .await;
+    assert_eq!(error.kind(), ErrorKind::InvalidToken);
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(401));
+    assert_eq!(error.operation(), Some("getAccessToken"));
+    assert_eq!(
+        error.messages(),
+        Vec::<&str>::new(),
+        "OAuth refusals have no `message`"
+    );
+    assert!(
+        error.to_string().contains("Invalid refresh token"),
+        "{error}"
+    );
+    assert_eq!(
+        server
+            .received_requests()
+            .iter()
+            .filter(|request| request.path == "/voice-ai/agents")
+            .count(),
+        0,
+        "nothing was sent to the API"
+    );
+}
