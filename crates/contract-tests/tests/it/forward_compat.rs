@@ -425,6 +425,21 @@ fn every_string_enum_keeps_an_unknown_value_and_parses_only_known_ones() {
 }
 
 #[test]
+fn a_day_of_the_week_the_client_does_not_know_is_kept_but_cannot_be_built() {
+    use voice_ai_client::types::DayOfWeek;
+    let day: DayOfWeek = serde_json::from_value(json!(8)).expect("an unknown day decodes");
+    assert!(!day.is_known());
+    assert_eq!(*day, 8);
+    assert_eq!(serde_json::to_value(&day).expect("it encodes"), json!(8));
+    let monday: DayOfWeek = serde_json::from_value(json!(1)).expect("a known day decodes");
+    assert!(monday.is_known());
+    assert!(
+        DayOfWeek::try_from(8).is_err(),
+        "only a listed day is built by hand"
+    );
+}
+
+#[test]
 fn no_generated_type_refuses_unknown_fields() {
     for crate_dir in ["voice-ai-client", "conversation-ai-client"] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
