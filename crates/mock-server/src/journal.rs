@@ -421,7 +421,8 @@ impl Journal {
         };
         let body = KeptBody::of(body);
         let cost = ENTRY_OVERHEAD
-            + parts.uri.to_string().len()
+            + parts.uri.path().len()
+            + parts.uri.query().map_or(0, str::len)
             + headers
                 .iter()
                 .map(|(n, v)| n.as_str().len() + v.len())
