@@ -11,6 +11,7 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use highlevel_client_core::{
@@ -68,6 +69,21 @@ fn overhead(c: &mut Criterion) {
         assert_eq!(response.status(), 200);
         response.bytes().await.expect("body").len()
     };
+    let bearer = format!("Bearer {token}");
+    let bare_execute = || async {
+        let request = client
+            .get(&url)
+            .header("authorization", &bearer)
+            .header("version", "2021-04-15")
+            .build()
+            .expect("request builds");
+        let response = client
+            .execute(request)
+            .await
+            .expect("bare request completes");
+        assert_eq!(response.status(), 200);
+        response.bytes().await.expect("body").len()
+    };
     let through_runtime = || async {
         let mut request = client.get(&url).build().expect("request builds");
         runtime
@@ -87,12 +103,80 @@ fn overhead(c: &mut Criterion) {
         client_runtime.block_on(through_runtime())
     );
 
+    // Paired medians: scheduling hiccups on a shared machine add long outliers that move a mean
+    // but hardly a median. Requests alternate (bare first in even pairs, runtime first in odd
+    // ones) and each is timed on its own.
+    let pairs = std::env::var("OVERHEAD_PAIRS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(20_000usize);
+    let mut bare_times = Vec::with_capacity(pairs);
+    let mut runtime_times = Vec::with_capacity(pairs);
+    let time = |future| {
+        let started = Instant::now();
+        black_box(client_runtime.block_on(future));
+        started.elapsed()
+    };
+    for pair in 0..pairs {
+        if pair % 2 == 0 {
+            bare_times.push(time(Box::pin(bare()) as Pending<'_>));
+            runtime_times.push(time(Box::pin(through_runtime())));
+        } else {
+            runtime_times.push(time(Box::pin(through_runtime())));
+            bare_times.push(time(Box::pin(bare())));
+        }
+    }
+    let (bare_median, runtime_median) = (median(&mut bare_times), median(&mut runtime_times));
+    println!(
+        "paired medians over {pairs} pairs: bare reqwest {bare_median:?}, runtime \
+         {runtime_median:?}, runtime/bare {:.3}",
+        runtime_median.as_secs_f64() / bare_median.as_secs_f64()
+    );
+
     let mut group = c.benchmark_group("list_agents");
     group.bench_function("bare_reqwest", |b| {
         b.iter(|| black_box(client_runtime.block_on(bare())));
     });
     group.bench_function("runtime", |b| {
         b.iter(|| black_box(client_runtime.block_on(through_runtime())));
+    });
+    // The same pair, interleaved: each timed request is preceded by an untimed one of the other
+    // kind, so both see the same machine load (the cores are shared with other work).
+    group.bench_function("bare_reqwest_interleaved", |b| {
+        b.iter_custom(|iterations| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iterations {
+                black_box(client_runtime.block_on(through_runtime()));
+                let started = Instant::now();
+                black_box(client_runtime.block_on(bare()));
+                timed += started.elapsed();
+            }
+            timed
+        });
+    });
+    group.bench_function("bare_execute_interleaved", |b| {
+        b.iter_custom(|iterations| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iterations {
+                black_box(client_runtime.block_on(through_runtime()));
+                let started = Instant::now();
+                black_box(client_runtime.block_on(bare_execute()));
+                timed += started.elapsed();
+            }
+            timed
+        });
+    });
+    group.bench_function("runtime_interleaved", |b| {
+        b.iter_custom(|iterations| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iterations {
+                black_box(client_runtime.block_on(bare()));
+                let started = Instant::now();
+                black_box(client_runtime.block_on(through_runtime()));
+                timed += started.elapsed();
+            }
+            timed
+        });
     });
     group.finish();
 
@@ -127,6 +211,13 @@ fn overhead(c: &mut Criterion) {
     alone.finish();
     drop(server);
     drop(server_runtime);
+}
+
+type Pending<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = usize> + 'a>>;
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort_unstable();
+    times[times.len() / 2]
 }
 
 /// An unsigned JWT-shaped token with `authClass: "Location"`, as HighLevel's OAuth issues.
