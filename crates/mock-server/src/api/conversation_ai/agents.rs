@@ -7,28 +7,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::conversation_error;
+use super::rules;
 use crate::AppState;
 use crate::api::{ApiRequest, begin, begin_with, bytes_response, object, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
-
-/// The default search page size.
-pub(crate) const DEFAULT_LIMIT: u64 = 10;
-/// The largest search page size the mock accepts.
-pub(crate) const MAX_LIMIT: u64 = 100;
-
-fn limit_rules(params: &Map<String, Value>) -> Vec<String> {
-    match params.get("limit").and_then(Value::as_f64) {
-        Some(n) if n < 1.0 => vec!["limit must not be less than 1".to_owned()],
-        Some(n) if n > MAX_LIMIT as f64 => {
-            vec![format!("limit must not be greater than {MAX_LIMIT}")]
-        }
-        _ => Vec::new(),
-    }
-}
 
 /// `POST /conversation-ai/agents` → 201 with the agent.
 pub(crate) async fn create_agent(
@@ -61,9 +47,9 @@ pub(crate) async fn search_agents(
         "searchAgents",
         req,
         false,
-        |params, _| limit_rules(params),
+        |params, _| rules::search_agents(params),
     )?;
-    let limit = call.number("limit").unwrap_or(DEFAULT_LIMIT);
+    let limit = call.number("limit").unwrap_or(rules::DEFAULT_LIMIT);
     let page = state
         .store()
         .conversation_search_agents(

@@ -9,6 +9,7 @@ pub(crate) mod actions;
 pub(crate) mod agents;
 pub(crate) mod followup;
 pub(crate) mod generations;
+mod rules;
 
 use axum::Router;
 use axum::routing::{MethodFilter, MethodRouter};

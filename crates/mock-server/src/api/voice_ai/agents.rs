@@ -6,21 +6,25 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::sync::LazyLock;
 
-use super::voice_error;
+use super::{rules, voice_error};
 use crate::AppState;
 use crate::api::{ApiRequest, begin, begin_with, bytes_response, item_shape, page_bytes, respond};
 use crate::error::ApiError;
 use crate::spec::{self, Api, Shape};
-use crate::store::voice_ai::translation_problems;
 
 /// `POST /voice-ai/agents` → 201 with the agent, documented defaults filled in.
 pub(crate) async fn create_agent(
     State(state): State<AppState>,
     req: ApiRequest,
 ) -> Result<Response, ApiError> {
-    let call = begin_with(&state, Api::VoiceAi, "createAgent", req, true, |_, body| {
-        translation_problems(body)
-    })?;
+    let call = begin_with(
+        &state,
+        Api::VoiceAi,
+        "createAgent",
+        req,
+        true,
+        rules::create_agent,
+    )?;
     let location = call.body_str("locationId").unwrap_or_default().to_owned();
     let agent = state.store().voice_create_agent(&location, None, call.body);
     Ok(respond(call.op, StatusCode::CREATED, agent))

@@ -11,27 +11,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::rules;
 use super::voice_error;
 use crate::AppState;
 use crate::api::{ApiRequest, begin, begin_with, object, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 use crate::store::voice_ai::CallLogFilter;
-
-fn date_rules(params: &Map<String, Value>) -> Vec<String> {
-    let start = params.get("startDate").and_then(Value::as_f64);
-    let end = params.get("endDate").and_then(Value::as_f64);
-    let mut problems = Vec::new();
-    match (start, end) {
-        (Some(_), None) => problems.push("endDate should not be empty".to_owned()),
-        (None, Some(_)) => problems.push("startDate should not be empty".to_owned()),
-        (Some(s), Some(e)) if s >= e => {
-            problems.push("startDate must be less than endDate".to_owned())
-        }
-        _ => {}
-    }
-    problems
-}
 
 fn list(params: &Map<String, Value>, name: &str) -> Vec<String> {
     params
@@ -58,7 +44,7 @@ pub(crate) async fn list_call_logs(
         "listCallLogs",
         req,
         false,
-        |params, _| date_rules(params),
+        |params, _| rules::list_call_logs(params),
     )?;
     let page = call.number("page").unwrap_or(1).max(1);
     let page_size = call.number("pageSize").unwrap_or(10).max(1);
