@@ -123,6 +123,7 @@ fn each_attempt_gets_a_span_with_method_path_template_operation_status_and_attem
         .expect("request completes");
         assert_eq!(response.status(), 200);
     });
+    let secrets = runtime.block_on(oauth_round_trip());
     let spans: Vec<_> = collector
         .spans
         .lock()
@@ -149,4 +150,81 @@ fn each_attempt_gets_a_span_with_method_path_template_operation_status_and_attem
         !everything.contains(SECRET_FRAGMENT),
         "the token was recorded"
     );
+    assert!(
+        everything.contains("get-access-token"),
+        "the token request has its span"
+    );
+    for secret in secrets {
+        assert!(
+            !everything.contains(&secret),
+            "an OAuth secret was recorded"
+        );
+    }
+}
+
+/// An OAuth exchange and a refused token renewed on a 401, against the mock; returns the
+/// secrets involved (client secret, refresh tokens, access tokens).
+async fn oauth_round_trip() -> Vec<String> {
+    use highlevel_client_core::{ClientConfig, OAuthCredentials, OAuthTokenSource, Token};
+    use mock_server::oauth::AuthorizationRequest;
+
+    let server = mock_server::MockServer::start().await;
+    let install = server
+        .state()
+        .issue_oauth_tokens(&AuthorizationRequest::location(server.location_id()))
+        .expect("tokens issued");
+    let app = server.oauth_app();
+    let rotated = Arc::new(Mutex::new(Vec::new()));
+    let sink = rotated.clone();
+    let source = OAuthTokenSource::builder(
+        OAuthCredentials::new(app.client_id, &app.client_secret),
+        Token::new(&install.refresh_token),
+    )
+    .access_token(
+        Token::new("revoked.access.token"),
+        std::time::Duration::from_secs(600),
+    )
+    .on_refresh_token(move |token| {
+        sink.lock()
+            .expect("lock")
+            .push(token.expose_secret().to_owned());
+    });
+    let parts = ClientConfig::oauth(source)
+        .base_url(server.uri())
+        .operations(OPERATIONS)
+        .build()
+        .expect("builds");
+    let url = format!(
+        "{}/voice-ai/agents?locationId={}",
+        parts.base_url,
+        server.location_id()
+    );
+    let mut request = parts.client.get(url).build().expect("request builds");
+    parts
+        .runtime
+        .pre::<()>(&mut request, &GET_AGENTS)
+        .await
+        .expect("pre");
+    let response = parts
+        .runtime
+        .exec(&parts.client, request, &GET_AGENTS)
+        .await
+        .expect("request completes");
+    assert_eq!(response.status(), 200);
+    let mut secrets = vec![
+        app.client_secret,
+        install.refresh_token,
+        install.access_token,
+        "revoked.access.token".to_owned(),
+    ];
+    secrets.extend(rotated.lock().expect("lock").iter().cloned());
+    secrets.extend(
+        server
+            .received_requests()
+            .iter()
+            .filter_map(|request| request.header("authorization"))
+            .map(|value| value.trim_start_matches("Bearer ").to_owned()),
+    );
+    assert!(secrets.len() >= 6);
+    secrets
 }
