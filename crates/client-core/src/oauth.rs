@@ -333,10 +333,10 @@ impl OAuthTokenSource {
         }
         let issued = self.request_token().await?;
         let token = Token::new(&issued.access_token);
-        let renew_at = issued.expires_in.map(|lifetime| {
-            let lifetime = Duration::from_secs_f64(lifetime.max(0.0));
-            Instant::now() + lifetime - self.inner.margin.min(lifetime / 2)
-        });
+        let renew_at = issued
+            .expires_in
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+            .and_then(|lifetime| renewal_time(lifetime, self.inner.margin));
         *self
             .inner
             .current
@@ -496,6 +496,15 @@ impl OAuthTokenSource {
     }
 }
 
+/// When a token that lives `lifetime` from now is renewed: `margin` before it expires, but no
+/// more than half its life early. `None` (renew only when refused) for a lifetime beyond what
+/// the clock can represent.
+fn renewal_time(lifetime: Duration, margin: Duration) -> Option<Instant> {
+    Instant::now()
+        .checked_add(lifetime)
+        .map(|expiry| expiry - margin.min(lifetime / 2))
+}
+
 /// The fields of a token answer the source uses (both endpoints).
 #[derive(Deserialize)]
 struct TokenAnswer {
@@ -588,10 +597,9 @@ impl OAuthTokenSourceBuilder {
     /// Starts from an access token obtained earlier (e.g. stored with the refresh token), used
     /// until `valid_for` from now, less the margin, or until refused.
     pub fn access_token(mut self, token: Token, valid_for: Duration) -> Self {
-        let renew_at = Instant::now() + valid_for - self.margin.min(valid_for / 2);
         self.initial = Some(Current {
             token,
-            renew_at: Some(renew_at),
+            renew_at: renewal_time(valid_for, self.margin),
         });
         self
     }
@@ -716,6 +724,21 @@ mod tests {
             .build()
             .expect_err("not http");
         assert!(bad_url.to_string().contains("http(s)"), "{bad_url}");
+    }
+
+    #[test]
+    fn lifetimes_the_clock_cannot_hold_mean_renewing_only_when_refused() {
+        assert!(renewal_time(Duration::MAX, DEFAULT_REFRESH_MARGIN).is_none());
+        assert!(Duration::try_from_secs_f64(f64::MAX).is_err());
+        let source = OAuthTokenSource::builder(OAuthCredentials::new("app", "s"), Token::new("r"))
+            .access_token(Token::new("forever"), Duration::MAX)
+            .build()
+            .expect("builds");
+        assert!(source.fresh().is_some());
+        let soon = renewal_time(Duration::from_secs(600), Duration::from_secs(300))
+            .expect("representable");
+        let wait = soon.saturating_duration_since(Instant::now());
+        assert!(wait > Duration::from_secs(290) && wait <= Duration::from_secs(300));
     }
 
     #[test]
