@@ -112,10 +112,11 @@ fn jwt_auth_class(token: &str) -> Option<String> {
 
 /// Where the runtime gets its token.
 ///
-/// `token` is called before every request; `refresh` once when HighLevel answers 401 saying
-/// the token is invalid or expired, after which the request is retried once with the new token.
-/// Implementations that refresh OAuth tokens should coalesce concurrent refreshes (HighLevel
-/// rotates refresh tokens on use).
+/// `token` is called before every request; `refresh_rejected` (by default `refresh`) once when
+/// HighLevel answers 401 saying the token is invalid or expired, after which the request is
+/// retried once with the new token. Implementations that refresh OAuth tokens should coalesce
+/// concurrent refreshes (HighLevel rotates refresh tokens on use), as the built-in
+/// [`crate::OAuthTokenSource`] does; [`StaticToken`] never refreshes.
 pub trait TokenSource: Send + Sync + 'static {
     /// The current token.
     fn token(&self) -> BoxFuture<'_, Result<Token, ApiError>>;
