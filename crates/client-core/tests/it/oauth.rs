@@ -431,3 +431,51 @@ async fn a_token_source_failure_in_pre_reaches_the_caller_with_its_kind_and_stat
         "nothing was sent to the API"
     );
 }
+
+#[tokio::test]
+async fn a_refused_agency_token_is_refreshed_once_while_minting_a_location_token() {
+    let server = MockServer::start().await;
+    let agency_tokens = server
+        .state()
+        .issue_oauth_tokens(
+            &AuthorizationRequest::company(DEFAULT_COMPANY_ID)
+                .approved_locations([server.location_id()]),
+        )
+        .expect("an agency install");
+    let app = server.oauth_app();
+    let agency = OAuthTokenSource::builder(
+        OAuthCredentials::new(app.client_id, app.client_secret),
+        Token::new(&agency_tokens.refresh_token),
+    )
+    .user_type(UserType::Company)
+    .base_url(server.uri())
+    .access_token(
+        Token::new("revoked.agency.token"),
+        Duration::from_secs(3_600),
+    )
+    .build()
+    .expect("agency source builds");
+    let location = OAuthTokenSource::location_from_agency(
+        Arc::new(agency),
+        DEFAULT_COMPANY_ID,
+        server.location_id(),
+    )
+    .base_url(server.uri())
+    .build()
+    .expect("location source builds");
+    let token = location
+        .token()
+        .await
+        .expect("minted after one agency refresh");
+    assert_eq!(token.kind(), highlevel_client_core::TokenKind::LocationJwt);
+    let mints: Vec<Option<String>> = server
+        .received_requests()
+        .into_iter()
+        .filter(|request| request.path == "/oauth/locationToken")
+        .map(|request| request.header("authorization").map(str::to_owned))
+        .collect();
+    assert_eq!(mints.len(), 2);
+    assert_eq!(mints[0].as_deref(), Some("Bearer revoked.agency.token"));
+    assert_ne!(mints[1], mints[0]);
+    assert_eq!(count(&server, "/oauth/token"), 1);
+}
