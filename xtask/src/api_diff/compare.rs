@@ -26,6 +26,7 @@
 //! | union variant's content type changed | yes |
 //! | named type added | no |
 //! | named type removed, or changed kind (struct, enum, …) | yes |
+//! | named type renamed (the same shape, alone, under a new name) | yes, reported once |
 //!
 //! An added enum value counts as non-breaking because the value already decoded (into
 //! `Unknown`) before; the generated enums are exhaustive, though, so a consumer's `match` that
@@ -59,7 +60,10 @@ impl fmt::Display for Change {
 
 /// Every change from `old` to `new`, breaking ones first.
 pub(crate) fn compare(old: &Surface, new: &Surface) -> Vec<Change> {
-    let mut out = Changes(Vec::new());
+    let mut out = Changes {
+        list: Vec::new(),
+        renames: renames(old, new),
+    };
     for (name, op) in &old.operations {
         match new.operations.get(name) {
             None => out.push(
@@ -80,6 +84,17 @@ pub(crate) fn compare(old: &Surface, new: &Surface) -> Vec<Change> {
         }
     }
     for (name, def) in &old.types {
+        if let Some(renamed) = out.renames.get(name) {
+            let renamed = renamed.clone();
+            if def.named {
+                out.push(
+                    true,
+                    format!("types::{name}"),
+                    format!("renamed to `{renamed}`"),
+                );
+            }
+            continue;
+        }
         match new.types.get(name) {
             None if def.named => out.push(
                 true,
@@ -91,7 +106,8 @@ pub(crate) fn compare(old: &Surface, new: &Surface) -> Vec<Change> {
         }
     }
     for (name, def) in &new.types {
-        if def.named && !old.types.contains_key(name) {
+        let renamed_here = out.renames.values().any(|n| n == name);
+        if def.named && !old.types.contains_key(name) && !renamed_here {
             out.push(
                 false,
                 format!("types::{name}"),
@@ -99,21 +115,112 @@ pub(crate) fn compare(old: &Surface, new: &Surface) -> Vec<Change> {
             );
         }
     }
-    let mut changes = out.0;
+    let mut changes = out.list;
     changes.sort_by(|a, b| b.breaking.cmp(&a.breaking).then_with(|| a.cmp(b)));
     changes
 }
 
-struct Changes(Vec<Change>);
+struct Changes {
+    list: Vec<Change>,
+    /// Types that only changed name, old name to new.
+    renames: BTreeMap<String, String>,
+}
 
 impl Changes {
     fn push(&mut self, breaking: bool, item: String, what: String) {
-        self.0.push(Change {
+        self.list.push(Change {
             breaking,
             item,
             what,
         });
     }
+
+    /// Whether the type expressions are the same once renamed types are followed.
+    fn same(&self, old: &str, new: &str) -> bool {
+        rename_in(old, &self.renames) == new
+    }
+}
+
+/// Types of `old` missing from `new` whose shape reappears, alone, under a new name; found in
+/// rounds, so a struct whose inline field types were renamed with it is matched too.
+fn renames(old: &Surface, new: &Surface) -> BTreeMap<String, String> {
+    let gone: Vec<(&String, &TypeDef)> = old
+        .types
+        .iter()
+        .filter(|(name, _)| !new.types.contains_key(*name))
+        .collect();
+    let came: Vec<(&String, &TypeDef)> = new
+        .types
+        .iter()
+        .filter(|(name, _)| !old.types.contains_key(*name))
+        .collect();
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    loop {
+        let mut added = false;
+        for (old_name, old_def) in &gone {
+            if found.contains_key(*old_name) {
+                continue;
+            }
+            let shape = renamed_shape(&old_def.shape, &found);
+            let matches: Vec<&&String> = came
+                .iter()
+                .filter(|(new_name, new_def)| {
+                    new_def.named == old_def.named
+                        && new_def.shape == shape
+                        && !found.values().any(|n| n == *new_name)
+                })
+                .map(|(new_name, _)| new_name)
+                .collect();
+            if let [only] = matches.as_slice() {
+                found.insert((*old_name).clone(), (**only).clone());
+                added = true;
+            }
+        }
+        if !added {
+            return found;
+        }
+    }
+}
+
+fn renamed_shape(shape: &Shape, renames: &BTreeMap<String, String>) -> Shape {
+    let ty = |t: &String| rename_in(t, renames);
+    match shape {
+        Shape::Struct(fields) => Shape::Struct(
+            fields
+                .iter()
+                .map(|(name, m)| {
+                    let member = Member {
+                        ty: ty(&m.ty),
+                        required: m.required,
+                    };
+                    (name.clone(), member)
+                })
+                .collect(),
+        ),
+        Shape::Enum(values) => Shape::Enum(values.clone()),
+        Shape::Union { tag, variants } => Shape::Union {
+            tag: tag.clone(),
+            variants: variants.iter().map(|(k, v)| (k.clone(), ty(v))).collect(),
+        },
+        Shape::Alias(target) => Shape::Alias(ty(target)),
+    }
+}
+
+/// `ty` with every type name that `renames` maps replaced by its new name.
+fn rename_in(ty: &str, renames: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(ty.len());
+    let mut word = String::new();
+    for c in ty.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        out.push_str(renames.get(&word).map_or(word.as_str(), String::as_str));
+        word.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
 }
 
 fn operation(out: &mut Changes, name: &str, old: &Operation, new: &Operation) {
@@ -154,7 +261,7 @@ fn operation(out: &mut Changes, name: &str, old: &Operation, new: &Operation) {
                         format!("{what} made {}", required_word(a.required)),
                     );
                 }
-                if b.ty != a.ty {
+                if !out.same(&b.ty, &a.ty) {
                     out.push(
                         true,
                         item.clone(),
@@ -165,7 +272,7 @@ fn operation(out: &mut Changes, name: &str, old: &Operation, new: &Operation) {
             (None, None) => {}
         }
     }
-    if old.response != new.response {
+    if !out.same(&old.response, &new.response) {
         out.push(
             true,
             item,
@@ -206,7 +313,7 @@ fn type_def(out: &mut Changes, old: &TypeDef, new: &TypeDef) {
                             a.ty
                         ),
                     );
-                } else if b.ty != a.ty {
+                } else if !out.same(&b.ty, &a.ty) {
                     out.push(
                         true,
                         field_item,
@@ -260,7 +367,7 @@ fn type_def(out: &mut Changes, old: &TypeDef, new: &TypeDef) {
             for (variant, ty) in before {
                 match after.get(variant) {
                     None => out.push(true, item.clone(), format!("variant {variant:?} removed")),
-                    Some(now) if now != ty => out.push(
+                    Some(now) if !out.same(ty, now) => out.push(
                         true,
                         item.clone(),
                         format!("variant {variant:?} content changed from `{ty}` to `{now}`"),
@@ -279,7 +386,7 @@ fn type_def(out: &mut Changes, old: &TypeDef, new: &TypeDef) {
             }
         }
         (Shape::Alias(before), Shape::Alias(after)) => {
-            if before != after {
+            if !out.same(before, after) {
                 out.push(
                     true,
                     item,
@@ -712,6 +819,43 @@ components:
             changes.iter().any(|c| c.breaking
                 && c.item == "types::TransferParameters"
                 && c.what == "struct removed"),
+            "{changes:#?}"
+        );
+    }
+
+    #[test]
+    fn a_renamed_type_is_one_breaking_change_not_a_removal_an_addition_and_a_retyped_variant() {
+        let renamed = BASE.replace("SmsParameters", "TextParameters");
+        let old = crate::api_diff::parse_spec(BASE, "base").expect("the base spec parses");
+        let new =
+            crate::api_diff::parse_spec(&renamed, "renamed").expect("the renamed spec parses");
+        assert_one(
+            &crate::api_diff::changes(&old, &new),
+            true,
+            "types::SmsParameters",
+            "renamed to `TextParameters`",
+        );
+    }
+
+    #[test]
+    fn a_struct_renamed_with_its_inline_enum_is_still_one_rename() {
+        let renamed = BASE
+            .replace("    Agent:\n", "    AgentView:\n")
+            .replace("schemas/Agent\"}", "schemas/AgentView\"}");
+        let old = crate::api_diff::parse_spec(BASE, "base").expect("the base spec parses");
+        let new =
+            crate::api_diff::parse_spec(&renamed, "renamed").expect("the renamed spec parses");
+        let changes = crate::api_diff::changes(&old, &new);
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.item == "types::Agent" && c.what == "renamed to `AgentView`"),
+            "{changes:#?}"
+        );
+        assert!(
+            changes
+                .iter()
+                .all(|c| !c.what.contains("removed") && !c.what.contains("added")),
             "{changes:#?}"
         );
     }
