@@ -9,16 +9,25 @@
 
 mod api_diff;
 mod builder_types;
+mod constructors;
+mod defaults;
+mod facts;
 mod flatten;
 mod forward_compat;
+mod integers;
 mod msrv;
 mod nullable_fields;
 mod operations;
 mod optional_lists;
 mod regen;
 mod release_check;
+mod request_setters;
+mod send_errors;
+mod setters;
+mod short_names;
 mod spec;
 mod upstream_diff;
+mod walk;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

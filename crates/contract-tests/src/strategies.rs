@@ -946,7 +946,7 @@ pub fn sample<T: fmt::Debug>(strategy: &BoxedStrategy<T>, seed: u64) -> T {
 /// - Voice AI `CustomActionApiDetails`: `authenticationValue` is required when
 ///   `authenticationRequired` is true; `selectedPaths` needs one entry for `GET` and is empty for
 ///   `POST`.
-/// - Voice AI `DataExtractionActionParameters.examples`: one to five samples.
+/// - Voice AI `DataExtractionParameters.examples`: one to five samples.
 /// - Voice AI `listCallLogs`: `startDate` and `endDate` both or neither, start before end.
 pub fn honour_prose_rules(payload: &mut Value) {
     let Value::Object(map) = payload else { return };

@@ -31,30 +31,140 @@ pub mod types {
     /**The kind of an action and its settings. `type` names the kind and decides which
 object `details` holds; on the wire both are plain sibling fields of the action.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(tag = "type", content = "details")]
+    #[derive(Clone, Debug, PartialEq)]
     pub enum ActionKind {
         ///Start workflows.
-        #[serde(rename = "triggerWorkflow")]
         TriggerWorkflow(TriggerWorkflowDetails),
         ///Write a contact field.
-        #[serde(rename = "updateContactField")]
         UpdateContactField(UpdateContactFieldDetails),
         ///Book appointments.
-        #[serde(rename = "appointmentBooking")]
         AppointmentBooking(AppointmentBookingDetails),
         ///Stop the agent.
-        #[serde(rename = "stopBot")]
         StopBot(StopBotDetails),
         ///Hand the conversation to a person.
-        #[serde(rename = "humanHandOver")]
         HumanHandOver(HumanHandOverDetails),
         ///Follow up with a contact.
-        #[serde(rename = "advancedFollowup")]
         AdvancedFollowup(AdvancedFollowupDetails),
         ///Transfer the conversation to another agent.
-        #[serde(rename = "transferBot")]
         TransferBot(TransferBotDetails),
+        /// A tag this version of the client does not know: the API added it later. It keeps
+        /// the tag (`tag()`) and its content as raw JSON (`content()`), and sends both back
+        /// unchanged; it cannot be built by hand.
+        Unknown(UnknownKind),
+    }
+    impl ActionKind {
+        /// Its JSON shape: the tag and content fields.
+        const WIRE: TaggedWire = TaggedWire {
+            name: "ActionKind",
+            fields: &["type", "details"],
+        };
+        ///The `type` this value travels with, known or not.
+        pub fn tag(&self) -> &str {
+            match self {
+                Self::TriggerWorkflow(_) => "triggerWorkflow",
+                Self::UpdateContactField(_) => "updateContactField",
+                Self::AppointmentBooking(_) => "appointmentBooking",
+                Self::StopBot(_) => "stopBot",
+                Self::HumanHandOver(_) => "humanHandOver",
+                Self::AdvancedFollowup(_) => "advancedFollowup",
+                Self::TransferBot(_) => "transferBot",
+                Self::Unknown(kind) => kind.tag(),
+            }
+        }
+    }
+    impl ::serde::Serialize for ActionKind {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::TriggerWorkflow(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::UpdateContactField(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::AppointmentBooking(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::StopBot(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::HumanHandOver(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::AdvancedFollowup(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::TransferBot(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::Unknown(kind) => {
+                    Self::WIRE.serialize(serializer, kind.tag(), kind.content())
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionKind {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let (tag, content) = deserializer
+                .deserialize_struct(Self::WIRE.name, Self::WIRE.fields, Self::WIRE)?;
+            Ok(
+                match tag.as_str() {
+                    "triggerWorkflow" => {
+                        Self::TriggerWorkflow(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "triggerWorkflow")?,
+                        )
+                    }
+                    "updateContactField" => {
+                        Self::UpdateContactField(
+                            Self::WIRE
+                                .decode_content::<
+                                    _,
+                                    D::Error,
+                                >(content, "updateContactField")?,
+                        )
+                    }
+                    "appointmentBooking" => {
+                        Self::AppointmentBooking(
+                            Self::WIRE
+                                .decode_content::<
+                                    _,
+                                    D::Error,
+                                >(content, "appointmentBooking")?,
+                        )
+                    }
+                    "stopBot" => {
+                        Self::StopBot(
+                            Self::WIRE.decode_content::<_, D::Error>(content, "stopBot")?,
+                        )
+                    }
+                    "humanHandOver" => {
+                        Self::HumanHandOver(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "humanHandOver")?,
+                        )
+                    }
+                    "advancedFollowup" => {
+                        Self::AdvancedFollowup(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "advancedFollowup")?,
+                        )
+                    }
+                    "transferBot" => {
+                        Self::TransferBot(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "transferBot")?,
+                        )
+                    }
+                    _ => Self::Unknown(UnknownKind { tag, content }),
+                },
+            )
+        }
     }
     impl ::std::convert::From<TriggerWorkflowDetails> for ActionKind {
         fn from(value: TriggerWorkflowDetails) -> Self {
@@ -117,45 +227,87 @@ object `details` holds; on the wire both are plain sibling fields of the action.
         }
     }
     ///What an action does.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum ActionType {
-        #[serde(rename = "triggerWorkflow")]
+        ///`triggerWorkflow`
         TriggerWorkflow,
-        #[serde(rename = "updateContactField")]
+        ///`updateContactField`
         UpdateContactField,
-        #[serde(rename = "appointmentBooking")]
+        ///`appointmentBooking`
         AppointmentBooking,
-        #[serde(rename = "stopBot")]
+        ///`stopBot`
         StopBot,
-        #[serde(rename = "humanHandOver")]
+        ///`humanHandOver`
         HumanHandOver,
-        #[serde(rename = "advancedFollowup")]
+        ///`advancedFollowup`
         AdvancedFollowup,
-        #[serde(rename = "transferBot")]
+        ///`transferBot`
         TransferBot,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl ActionType {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::TriggerWorkflow => "triggerWorkflow",
+                Self::UpdateContactField => "updateContactField",
+                Self::AppointmentBooking => "appointmentBooking",
+                Self::StopBot => "stopBot",
+                Self::HumanHandOver => "humanHandOver",
+                Self::AdvancedFollowup => "advancedFollowup",
+                Self::TransferBot => "transferBot",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &[
+                "triggerWorkflow",
+                "updateContactField",
+                "appointmentBooking",
+                "stopBot",
+                "humanHandOver",
+                "advancedFollowup",
+                "transferBot",
+            ]
+        }
+    }
+    impl ::serde::Serialize for ActionType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "triggerWorkflow" => Self::TriggerWorkflow,
+                    "updateContactField" => Self::UpdateContactField,
+                    "appointmentBooking" => Self::AppointmentBooking,
+                    "stopBot" => Self::StopBot,
+                    "humanHandOver" => Self::HumanHandOver,
+                    "advancedFollowup" => Self::AdvancedFollowup,
+                    "transferBot" => Self::TransferBot,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for ActionType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::TriggerWorkflow => f.write_str("triggerWorkflow"),
-                Self::UpdateContactField => f.write_str("updateContactField"),
-                Self::AppointmentBooking => f.write_str("appointmentBooking"),
-                Self::StopBot => f.write_str("stopBot"),
-                Self::HumanHandOver => f.write_str("humanHandOver"),
-                Self::AdvancedFollowup => f.write_str("advancedFollowup"),
-                Self::TransferBot => f.write_str("transferBot"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for ActionType {
@@ -210,7 +362,7 @@ a given situation.
 asked to be contacted later.
 */
         #[serde(rename = "scenarioId")]
-        pub scenario_id: AdvancedFollowupDetailsScenarioId,
+        pub scenario_id: FollowupScenario,
     }
     impl AdvancedFollowupDetails {
         pub fn builder() -> builder::AdvancedFollowupDetails {
@@ -220,36 +372,66 @@ asked to be contacted later.
     /**Situation the follow-ups answer: the contact stopped replying, is busy, or
 asked to be contacted later.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AdvancedFollowupDetailsScenarioId {
-        #[serde(rename = "contactStoppedReplying")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum FollowupScenario {
+        ///`contactStoppedReplying`
         ContactStoppedReplying,
-        #[serde(rename = "contactIsBusy")]
+        ///`contactIsBusy`
         ContactIsBusy,
-        #[serde(rename = "contactRequested")]
+        ///`contactRequested`
         ContactRequested,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for AdvancedFollowupDetailsScenarioId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::ContactStoppedReplying => f.write_str("contactStoppedReplying"),
-                Self::ContactIsBusy => f.write_str("contactIsBusy"),
-                Self::ContactRequested => f.write_str("contactRequested"),
+    impl FollowupScenario {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ContactStoppedReplying => "contactStoppedReplying",
+                Self::ContactIsBusy => "contactIsBusy",
+                Self::ContactRequested => "contactRequested",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["contactStoppedReplying", "contactIsBusy", "contactRequested"]
+        }
     }
-    impl ::std::str::FromStr for AdvancedFollowupDetailsScenarioId {
+    impl ::serde::Serialize for FollowupScenario {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FollowupScenario {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "contactStoppedReplying" => Self::ContactStoppedReplying,
+                    "contactIsBusy" => Self::ContactIsBusy,
+                    "contactRequested" => Self::ContactRequested,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for FollowupScenario {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for FollowupScenario {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -262,7 +444,7 @@ asked to be contacted later.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for AdvancedFollowupDetailsScenarioId {
+    impl ::std::convert::TryFrom<&str> for FollowupScenario {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -270,8 +452,7 @@ asked to be contacted later.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AdvancedFollowupDetailsScenarioId {
+    impl ::std::convert::TryFrom<::std::string::String> for FollowupScenario {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -485,33 +666,63 @@ location is primary by default.
     /**How the agent behaves: `off` (does nothing), `suggestive` (drafts replies for a
 person to send) or `auto-pilot` (replies on its own).
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum AgentMode {
-        #[serde(rename = "off")]
+        ///`off`
         Off,
-        #[serde(rename = "suggestive")]
+        ///`suggestive`
         Suggestive,
-        #[serde(rename = "auto-pilot")]
+        ///`auto-pilot`
         AutoPilot,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl AgentMode {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Off => "off",
+                Self::Suggestive => "suggestive",
+                Self::AutoPilot => "auto-pilot",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["off", "suggestive", "auto-pilot"]
+        }
+    }
+    impl ::serde::Serialize for AgentMode {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AgentMode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "off" => Self::Off,
+                    "suggestive" => Self::Suggestive,
+                    "auto-pilot" => Self::AutoPilot,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for AgentMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Off => f.write_str("off"),
-                Self::Suggestive => f.write_str("suggestive"),
-                Self::AutoPilot => f.write_str("auto-pilot"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for AgentMode {
@@ -558,7 +769,9 @@ or hand over to another agent.
         ///Calendar the appointments are booked in.
         #[serde(rename = "calendarId")]
         pub calendar_id: ::std::string::String,
-        ///Let the contact cancel through the agent.
+        /**Let the contact cancel through the agent.
+
+Default when left out: `false`.*/
         #[serde(rename = "cancelEnabled")]
         pub cancel_enabled: bool,
         /**Only share the booking link, without booking. When true, `triggerWorkflow`,
@@ -567,7 +780,9 @@ must all be false.
 */
         #[serde(rename = "onlySendLink")]
         pub only_send_link: bool,
-        ///Let the contact reschedule through the agent.
+        /**Let the contact reschedule through the agent.
+
+Default when left out: `false`.*/
         #[serde(rename = "rescheduleEnabled")]
         pub reschedule_enabled: bool,
         ///Pause the agent after a booking.
@@ -613,40 +828,75 @@ must all be false.
     /**A channel the agent works on: `IG` (Instagram), `FB` (Facebook Messenger), `SMS`,
 `WebChat`, `WhatsApp` or `Live_Chat`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum Channel {
-        #[serde(rename = "IG")]
+        ///`IG`
         Ig,
-        #[serde(rename = "FB")]
+        ///`FB`
         Fb,
-        #[serde(rename = "SMS")]
+        ///`SMS`
         Sms,
+        ///`WebChat`
         WebChat,
+        ///`WhatsApp`
         WhatsApp,
-        #[serde(rename = "Live_Chat")]
+        ///`Live_Chat`
         LiveChat,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl Channel {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Ig => "IG",
+                Self::Fb => "FB",
+                Self::Sms => "SMS",
+                Self::WebChat => "WebChat",
+                Self::WhatsApp => "WhatsApp",
+                Self::LiveChat => "Live_Chat",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["IG", "FB", "SMS", "WebChat", "WhatsApp", "Live_Chat"]
+        }
+    }
+    impl ::serde::Serialize for Channel {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Channel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "IG" => Self::Ig,
+                    "FB" => Self::Fb,
+                    "SMS" => Self::Sms,
+                    "WebChat" => Self::WebChat,
+                    "WhatsApp" => Self::WhatsApp,
+                    "Live_Chat" => Self::LiveChat,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for Channel {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Ig => f.write_str("IG"),
-                Self::Fb => f.write_str("FB"),
-                Self::Sms => f.write_str("SMS"),
-                Self::WebChat => f.write_str("WebChat"),
-                Self::WhatsApp => f.write_str("WhatsApp"),
-                Self::LiveChat => f.write_str("Live_Chat"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for Channel {
@@ -701,12 +951,13 @@ type. Also the body for replacing an action.
     pub struct CreateAgentRequest {
         /**Number of messages the agent may send in auto-pilot before a person must step
 in; from 1 to 100.
-*/
+
+Default when left out: `75`.*/
         #[serde(
             rename = "autoPilotMaxMessages",
-            default = "defaults::default_u64::<i32, 75>"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub auto_pilot_max_messages: i32,
+        pub auto_pilot_max_messages: ::std::option::Option<i32>,
         ///Business the agent speaks for.
         #[serde(
             rename = "businessName",
@@ -720,9 +971,14 @@ in; from 1 to 100.
         pub goal: ::std::string::String,
         ///Extra rules the agent follows.
         pub instructions: ::std::string::String,
-        ///Make this the location's primary agent.
-        #[serde(rename = "isPrimary", default)]
-        pub is_primary: bool,
+        /**Make this the location's primary agent.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "isPrimary",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_primary: ::std::option::Option<bool>,
         ///Knowledge bases the agent answers from.
         #[serde(
             rename = "knowledgeBaseIds",
@@ -732,21 +988,37 @@ in; from 1 to 100.
         pub knowledge_base_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(default = "defaults::create_agent_request_mode")]
-        pub mode: AgentMode,
+        ///Default when left out: `"off"`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<AgentMode>,
         ///Display name of the agent.
         pub name: ::std::string::String,
         ///Tone and character the agent adopts.
         pub personality: ::std::string::String,
-        ///Let the agent reply to audio the contact sends.
-        #[serde(rename = "respondToAudio", default)]
-        pub respond_to_audio: bool,
-        ///Let the agent reply to images the contact sends.
-        #[serde(rename = "respondToImages", default)]
-        pub respond_to_images: bool,
-        ///Whether the agent pauses after it has replied.
-        #[serde(rename = "sleepEnabled", default)]
-        pub sleep_enabled: bool,
+        /**Let the agent reply to audio the contact sends.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "respondToAudio",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub respond_to_audio: ::std::option::Option<bool>,
+        /**Let the agent reply to images the contact sends.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "respondToImages",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub respond_to_images: ::std::option::Option<bool>,
+        /**Whether the agent pauses after it has replied.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "sleepEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sleep_enabled: ::std::option::Option<bool>,
         ///Pause the agent when a person sends a message by hand.
         #[serde(
             rename = "sleepOnManualMessage",
@@ -782,14 +1054,19 @@ sleeps indefinitely.
         pub sleep_time_unit: ::std::option::Option<::std::option::Option<SleepTimeUnit>>,
         /**Delay before the agent replies, in `waitTimeUnit`: at most 5 minutes or 300
 seconds.
-*/
-        #[serde(rename = "waitTime", default = "defaults::default_u64::<i32, 2>")]
-        pub wait_time: i32,
+
+Default when left out: `2`.*/
+        #[serde(
+            rename = "waitTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub wait_time: ::std::option::Option<i32>,
+        ///Default when left out: `"seconds"`.
         #[serde(
             rename = "waitTimeUnit",
-            default = "defaults::create_agent_request_wait_time_unit"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub wait_time_unit: WaitTimeUnit,
+        pub wait_time_unit: ::std::option::Option<WaitTimeUnit>,
     }
     impl CreateAgentRequest {
         pub fn builder() -> builder::CreateAgentRequest {
@@ -797,33 +1074,63 @@ seconds.
         }
     }
     ///Unit of a pause or follow-up delay.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum DelayUnit {
-        #[serde(rename = "days")]
+        ///`days`
         Days,
-        #[serde(rename = "hours")]
+        ///`hours`
         Hours,
-        #[serde(rename = "minutes")]
+        ///`minutes`
         Minutes,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl DelayUnit {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Days => "days",
+                Self::Hours => "hours",
+                Self::Minutes => "minutes",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["days", "hours", "minutes"]
+        }
+    }
+    impl ::serde::Serialize for DelayUnit {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DelayUnit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "days" => Self::Days,
+                    "hours" => Self::Hours,
+                    "minutes" => Self::Minutes,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for DelayUnit {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Days => f.write_str("days"),
-                Self::Hours => f.write_str("hours"),
-                Self::Minutes => f.write_str("minutes"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for DelayUnit {
@@ -928,9 +1235,14 @@ seconds.
     ///One step of a follow-up sequence.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FollowupSequence {
-        ///Let the AI write the message; when false, `customMessage` is sent.
-        #[serde(rename = "aiEnabledMessage", default = "defaults::default_bool::<true>")]
-        pub ai_enabled_message: bool,
+        /**Let the AI write the message; when false, `customMessage` is sent.
+
+Default when left out: `true`.*/
+        #[serde(
+            rename = "aiEnabledMessage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ai_enabled_message: ::std::option::Option<bool>,
         ///Whether the contact asked for this follow-up.
         #[serde(
             rename = "contactRequested",
@@ -952,9 +1264,14 @@ seconds.
         pub followup_time_unit: DelayUnit,
         ///Number identifying the step within its sequence.
         pub id: i32,
-        ///Start a workflow at this step.
-        #[serde(rename = "triggerWorkflow", default)]
-        pub trigger_workflow: bool,
+        /**Start a workflow at this step.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "triggerWorkflow",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trigger_workflow: ::std::option::Option<bool>,
         ///Workflow started at this step when `triggerWorkflow` is true.
         #[serde(
             rename = "workflowId",
@@ -970,7 +1287,9 @@ seconds.
     ///When, and on which channel, follow-ups are sent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FollowupSettings {
-        ///Allow follow-ups to switch to another channel.
+        /**Allow follow-ups to switch to another channel.
+
+Default when left out: `true`.*/
         #[serde(rename = "dynamicChannelSwitching")]
         pub dynamic_channel_switching: bool,
         ///Send follow-ups only within `workingHours`.
@@ -984,7 +1303,7 @@ seconds.
             rename = "timezoneToUse",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub timezone_to_use: ::std::option::Option<FollowupSettingsTimezoneToUse>,
+        pub timezone_to_use: ::std::option::Option<TimezoneToUse>,
         ///Days and hours in which follow-ups may be sent.
         #[serde(
             rename = "workingHours",
@@ -999,33 +1318,62 @@ seconds.
         }
     }
     ///Read `workingHours` in the contact's time zone or in the business's.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum FollowupSettingsTimezoneToUse {
-        #[serde(rename = "contact")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum TimezoneToUse {
+        ///`contact`
         Contact,
-        #[serde(rename = "business")]
+        ///`business`
         Business,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for FollowupSettingsTimezoneToUse {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Contact => f.write_str("contact"),
-                Self::Business => f.write_str("business"),
+    impl TimezoneToUse {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Contact => "contact",
+                Self::Business => "business",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["contact", "business"]
+        }
     }
-    impl ::std::str::FromStr for FollowupSettingsTimezoneToUse {
+    impl ::serde::Serialize for TimezoneToUse {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TimezoneToUse {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "contact" => Self::Contact,
+                    "business" => Self::Business,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for TimezoneToUse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TimezoneToUse {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1037,7 +1385,7 @@ seconds.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for FollowupSettingsTimezoneToUse {
+    impl ::std::convert::TryFrom<&str> for TimezoneToUse {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1045,8 +1393,7 @@ seconds.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for FollowupSettingsTimezoneToUse {
+    impl ::std::convert::TryFrom<::std::string::String> for TimezoneToUse {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1101,30 +1448,59 @@ seconds.
         }
     }
     ///Where an AI message was generated.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum GenerationSource {
-        #[serde(rename = "conversation")]
+        ///`conversation`
         Conversation,
-        #[serde(rename = "workflow")]
+        ///`workflow`
         Workflow,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl GenerationSource {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Conversation => "conversation",
+                Self::Workflow => "workflow",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["conversation", "workflow"]
+        }
+    }
+    impl ::serde::Serialize for GenerationSource {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerationSource {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "conversation" => Self::Conversation,
+                    "workflow" => Self::Workflow,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for GenerationSource {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Conversation => f.write_str("conversation"),
-                Self::Workflow => f.write_str("workflow"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for GenerationSource {
@@ -1186,7 +1562,7 @@ and can wake the agent up again later.
 information, the agent could not resolve the issue, or a custom condition.
 */
         #[serde(rename = "handoverType")]
-        pub handover_type: HumanHandOverDetailsHandoverType,
+        pub handover_type: HandoverType,
         ///Wake the agent up again after `sleepTime`.
         #[serde(rename = "reactivateEnabled")]
         pub reactivate_enabled: bool,
@@ -1223,39 +1599,70 @@ information, the agent could not resolve the issue, or a custom condition.
     /**What calls for a handover: the contact asks for a person, the agent lacks the
 information, the agent could not resolve the issue, or a custom condition.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum HumanHandOverDetailsHandoverType {
-        #[serde(rename = "contactRequest")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum HandoverType {
+        ///`contactRequest`
         ContactRequest,
-        #[serde(rename = "lackOfInformation")]
+        ///`lackOfInformation`
         LackOfInformation,
-        #[serde(rename = "failedToResolveIssue")]
+        ///`failedToResolveIssue`
         FailedToResolveIssue,
-        #[serde(rename = "custom")]
+        ///`custom`
         Custom,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for HumanHandOverDetailsHandoverType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::ContactRequest => f.write_str("contactRequest"),
-                Self::LackOfInformation => f.write_str("lackOfInformation"),
-                Self::FailedToResolveIssue => f.write_str("failedToResolveIssue"),
-                Self::Custom => f.write_str("custom"),
+    impl HandoverType {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ContactRequest => "contactRequest",
+                Self::LackOfInformation => "lackOfInformation",
+                Self::FailedToResolveIssue => "failedToResolveIssue",
+                Self::Custom => "custom",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["contactRequest", "lackOfInformation", "failedToResolveIssue", "custom"]
+        }
     }
-    impl ::std::str::FromStr for HumanHandOverDetailsHandoverType {
+    impl ::serde::Serialize for HandoverType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HandoverType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "contactRequest" => Self::ContactRequest,
+                    "lackOfInformation" => Self::LackOfInformation,
+                    "failedToResolveIssue" => Self::FailedToResolveIssue,
+                    "custom" => Self::Custom,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for HandoverType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HandoverType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1269,7 +1676,7 @@ information, the agent could not resolve the issue, or a custom condition.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for HumanHandOverDetailsHandoverType {
+    impl ::std::convert::TryFrom<&str> for HandoverType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1277,8 +1684,7 @@ information, the agent could not resolve the issue, or a custom condition.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for HumanHandOverDetailsHandoverType {
+    impl ::std::convert::TryFrom<::std::string::String> for HandoverType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1329,10 +1735,10 @@ missing list as empty.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub agents: ::std::option::Option<::std::vec::Vec<AgentListItem>>,
         ///Number of agents in this page.
-        pub count: i32,
+        pub count: u32,
         ///Number of agents in the location, before any filtering or paging.
         #[serde(rename = "totalCount")]
-        pub total_count: i32,
+        pub total_count: u32,
     }
     impl SearchAgentsResponse {
         pub fn builder() -> builder::SearchAgentsResponse {
@@ -1340,33 +1746,63 @@ missing list as empty.
         }
     }
     ///Unit of an agent's `sleepTime`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum SleepTimeUnit {
-        #[serde(rename = "hours")]
+        ///`hours`
         Hours,
-        #[serde(rename = "minutes")]
+        ///`minutes`
         Minutes,
-        #[serde(rename = "seconds")]
+        ///`seconds`
         Seconds,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl SleepTimeUnit {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Hours => "hours",
+                Self::Minutes => "minutes",
+                Self::Seconds => "seconds",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["hours", "minutes", "seconds"]
+        }
+    }
+    impl ::serde::Serialize for SleepTimeUnit {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SleepTimeUnit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "hours" => Self::Hours,
+                    "minutes" => Self::Minutes,
+                    "seconds" => Self::Seconds,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for SleepTimeUnit {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Hours => f.write_str("hours"),
-                Self::Minutes => f.write_str("minutes"),
-                Self::Seconds => f.write_str("seconds"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for SleepTimeUnit {
@@ -1425,7 +1861,7 @@ over and can wake it up again later.
         pub sleep_time_unit: ::std::option::Option<DelayUnit>,
         ///How the end of the conversation is detected.
         #[serde(rename = "stopBotDetectionType")]
-        pub stop_bot_detection_type: StopBotDetailsStopBotDetectionType,
+        pub stop_bot_detection_type: StopBotDetectionType,
         ///Phrases on which the agent should stop; give at least two.
         #[serde(rename = "stopBotExamples")]
         pub stop_bot_examples: ::std::vec::Vec<::std::string::String>,
@@ -1442,31 +1878,62 @@ over and can wake it up again later.
         }
     }
     ///How the end of the conversation is detected.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum StopBotDetailsStopBotDetectionType {
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum StopBotDetectionType {
+        ///`Goodbye`
         Goodbye,
+        ///`Custom`
         Custom,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for StopBotDetailsStopBotDetectionType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Goodbye => f.write_str("Goodbye"),
-                Self::Custom => f.write_str("Custom"),
+    impl StopBotDetectionType {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Goodbye => "Goodbye",
+                Self::Custom => "Custom",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["Goodbye", "Custom"]
+        }
     }
-    impl ::std::str::FromStr for StopBotDetailsStopBotDetectionType {
+    impl ::serde::Serialize for StopBotDetectionType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for StopBotDetectionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "Goodbye" => Self::Goodbye,
+                    "Custom" => Self::Custom,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for StopBotDetectionType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for StopBotDetectionType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1478,7 +1945,7 @@ over and can wake it up again later.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for StopBotDetailsStopBotDetectionType {
+    impl ::std::convert::TryFrom<&str> for StopBotDetectionType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1486,8 +1953,7 @@ over and can wake it up again later.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for StopBotDetailsStopBotDetectionType {
+    impl ::std::convert::TryFrom<::std::string::String> for StopBotDetectionType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1521,7 +1987,7 @@ Conversation AI agent.
 `transferBotExamples`.
 */
         #[serde(rename = "transferBotType")]
-        pub transfer_bot_type: TransferBotDetailsTransferBotType,
+        pub transfer_bot_type: TransferBotType,
         ///Id of the agent that takes over.
         #[serde(rename = "transferToBot")]
         pub transfer_to_bot: ::std::string::String,
@@ -1534,31 +2000,62 @@ Conversation AI agent.
     /**How the transfer is decided; `Custom` uses `transferBotTriggerCondition` and
 `transferBotExamples`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum TransferBotDetailsTransferBotType {
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum TransferBotType {
+        ///`Default`
         Default,
+        ///`Custom`
         Custom,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for TransferBotDetailsTransferBotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Default => f.write_str("Default"),
-                Self::Custom => f.write_str("Custom"),
+    impl TransferBotType {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "Default",
+                Self::Custom => "Custom",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["Default", "Custom"]
+        }
     }
-    impl ::std::str::FromStr for TransferBotDetailsTransferBotType {
+    impl ::serde::Serialize for TransferBotType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TransferBotType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "Default" => Self::Default,
+                    "Custom" => Self::Custom,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for TransferBotType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TransferBotType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1570,7 +2067,7 @@ Conversation AI agent.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for TransferBotDetailsTransferBotType {
+    impl ::std::convert::TryFrom<&str> for TransferBotType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1578,8 +2075,7 @@ Conversation AI agent.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for TransferBotDetailsTransferBotType {
+    impl ::std::convert::TryFrom<::std::string::String> for TransferBotType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1615,7 +2111,8 @@ HighLevel does not document whether fields left out keep their current value.
     pub struct UpdateAgentRequest {
         /**Number of messages the agent may send in auto-pilot before a person must step
 in; from 1 to 100.
-*/
+
+Default when left out: `75`.*/
         #[serde(rename = "autoPilotMaxMessages")]
         pub auto_pilot_max_messages: i32,
         ///Business the agent speaks for.
@@ -1659,12 +2156,22 @@ agent.
         ///Tone and character the agent adopts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub personality: ::std::option::Option<::std::string::String>,
-        ///Let the agent reply to audio the contact sends.
-        #[serde(rename = "respondToAudio", default)]
-        pub respond_to_audio: bool,
-        ///Let the agent reply to images the contact sends.
-        #[serde(rename = "respondToImages", default)]
-        pub respond_to_images: bool,
+        /**Let the agent reply to audio the contact sends.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "respondToAudio",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub respond_to_audio: ::std::option::Option<bool>,
+        /**Let the agent reply to images the contact sends.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "respondToImages",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub respond_to_images: ::std::option::Option<bool>,
         ///Whether the agent pauses after it has replied.
         #[serde(
             rename = "sleepEnabled",
@@ -1733,7 +2240,8 @@ field from what the contact says.
         pub contact_field_id: ::std::string::String,
         /**Sample values that show the agent what to capture. Not needed for standard
 fields, nor for monetary or date custom fields.
-*/
+
+Default when left out: `[]`.*/
         #[serde(
             rename = "contactUpdateExamples",
             default,
@@ -1765,30 +2273,59 @@ fields, nor for monetary or date custom fields.
         }
     }
     ///Unit of `waitTime`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum WaitTimeUnit {
-        #[serde(rename = "minutes")]
+        ///`minutes`
         Minutes,
-        #[serde(rename = "seconds")]
+        ///`seconds`
         Seconds,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl WaitTimeUnit {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Minutes => "minutes",
+                Self::Seconds => "seconds",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["minutes", "seconds"]
+        }
+    }
+    impl ::serde::Serialize for WaitTimeUnit {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WaitTimeUnit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "minutes" => Self::Minutes,
+                    "seconds" => Self::Seconds,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for WaitTimeUnit {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Minutes => f.write_str("minutes"),
-                Self::Seconds => f.write_str("seconds"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for WaitTimeUnit {
@@ -1836,6 +2373,116 @@ Voice AI numbers days differently.
             Default::default()
         }
     }
+    /// A string-enum value this version of the client does not know, as the API sent
+    /// it. Only decoding builds one, so a request never carries a value by accident.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub struct UnknownVariantValue(::std::string::String);
+    impl UnknownVariantValue {
+        /// The value as the API sent it.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::fmt::Display for UnknownVariantValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    /// A member of a tagged union (such as an action's type and parameters) that this
+    /// version of the client does not know: its tag and its content as the API sent
+    /// them. Only decoding builds one; encoding sends both back unchanged.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct UnknownKind {
+        tag: ::std::string::String,
+        content: ::std::option::Option<::serde_json::Value>,
+    }
+    impl UnknownKind {
+        /// The tag as the API sent it.
+        pub fn tag(&self) -> &str {
+            &self.tag
+        }
+        /// The content as the API sent it; `None` when the field was absent.
+        pub fn content(&self) -> ::std::option::Option<&::serde_json::Value> {
+            self.content.as_ref()
+        }
+    }
+    /// The JSON shape of a tagged union: its name and its tag and content fields. It
+    /// reads them as a struct, ignoring every other key, which is also what
+    /// `#[serde(flatten)]` hands it.
+    #[derive(Clone, Copy)]
+    struct TaggedWire {
+        name: &'static str,
+        fields: &'static [&'static str; 2],
+    }
+    impl TaggedWire {
+        /// Writes the tag and, when there is one, the content.
+        fn serialize<S, C>(
+            self,
+            serializer: S,
+            tag: &str,
+            content: ::std::option::Option<&C>,
+        ) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+            C: ::serde::Serialize + ?Sized,
+        {
+            use ::serde::ser::SerializeStruct as _;
+            let len = 1 + usize::from(content.is_some());
+            let mut out = serializer.serialize_struct(self.name, len)?;
+            out.serialize_field(self.fields[0], tag)?;
+            if let Some(content) = content {
+                out.serialize_field(self.fields[1], content)?;
+            }
+            out.end()
+        }
+        /// Decodes the content of a known tag into its type.
+        fn decode_content<T, E>(
+            self,
+            content: ::std::option::Option<::serde_json::Value>,
+            tag: &str,
+        ) -> ::std::result::Result<T, E>
+        where
+            T: ::serde::de::DeserializeOwned,
+            E: ::serde::de::Error,
+        {
+            let field = self.fields[1];
+            let content = content.ok_or_else(|| E::missing_field(field))?;
+            ::serde_json::from_value(content)
+                .map_err(|e| E::custom(format_args!("`{field}` of `{tag}`: {e}")))
+        }
+    }
+    impl<'de> ::serde::de::Visitor<'de> for TaggedWire {
+        type Value = (::std::string::String, ::std::option::Option<::serde_json::Value>);
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            write!(f, "an object with `{}` and `{}`", self.fields[0], self.fields[1])
+        }
+        fn visit_map<A>(self, mut map: A) -> ::std::result::Result<Self::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            use ::serde::de::Error as _;
+            let [tag_field, content_field] = *self.fields;
+            let mut tag = None;
+            let mut content = None;
+            while let Some(key) = map.next_key::<::std::borrow::Cow<'de, str>>()? {
+                if key == tag_field {
+                    if tag.is_some() {
+                        return Err(A::Error::duplicate_field(tag_field));
+                    }
+                    tag = Some(map.next_value::<::std::string::String>()?);
+                } else if key == content_field {
+                    if content.is_some() {
+                        return Err(A::Error::duplicate_field(content_field));
+                    }
+                    content = Some(map.next_value::<::serde_json::Value>()?);
+                } else {
+                    map.next_value::<::serde::de::IgnoredAny>()?;
+                }
+            }
+            let tag = tag.ok_or_else(|| A::Error::missing_field(tag_field))?;
+            Ok((tag, content))
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -1852,57 +2499,50 @@ Voice AI numbers days differently.
             fn default() -> Self {
                 Self {
                     agent_id: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                    kind: Err("no value supplied for kind".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    id: Err("`id` is required".to_string()),
+                    kind: Err("`kind` is required".to_string()),
+                    name: Err("`name` is required".to_string()),
                 }
             }
         }
         impl Action {
+            ///Sets `agentId`; left out of the request when not set.
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `kind`.
             pub fn kind<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ActionKind>,
                 T::Error: ::std::fmt::Display,
             {
-                self.kind = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kind: {e}")
-                    });
+                self.kind = value.try_into().map_err(|e| format!("invalid `kind`: {e}"));
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
         }
@@ -1937,22 +2577,22 @@ Voice AI numbers days differently.
         impl ::std::default::Default for ActionRef {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    id: Err("`id` is required".to_string()),
+                    type_: Err("`type` is required".to_string()),
                 }
             }
         }
         impl ActionRef {
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `type`.
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ActionType>,
@@ -1960,9 +2600,7 @@ Voice AI numbers days differently.
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map_err(|e| format!("invalid `type`: {e}"));
                 self
             }
         }
@@ -1993,24 +2631,22 @@ Voice AI numbers days differently.
         impl ::std::default::Default for ActionResponse {
             fn default() -> Self {
                 Self {
-                    data: Err("no value supplied for data".to_string()),
-                    success: Err("no value supplied for success".to_string()),
+                    data: Err("`data` is required".to_string()),
+                    success: Err("`success` is required".to_string()),
                 }
             }
         }
         impl ActionResponse {
+            ///Sets `data`.
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::Action>,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = value.try_into().map_err(|e| format!("invalid `data`: {e}"));
                 self
             }
+            ///Sets `success`.
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2018,9 +2654,7 @@ Voice AI numbers days differently.
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                    .map_err(|e| format!("invalid `success`: {e}"));
                 self
             }
         }
@@ -2055,23 +2689,22 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             scenario_id: ::std::result::Result<
-                super::AdvancedFollowupDetailsScenarioId,
+                super::FollowupScenario,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for AdvancedFollowupDetails {
             fn default() -> Self {
                 Self {
-                    enabled: Err("no value supplied for enabled".to_string()),
-                    followup_sequence: Err(
-                        "no value supplied for followup_sequence".to_string(),
-                    ),
+                    enabled: Err("`enabled` is required".to_string()),
+                    followup_sequence: Err("`followupSequence` is required".to_string()),
                     followup_settings: Ok(Default::default()),
-                    scenario_id: Err("no value supplied for scenario_id".to_string()),
+                    scenario_id: Err("`scenarioId` is required".to_string()),
                 }
             }
         }
         impl AdvancedFollowupDetails {
+            ///Sets `enabled`.
             pub fn enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2079,11 +2712,10 @@ Voice AI numbers days differently.
             {
                 self.enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `enabled`: {e}"));
                 self
             }
+            ///Sets `followupSequence`.
             pub fn followup_sequence<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::FollowupSequence>>,
@@ -2091,39 +2723,30 @@ Voice AI numbers days differently.
             {
                 self.followup_sequence = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for followup_sequence: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `followupSequence`: {e}"));
                 self
             }
+            ///Sets `followupSettings`; left out of the request when not set.
             pub fn followup_settings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::FollowupSettings>,
-                >,
+                T: ::std::convert::TryInto<super::FollowupSettings>,
                 T::Error: ::std::fmt::Display,
             {
                 self.followup_settings = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for followup_settings: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `followupSettings`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `scenarioId`.
             pub fn scenario_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::AdvancedFollowupDetailsScenarioId>,
+                T: ::std::convert::TryInto<super::FollowupScenario>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scenario_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for scenario_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `scenarioId`: {e}"));
                 self
             }
         }
@@ -2213,35 +2836,32 @@ Voice AI numbers days differently.
         impl ::std::default::Default for Agent {
             fn default() -> Self {
                 Self {
-                    actions: Err("no value supplied for actions".to_string()),
+                    actions: Err("`actions` is required".to_string()),
                     auto_pilot_max_messages: Err(
-                        "no value supplied for auto_pilot_max_messages".to_string(),
+                        "`autoPilotMaxMessages` is required".to_string(),
                     ),
                     business_name: Ok(Default::default()),
-                    channels: Err("no value supplied for channels".to_string()),
+                    channels: Err("`channels` is required".to_string()),
                     goal: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("`id` is required".to_string()),
                     instructions: Ok(Default::default()),
-                    is_primary: Err("no value supplied for is_primary".to_string()),
+                    is_primary: Err("`isPrimary` is required".to_string()),
                     knowledge_base_ids: Ok(Default::default()),
-                    mode: Err("no value supplied for mode".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    mode: Err("`mode` is required".to_string()),
+                    name: Err("`name` is required".to_string()),
                     personality: Ok(Default::default()),
-                    sleep_enabled: Err(
-                        "no value supplied for sleep_enabled".to_string(),
-                    ),
+                    sleep_enabled: Err("`sleepEnabled` is required".to_string()),
                     sleep_on_manual_message: Ok(Default::default()),
                     sleep_on_workflow_message: Ok(Default::default()),
                     sleep_time: Ok(Default::default()),
                     sleep_time_unit: Ok(Default::default()),
-                    wait_time: Err("no value supplied for wait_time".to_string()),
-                    wait_time_unit: Err(
-                        "no value supplied for wait_time_unit".to_string(),
-                    ),
+                    wait_time: Err("`waitTime` is required".to_string()),
+                    wait_time_unit: Err("`waitTimeUnit` is required".to_string()),
                 }
             }
         }
         impl Agent {
+            ///Sets `actions`.
             pub fn actions<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ActionRef>>,
@@ -2249,11 +2869,10 @@ Voice AI numbers days differently.
             {
                 self.actions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for actions: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actions`: {e}"));
                 self
             }
+            ///Sets `autoPilotMaxMessages`.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -2261,25 +2880,22 @@ Voice AI numbers days differently.
             {
                 self.auto_pilot_max_messages = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for auto_pilot_max_messages: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `autoPilotMaxMessages`: {e}"));
                 self
             }
+            ///Sets `businessName`; left out of the request when not set.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `channels`.
             pub fn channels<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Channel>>,
@@ -2287,45 +2903,43 @@ Voice AI numbers days differently.
             {
                 self.channels = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channels: {e}")
-                    });
+                    .map_err(|e| format!("invalid `channels`: {e}"));
                 self
             }
+            ///Sets `goal`; left out of the request when not set.
             pub fn goal<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.goal = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for goal: {e}")
-                    });
+                    .map_err(|e| format!("invalid `goal`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `instructions`; left out of the request when not set.
             pub fn instructions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.instructions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for instructions: {e}")
-                    });
+                    .map_err(|e| format!("invalid `instructions`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `isPrimary`.
             pub fn is_primary<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2333,63 +2947,52 @@ Voice AI numbers days differently.
             {
                 self.is_primary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_primary: {e}")
-                    });
+                    .map_err(|e| format!("invalid `isPrimary`: {e}"));
                 self
             }
+            ///Sets `knowledgeBaseIds`; left out of the request when not set.
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for knowledge_base_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `knowledgeBaseIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `mode`.
             pub fn mode<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::AgentMode>,
                 T::Error: ::std::fmt::Display,
             {
-                self.mode = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mode: {e}")
-                    });
+                self.mode = value.try_into().map_err(|e| format!("invalid `mode`: {e}"));
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
+            ///Sets `personality`; left out of the request when not set.
             pub fn personality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.personality = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for personality: {e}")
-                    });
+                    .map_err(|e| format!("invalid `personality`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepEnabled`.
             pub fn sleep_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2397,69 +3000,58 @@ Voice AI numbers days differently.
             {
                 self.sleep_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepEnabled`: {e}"));
                 self
             }
+            ///Sets `sleepOnManualMessage`; left out of the request when not set.
             pub fn sleep_on_manual_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_manual_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_manual_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnManualMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepOnWorkflowMessage`; left out of the request when not set.
             pub fn sleep_on_workflow_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_workflow_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_workflow_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnWorkflowMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<i32>>,
-                >,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepTime`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `sleepTimeUnit`; [`sleep_time_unit_null`](Self::sleep_time_unit_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
-                >,
+                T: ::std::convert::TryInto<super::SleepTimeUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepTimeUnit`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `waitTime`.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -2467,11 +3059,10 @@ Voice AI numbers days differently.
             {
                 self.wait_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for wait_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `waitTime`: {e}"));
                 self
             }
+            ///Sets `waitTimeUnit`.
             pub fn wait_time_unit<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::WaitTimeUnit>,
@@ -2479,11 +3070,17 @@ Voice AI numbers days differently.
             {
                 self.wait_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for wait_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `waitTimeUnit`: {e}"));
+                self
+            }
+            ///Sends `"sleepTime": null`.
+            pub fn sleep_time_null(mut self) -> Self {
+                self.sleep_time = Ok(Some(None));
+                self
+            }
+            ///Sends `"sleepTimeUnit": null`.
+            pub fn sleep_time_unit_null(mut self) -> Self {
+                self.sleep_time_unit = Ok(Some(None));
                 self
             }
         }
@@ -2565,42 +3162,45 @@ Voice AI numbers days differently.
             }
         }
         impl AgentGoal {
+            ///Sets `actionId`; [`action_id_null`](Self::action_id_null) sends `null` instead. Left out of the request when not set.
             pub fn action_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.action_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for action_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actionId`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `prompt`; left out of the request when not set.
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prompt: {e}")
-                    });
+                    .map_err(|e| format!("invalid `prompt`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `type`; left out of the request when not set.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map_err(|e| format!("invalid `type`: {e}"))
+                    .map(Some);
+                self
+            }
+            ///Sends `"actionId": null`.
+            pub fn action_id_null(mut self) -> Self {
+                self.action_id = Ok(Some(None));
                 self
             }
         }
@@ -2688,35 +3288,32 @@ Voice AI numbers days differently.
         impl ::std::default::Default for AgentListItem {
             fn default() -> Self {
                 Self {
-                    actions: Err("no value supplied for actions".to_string()),
+                    actions: Err("`actions` is required".to_string()),
                     auto_pilot_max_messages: Err(
-                        "no value supplied for auto_pilot_max_messages".to_string(),
+                        "`autoPilotMaxMessages` is required".to_string(),
                     ),
                     business_name: Ok(Default::default()),
-                    channels: Err("no value supplied for channels".to_string()),
-                    created_at: Err("no value supplied for created_at".to_string()),
+                    channels: Err("`channels` is required".to_string()),
+                    created_at: Err("`createdAt` is required".to_string()),
                     goal: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                    is_primary: Err("no value supplied for is_primary".to_string()),
+                    id: Err("`id` is required".to_string()),
+                    is_primary: Err("`isPrimary` is required".to_string()),
                     knowledge_base_ids: Ok(Default::default()),
-                    mode: Err("no value supplied for mode".to_string()),
-                    name: Err("no value supplied for name".to_string()),
-                    sleep_enabled: Err(
-                        "no value supplied for sleep_enabled".to_string(),
-                    ),
+                    mode: Err("`mode` is required".to_string()),
+                    name: Err("`name` is required".to_string()),
+                    sleep_enabled: Err("`sleepEnabled` is required".to_string()),
                     sleep_on_manual_message: Ok(Default::default()),
                     sleep_on_workflow_message: Ok(Default::default()),
                     sleep_time: Ok(Default::default()),
                     sleep_time_unit: Ok(Default::default()),
-                    updated_at: Err("no value supplied for updated_at".to_string()),
-                    wait_time: Err("no value supplied for wait_time".to_string()),
-                    wait_time_unit: Err(
-                        "no value supplied for wait_time_unit".to_string(),
-                    ),
+                    updated_at: Err("`updatedAt` is required".to_string()),
+                    wait_time: Err("`waitTime` is required".to_string()),
+                    wait_time_unit: Err("`waitTimeUnit` is required".to_string()),
                 }
             }
         }
         impl AgentListItem {
+            ///Sets `actions`.
             pub fn actions<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -2728,11 +3325,10 @@ Voice AI numbers days differently.
             {
                 self.actions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for actions: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actions`: {e}"));
                 self
             }
+            ///Sets `autoPilotMaxMessages`.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -2740,25 +3336,22 @@ Voice AI numbers days differently.
             {
                 self.auto_pilot_max_messages = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for auto_pilot_max_messages: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `autoPilotMaxMessages`: {e}"));
                 self
             }
+            ///Sets `businessName`; left out of the request when not set.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `channels`.
             pub fn channels<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -2766,11 +3359,10 @@ Voice AI numbers days differently.
             {
                 self.channels = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channels: {e}")
-                    });
+                    .map_err(|e| format!("invalid `channels`: {e}"));
                 self
             }
+            ///Sets `createdAt`.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2778,33 +3370,31 @@ Voice AI numbers days differently.
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    .map_err(|e| format!("invalid `createdAt`: {e}"));
                 self
             }
+            ///Sets `goal`; left out of the request when not set.
             pub fn goal<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentGoal>>,
+                T: ::std::convert::TryInto<super::AgentGoal>,
                 T::Error: ::std::fmt::Display,
             {
                 self.goal = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for goal: {e}")
-                    });
+                    .map_err(|e| format!("invalid `goal`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `isPrimary`.
             pub fn is_primary<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2812,51 +3402,40 @@ Voice AI numbers days differently.
             {
                 self.is_primary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_primary: {e}")
-                    });
+                    .map_err(|e| format!("invalid `isPrimary`: {e}"));
                 self
             }
+            ///Sets `knowledgeBaseIds`; left out of the request when not set.
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for knowledge_base_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `knowledgeBaseIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `mode`.
             pub fn mode<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::AgentMode>,
                 T::Error: ::std::fmt::Display,
             {
-                self.mode = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mode: {e}")
-                    });
+                self.mode = value.try_into().map_err(|e| format!("invalid `mode`: {e}"));
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
+            ///Sets `sleepEnabled`.
             pub fn sleep_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2864,69 +3443,58 @@ Voice AI numbers days differently.
             {
                 self.sleep_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepEnabled`: {e}"));
                 self
             }
+            ///Sets `sleepOnManualMessage`; left out of the request when not set.
             pub fn sleep_on_manual_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_manual_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_manual_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnManualMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepOnWorkflowMessage`; left out of the request when not set.
             pub fn sleep_on_workflow_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_workflow_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_workflow_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnWorkflowMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<i32>>,
-                >,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepTime`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `sleepTimeUnit`; [`sleep_time_unit_null`](Self::sleep_time_unit_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
-                >,
+                T: ::std::convert::TryInto<super::SleepTimeUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepTimeUnit`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `updatedAt`.
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2934,11 +3502,10 @@ Voice AI numbers days differently.
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for updated_at: {e}")
-                    });
+                    .map_err(|e| format!("invalid `updatedAt`: {e}"));
                 self
             }
+            ///Sets `waitTime`.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -2946,11 +3513,10 @@ Voice AI numbers days differently.
             {
                 self.wait_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for wait_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `waitTime`: {e}"));
                 self
             }
+            ///Sets `waitTimeUnit`.
             pub fn wait_time_unit<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::WaitTimeUnit>,
@@ -2958,11 +3524,17 @@ Voice AI numbers days differently.
             {
                 self.wait_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for wait_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `waitTimeUnit`: {e}"));
+                self
+            }
+            ///Sends `"sleepTime": null`.
+            pub fn sleep_time_null(mut self) -> Self {
+                self.sleep_time = Ok(Some(None));
+                self
+            }
+            ///Sends `"sleepTimeUnit": null`.
+            pub fn sleep_time_unit_null(mut self) -> Self {
+                self.sleep_time_unit = Ok(Some(None));
                 self
             }
         }
@@ -3056,43 +3628,38 @@ Voice AI numbers days differently.
             fn default() -> Self {
                 Self {
                     action_id: Ok(Default::default()),
-                    calendar_id: Err("no value supplied for calendar_id".to_string()),
-                    cancel_enabled: Err(
-                        "no value supplied for cancel_enabled".to_string(),
-                    ),
-                    only_send_link: Err(
-                        "no value supplied for only_send_link".to_string(),
-                    ),
+                    calendar_id: Err("`calendarId` is required".to_string()),
+                    cancel_enabled: Err("`cancelEnabled` is required".to_string()),
+                    only_send_link: Err("`onlySendLink` is required".to_string()),
                     reschedule_enabled: Err(
-                        "no value supplied for reschedule_enabled".to_string(),
+                        "`rescheduleEnabled` is required".to_string(),
                     ),
                     sleep_after_booking: Err(
-                        "no value supplied for sleep_after_booking".to_string(),
+                        "`sleepAfterBooking` is required".to_string(),
                     ),
                     sleep_time: Ok(Default::default()),
                     sleep_time_unit: Ok(Default::default()),
                     transfer_agent: Ok(Default::default()),
-                    transfer_bot: Err("no value supplied for transfer_bot".to_string()),
-                    trigger_workflow: Err(
-                        "no value supplied for trigger_workflow".to_string(),
-                    ),
+                    transfer_bot: Err("`transferBot` is required".to_string()),
+                    trigger_workflow: Err("`triggerWorkflow` is required".to_string()),
                     workflow_ids: Ok(Default::default()),
                 }
             }
         }
         impl AppointmentBookingDetails {
+            ///Sets `actionId`; left out of the request when not set.
             pub fn action_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.action_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for action_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actionId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `calendarId`.
             pub fn calendar_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3100,11 +3667,10 @@ Voice AI numbers days differently.
             {
                 self.calendar_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for calendar_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `calendarId`: {e}"));
                 self
             }
+            ///Sets `cancelEnabled`.
             pub fn cancel_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3112,13 +3678,10 @@ Voice AI numbers days differently.
             {
                 self.cancel_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for cancel_enabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `cancelEnabled`: {e}"));
                 self
             }
+            ///Sets `onlySendLink`.
             pub fn only_send_link<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3126,13 +3689,10 @@ Voice AI numbers days differently.
             {
                 self.only_send_link = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for only_send_link: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `onlySendLink`: {e}"));
                 self
             }
+            ///Sets `rescheduleEnabled`.
             pub fn reschedule_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3140,13 +3700,10 @@ Voice AI numbers days differently.
             {
                 self.reschedule_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reschedule_enabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `rescheduleEnabled`: {e}"));
                 self
             }
+            ///Sets `sleepAfterBooking`.
             pub fn sleep_after_booking<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3154,53 +3711,46 @@ Voice AI numbers days differently.
             {
                 self.sleep_after_booking = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_after_booking: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepAfterBooking`: {e}"));
                 self
             }
+            ///Sets `sleepTime`; left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepTime`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTimeUnit`; left out of the request when not set.
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DelayUnit>>,
+                T: ::std::convert::TryInto<super::DelayUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepTimeUnit`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `transferAgent`; left out of the request when not set.
             pub fn transfer_agent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.transfer_agent = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transfer_agent: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `transferAgent`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `transferBot`.
             pub fn transfer_bot<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3208,11 +3758,10 @@ Voice AI numbers days differently.
             {
                 self.transfer_bot = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for transfer_bot: {e}")
-                    });
+                    .map_err(|e| format!("invalid `transferBot`: {e}"));
                 self
             }
+            ///Sets `triggerWorkflow`.
             pub fn trigger_workflow<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3220,25 +3769,19 @@ Voice AI numbers days differently.
             {
                 self.trigger_workflow = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_workflow: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerWorkflow`: {e}"));
                 self
             }
+            ///Sets `workflowIds`; left out of the request when not set.
             pub fn workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workflow_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for workflow_ids: {e}")
-                    });
+                    .map_err(|e| format!("invalid `workflowIds`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -3291,34 +3834,28 @@ Voice AI numbers days differently.
         impl ::std::default::Default for CreateActionRequest {
             fn default() -> Self {
                 Self {
-                    kind: Err("no value supplied for kind".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    kind: Err("`kind` is required".to_string()),
+                    name: Err("`name` is required".to_string()),
                 }
             }
         }
         impl CreateActionRequest {
+            ///Sets `kind`.
             pub fn kind<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ActionKind>,
                 T::Error: ::std::fmt::Display,
             {
-                self.kind = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kind: {e}")
-                    });
+                self.kind = value.try_into().map_err(|e| format!("invalid `kind`: {e}"));
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
         }
@@ -3344,7 +3881,10 @@ Voice AI numbers days differently.
         }
         #[derive(Clone, Debug)]
         pub struct CreateAgentRequest {
-            auto_pilot_max_messages: ::std::result::Result<i32, ::std::string::String>,
+            auto_pilot_max_messages: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
             business_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3358,20 +3898,35 @@ Voice AI numbers days differently.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            is_primary: ::std::result::Result<bool, ::std::string::String>,
+            is_primary: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             knowledge_base_ids: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
-            mode: ::std::result::Result<super::AgentMode, ::std::string::String>,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::AgentMode>,
+                ::std::string::String,
+            >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             personality: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
-            respond_to_audio: ::std::result::Result<bool, ::std::string::String>,
-            respond_to_images: ::std::result::Result<bool, ::std::string::String>,
-            sleep_enabled: ::std::result::Result<bool, ::std::string::String>,
+            respond_to_audio: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            respond_to_images: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            sleep_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             sleep_on_manual_message: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -3388,27 +3943,28 @@ Voice AI numbers days differently.
                 ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
                 ::std::string::String,
             >,
-            wait_time: ::std::result::Result<i32, ::std::string::String>,
+            wait_time: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
             wait_time_unit: ::std::result::Result<
-                super::WaitTimeUnit,
+                ::std::option::Option<super::WaitTimeUnit>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for CreateAgentRequest {
             fn default() -> Self {
                 Self {
-                    auto_pilot_max_messages: Ok(
-                        super::defaults::default_u64::<i32, 75>(),
-                    ),
+                    auto_pilot_max_messages: Ok(Default::default()),
                     business_name: Ok(Default::default()),
                     channels: Ok(Default::default()),
-                    goal: Err("no value supplied for goal".to_string()),
-                    instructions: Err("no value supplied for instructions".to_string()),
+                    goal: Err("`goal` is required".to_string()),
+                    instructions: Err("`instructions` is required".to_string()),
                     is_primary: Ok(Default::default()),
                     knowledge_base_ids: Ok(Default::default()),
-                    mode: Ok(super::defaults::create_agent_request_mode()),
-                    name: Err("no value supplied for name".to_string()),
-                    personality: Err("no value supplied for personality".to_string()),
+                    mode: Ok(Default::default()),
+                    name: Err("`name` is required".to_string()),
+                    personality: Err("`personality` is required".to_string()),
                     respond_to_audio: Ok(Default::default()),
                     respond_to_images: Ok(Default::default()),
                     sleep_enabled: Ok(Default::default()),
@@ -3416,14 +3972,13 @@ Voice AI numbers days differently.
                     sleep_on_workflow_message: Ok(Default::default()),
                     sleep_time: Ok(Default::default()),
                     sleep_time_unit: Ok(Default::default()),
-                    wait_time: Ok(super::defaults::default_u64::<i32, 2>()),
-                    wait_time_unit: Ok(
-                        super::defaults::create_agent_request_wait_time_unit(),
-                    ),
+                    wait_time: Ok(Default::default()),
+                    wait_time_unit: Ok(Default::default()),
                 }
             }
         }
         impl CreateAgentRequest {
+            ///Sets `autoPilotMaxMessages`; left out of the request when not set.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -3431,51 +3986,44 @@ Voice AI numbers days differently.
             {
                 self.auto_pilot_max_messages = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for auto_pilot_max_messages: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `autoPilotMaxMessages`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `businessName`; left out of the request when not set.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `channels`; left out of the request when not set.
             pub fn channels<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::Channel>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Channel>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channels = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channels: {e}")
-                    });
+                    .map_err(|e| format!("invalid `channels`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `goal`.
             pub fn goal<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.goal = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for goal: {e}")
-                    });
+                self.goal = value.try_into().map_err(|e| format!("invalid `goal`: {e}"));
                 self
             }
+            ///Sets `instructions`.
             pub fn instructions<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3483,11 +4031,10 @@ Voice AI numbers days differently.
             {
                 self.instructions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for instructions: {e}")
-                    });
+                    .map_err(|e| format!("invalid `instructions`: {e}"));
                 self
             }
+            ///Sets `isPrimary`; left out of the request when not set.
             pub fn is_primary<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3495,27 +4042,23 @@ Voice AI numbers days differently.
             {
                 self.is_primary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_primary: {e}")
-                    });
+                    .map_err(|e| format!("invalid `isPrimary`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `knowledgeBaseIds`; left out of the request when not set.
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for knowledge_base_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `knowledgeBaseIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `mode`; left out of the request when not set.
             pub fn mode<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::AgentMode>,
@@ -3523,23 +4066,20 @@ Voice AI numbers days differently.
             {
                 self.mode = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mode: {e}")
-                    });
+                    .map_err(|e| format!("invalid `mode`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
+            ///Sets `personality`.
             pub fn personality<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3547,11 +4087,10 @@ Voice AI numbers days differently.
             {
                 self.personality = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for personality: {e}")
-                    });
+                    .map_err(|e| format!("invalid `personality`: {e}"));
                 self
             }
+            ///Sets `respondToAudio`; left out of the request when not set.
             pub fn respond_to_audio<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3559,13 +4098,11 @@ Voice AI numbers days differently.
             {
                 self.respond_to_audio = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for respond_to_audio: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `respondToAudio`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `respondToImages`; left out of the request when not set.
             pub fn respond_to_images<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3573,13 +4110,11 @@ Voice AI numbers days differently.
             {
                 self.respond_to_images = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for respond_to_images: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `respondToImages`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepEnabled`; left out of the request when not set.
             pub fn sleep_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3587,69 +4122,59 @@ Voice AI numbers days differently.
             {
                 self.sleep_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepEnabled`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepOnManualMessage`; left out of the request when not set.
             pub fn sleep_on_manual_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_manual_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_manual_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnManualMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepOnWorkflowMessage`; left out of the request when not set.
             pub fn sleep_on_workflow_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_workflow_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_workflow_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnWorkflowMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<i32>>,
-                >,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepTime`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `sleepTimeUnit`; [`sleep_time_unit_null`](Self::sleep_time_unit_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
-                >,
+                T: ::std::convert::TryInto<super::SleepTimeUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepTimeUnit`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `waitTime`; left out of the request when not set.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -3657,11 +4182,11 @@ Voice AI numbers days differently.
             {
                 self.wait_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for wait_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `waitTime`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `waitTimeUnit`; left out of the request when not set.
             pub fn wait_time_unit<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::WaitTimeUnit>,
@@ -3669,11 +4194,18 @@ Voice AI numbers days differently.
             {
                 self.wait_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for wait_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `waitTimeUnit`: {e}"))
+                    .map(Some);
+                self
+            }
+            ///Sends `"sleepTime": null`.
+            pub fn sleep_time_null(mut self) -> Self {
+                self.sleep_time = Ok(Some(None));
+                self
+            }
+            ///Sends `"sleepTimeUnit": null`.
+            pub fn sleep_time_unit_null(mut self) -> Self {
+                self.sleep_time_unit = Ok(Some(None));
                 self
             }
         }
@@ -3738,24 +4270,22 @@ Voice AI numbers days differently.
         impl ::std::default::Default for DeleteActionResponse {
             fn default() -> Self {
                 Self {
-                    data: Err("no value supplied for data".to_string()),
-                    success: Err("no value supplied for success".to_string()),
+                    data: Err("`data` is required".to_string()),
+                    success: Err("`success` is required".to_string()),
                 }
             }
         }
         impl DeleteActionResponse {
+            ///Sets `data`.
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::DeletedAction>,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = value.try_into().map_err(|e| format!("invalid `data`: {e}"));
                 self
             }
+            ///Sets `success`.
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3763,9 +4293,7 @@ Voice AI numbers days differently.
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                    .map_err(|e| format!("invalid `success`: {e}"));
                 self
             }
         }
@@ -3797,22 +4325,22 @@ Voice AI numbers days differently.
         impl ::std::default::Default for DeleteAgentResponse {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    success: Err("no value supplied for success".to_string()),
+                    id: Err("`id` is required".to_string()),
+                    success: Err("`success` is required".to_string()),
                 }
             }
         }
         impl DeleteAgentResponse {
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `success`.
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3820,9 +4348,7 @@ Voice AI numbers days differently.
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                    .map_err(|e| format!("invalid `success`: {e}"));
                 self
             }
         }
@@ -3853,19 +4379,18 @@ Voice AI numbers days differently.
         impl ::std::default::Default for DeletedAction {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("`id` is required".to_string()),
                 }
             }
         }
         impl DeletedAction {
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
         }
@@ -3899,25 +4424,26 @@ Voice AI numbers days differently.
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
-                    status_code: Err("no value supplied for status_code".to_string()),
+                    message: Err("`message` is required".to_string()),
+                    status_code: Err("`statusCode` is required".to_string()),
                     trace_id: Ok(Default::default()),
                 }
             }
         }
         impl ErrorResponse {
+            ///Sets `error`; left out of the request when not set.
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("invalid `error`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `message`.
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ErrorMessage>,
@@ -3925,11 +4451,10 @@ Voice AI numbers days differently.
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("invalid `message`: {e}"));
                 self
             }
+            ///Sets `statusCode`.
             pub fn status_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -3937,21 +4462,19 @@ Voice AI numbers days differently.
             {
                 self.status_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_code: {e}")
-                    });
+                    .map_err(|e| format!("invalid `statusCode`: {e}"));
                 self
             }
+            ///Sets `traceId`; left out of the request when not set.
             pub fn trace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.trace_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for trace_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `traceId`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -3980,7 +4503,10 @@ Voice AI numbers days differently.
         }
         #[derive(Clone, Debug)]
         pub struct FollowupSequence {
-            ai_enabled_message: ::std::result::Result<bool, ::std::string::String>,
+            ai_enabled_message: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             contact_requested: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -3995,7 +4521,10 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             id: ::std::result::Result<i32, ::std::string::String>,
-            trigger_workflow: ::std::result::Result<bool, ::std::string::String>,
+            trigger_workflow: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             workflow_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4004,22 +4533,21 @@ Voice AI numbers days differently.
         impl ::std::default::Default for FollowupSequence {
             fn default() -> Self {
                 Self {
-                    ai_enabled_message: Ok(super::defaults::default_bool::<true>()),
+                    ai_enabled_message: Ok(Default::default()),
                     contact_requested: Ok(Default::default()),
                     custom_message: Ok(Default::default()),
-                    followup_time: Err(
-                        "no value supplied for followup_time".to_string(),
-                    ),
+                    followup_time: Err("`followupTime` is required".to_string()),
                     followup_time_unit: Err(
-                        "no value supplied for followup_time_unit".to_string(),
+                        "`followupTimeUnit` is required".to_string(),
                     ),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("`id` is required".to_string()),
                     trigger_workflow: Ok(Default::default()),
                     workflow_id: Ok(Default::default()),
                 }
             }
         }
         impl FollowupSequence {
+            ///Sets `aiEnabledMessage`; left out of the request when not set.
             pub fn ai_enabled_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4027,41 +4555,35 @@ Voice AI numbers days differently.
             {
                 self.ai_enabled_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ai_enabled_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `aiEnabledMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `contactRequested`; left out of the request when not set.
             pub fn contact_requested<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_requested = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_requested: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `contactRequested`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `customMessage`; left out of the request when not set.
             pub fn custom_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.custom_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `customMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `followupTime`.
             pub fn followup_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -4069,11 +4591,10 @@ Voice AI numbers days differently.
             {
                 self.followup_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for followup_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `followupTime`: {e}"));
                 self
             }
+            ///Sets `followupTimeUnit`.
             pub fn followup_time_unit<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::DelayUnit>,
@@ -4081,23 +4602,19 @@ Voice AI numbers days differently.
             {
                 self.followup_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for followup_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `followupTimeUnit`: {e}"));
                 self
             }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `triggerWorkflow`; left out of the request when not set.
             pub fn trigger_workflow<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4105,23 +4622,20 @@ Voice AI numbers days differently.
             {
                 self.trigger_workflow = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_workflow: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerWorkflow`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `workflowId`; left out of the request when not set.
             pub fn workflow_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workflow_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for workflow_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `workflowId`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -4167,7 +4681,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             timezone_to_use: ::std::result::Result<
-                ::std::option::Option<super::FollowupSettingsTimezoneToUse>,
+                ::std::option::Option<super::TimezoneToUse>,
                 ::std::string::String,
             >,
             working_hours: ::std::result::Result<
@@ -4179,7 +4693,7 @@ Voice AI numbers days differently.
             fn default() -> Self {
                 Self {
                     dynamic_channel_switching: Err(
-                        "no value supplied for dynamic_channel_switching".to_string(),
+                        "`dynamicChannelSwitching` is required".to_string(),
                     ),
                     follow_up_hours: Ok(Default::default()),
                     timezone_to_use: Ok(Default::default()),
@@ -4188,6 +4702,7 @@ Voice AI numbers days differently.
             }
         }
         impl FollowupSettings {
+            ///Sets `dynamicChannelSwitching`.
             pub fn dynamic_channel_switching<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4195,55 +4710,43 @@ Voice AI numbers days differently.
             {
                 self.dynamic_channel_switching = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for dynamic_channel_switching: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `dynamicChannelSwitching`: {e}"));
                 self
             }
+            ///Sets `followUpHours`; left out of the request when not set.
             pub fn follow_up_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.follow_up_hours = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for follow_up_hours: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `followUpHours`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `timezoneToUse`; left out of the request when not set.
             pub fn timezone_to_use<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::FollowupSettingsTimezoneToUse>,
-                >,
+                T: ::std::convert::TryInto<super::TimezoneToUse>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone_to_use = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for timezone_to_use: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `timezoneToUse`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `workingHours`; left out of the request when not set.
             pub fn working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.working_hours = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for working_hours: {e}")
-                    });
+                    .map_err(|e| format!("invalid `workingHours`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -4313,22 +4816,21 @@ Voice AI numbers days differently.
         impl ::std::default::Default for GenerationDetails {
             fn default() -> Self {
                 Self {
-                    action_logs: Err("no value supplied for action_logs".to_string()),
+                    action_logs: Err("`actionLogs` is required".to_string()),
                     agent_id: Ok(Default::default()),
                     faqs: Ok(Default::default()),
-                    history: Err("no value supplied for history".to_string()),
+                    history: Err("`history` is required".to_string()),
                     input: Ok(Default::default()),
                     intent: Ok(Default::default()),
                     mode: Ok(Default::default()),
-                    prompt: Err("no value supplied for prompt".to_string()),
-                    response_message: Err(
-                        "no value supplied for response_message".to_string(),
-                    ),
+                    prompt: Err("`prompt` is required".to_string()),
+                    response_message: Err("`responseMessage` is required".to_string()),
                     website: Ok(Default::default()),
                 }
             }
         }
         impl GenerationDetails {
+            ///Sets `actionLogs`.
             pub fn action_logs<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
@@ -4336,37 +4838,34 @@ Voice AI numbers days differently.
             {
                 self.action_logs = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for action_logs: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actionLogs`: {e}"));
                 self
             }
+            ///Sets `agentId`; left out of the request when not set.
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `faqs`; left out of the request when not set.
             pub fn faqs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.faqs = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for faqs: {e}")
-                    });
+                    .map_err(|e| format!("invalid `faqs`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `history`.
             pub fn history<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
@@ -4374,47 +4873,46 @@ Voice AI numbers days differently.
             {
                 self.history = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for history: {e}")
-                    });
+                    .map_err(|e| format!("invalid `history`: {e}"));
                 self
             }
+            ///Sets `input`; left out of the request when not set.
             pub fn input<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.input = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for input: {e}")
-                    });
+                    .map_err(|e| format!("invalid `input`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `intent`; left out of the request when not set.
             pub fn intent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.intent = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for intent: {e}")
-                    });
+                    .map_err(|e| format!("invalid `intent`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `mode`; left out of the request when not set.
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mode = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mode: {e}")
-                    });
+                    .map_err(|e| format!("invalid `mode`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `prompt`.
             pub fn prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4422,11 +4920,10 @@ Voice AI numbers days differently.
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prompt: {e}")
-                    });
+                    .map_err(|e| format!("invalid `prompt`: {e}"));
                 self
             }
+            ///Sets `responseMessage`.
             pub fn response_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4434,25 +4931,19 @@ Voice AI numbers days differently.
             {
                 self.response_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `responseMessage`: {e}"));
                 self
             }
+            ///Sets `website`; left out of the request when not set.
             pub fn website<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.website = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for website: {e}")
-                    });
+                    .map_err(|e| format!("invalid `website`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -4511,7 +5002,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             handover_type: ::std::result::Result<
-                super::HumanHandOverDetailsHandoverType,
+                super::HandoverType,
                 ::std::string::String,
             >,
             reactivate_enabled: ::std::result::Result<bool, ::std::string::String>,
@@ -4541,54 +5032,47 @@ Voice AI numbers days differently.
                 Self {
                     assign_to_user_id: Ok(Default::default()),
                     create_task: Ok(Default::default()),
-                    enabled: Err("no value supplied for enabled".to_string()),
+                    enabled: Err("`enabled` is required".to_string()),
                     examples: Ok(Default::default()),
-                    final_message: Err(
-                        "no value supplied for final_message".to_string(),
-                    ),
-                    handover_type: Err(
-                        "no value supplied for handover_type".to_string(),
-                    ),
+                    final_message: Err("`finalMessage` is required".to_string()),
+                    handover_type: Err("`handoverType` is required".to_string()),
                     reactivate_enabled: Err(
-                        "no value supplied for reactivate_enabled".to_string(),
+                        "`reactivateEnabled` is required".to_string(),
                     ),
                     skip_assign_to_user: Ok(Default::default()),
                     sleep_time: Ok(Default::default()),
                     sleep_time_unit: Ok(Default::default()),
                     tags: Ok(Default::default()),
-                    trigger_condition: Err(
-                        "no value supplied for trigger_condition".to_string(),
-                    ),
+                    trigger_condition: Err("`triggerCondition` is required".to_string()),
                 }
             }
         }
         impl HumanHandOverDetails {
+            ///Sets `assignToUserId`; left out of the request when not set.
             pub fn assign_to_user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assign_to_user_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assign_to_user_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `assignToUserId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `createTask`; left out of the request when not set.
             pub fn create_task<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.create_task = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for create_task: {e}")
-                    });
+                    .map_err(|e| format!("invalid `createTask`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `enabled`.
             pub fn enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4596,25 +5080,22 @@ Voice AI numbers days differently.
             {
                 self.enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `enabled`: {e}"));
                 self
             }
+            ///Sets `examples`; left out of the request when not set.
             pub fn examples<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.examples = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for examples: {e}")
-                    });
+                    .map_err(|e| format!("invalid `examples`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `finalMessage`.
             pub fn final_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4622,23 +5103,21 @@ Voice AI numbers days differently.
             {
                 self.final_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for final_message: {e}")
-                    });
+                    .map_err(|e| format!("invalid `finalMessage`: {e}"));
                 self
             }
+            ///Sets `handoverType`.
             pub fn handover_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::HumanHandOverDetailsHandoverType>,
+                T: ::std::convert::TryInto<super::HandoverType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.handover_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for handover_type: {e}")
-                    });
+                    .map_err(|e| format!("invalid `handoverType`: {e}"));
                 self
             }
+            ///Sets `reactivateEnabled`.
             pub fn reactivate_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4646,67 +5125,58 @@ Voice AI numbers days differently.
             {
                 self.reactivate_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reactivate_enabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `reactivateEnabled`: {e}"));
                 self
             }
+            ///Sets `skipAssignToUser`; left out of the request when not set.
             pub fn skip_assign_to_user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.skip_assign_to_user = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for skip_assign_to_user: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `skipAssignToUser`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTime`; left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepTime`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTimeUnit`; left out of the request when not set.
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DelayUnit>>,
+                T: ::std::convert::TryInto<super::DelayUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepTimeUnit`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `tags`; left out of the request when not set.
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                    .map_err(|e| format!("invalid `tags`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `triggerCondition`.
             pub fn trigger_condition<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4714,11 +5184,7 @@ Voice AI numbers days differently.
             {
                 self.trigger_condition = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_condition: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerCondition`: {e}"));
                 self
             }
         }
@@ -4772,14 +5238,15 @@ Voice AI numbers days differently.
         impl ::std::default::Default for Interval {
             fn default() -> Self {
                 Self {
-                    end_hour: Err("no value supplied for end_hour".to_string()),
-                    end_minute: Err("no value supplied for end_minute".to_string()),
-                    start_hour: Err("no value supplied for start_hour".to_string()),
-                    start_minute: Err("no value supplied for start_minute".to_string()),
+                    end_hour: Err("`endHour` is required".to_string()),
+                    end_minute: Err("`endMinute` is required".to_string()),
+                    start_hour: Err("`startHour` is required".to_string()),
+                    start_minute: Err("`startMinute` is required".to_string()),
                 }
             }
         }
         impl Interval {
+            ///Sets `endHour`.
             pub fn end_hour<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -4787,11 +5254,10 @@ Voice AI numbers days differently.
             {
                 self.end_hour = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end_hour: {e}")
-                    });
+                    .map_err(|e| format!("invalid `endHour`: {e}"));
                 self
             }
+            ///Sets `endMinute`.
             pub fn end_minute<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -4799,11 +5265,10 @@ Voice AI numbers days differently.
             {
                 self.end_minute = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end_minute: {e}")
-                    });
+                    .map_err(|e| format!("invalid `endMinute`: {e}"));
                 self
             }
+            ///Sets `startHour`.
             pub fn start_hour<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -4811,11 +5276,10 @@ Voice AI numbers days differently.
             {
                 self.start_hour = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start_hour: {e}")
-                    });
+                    .map_err(|e| format!("invalid `startHour`: {e}"));
                 self
             }
+            ///Sets `startMinute`.
             pub fn start_minute<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -4823,9 +5287,7 @@ Voice AI numbers days differently.
             {
                 self.start_minute = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start_minute: {e}")
-                    });
+                    .map_err(|e| format!("invalid `startMinute`: {e}"));
                 self
             }
         }
@@ -4863,24 +5325,22 @@ Voice AI numbers days differently.
         impl ::std::default::Default for ListActionsResponse {
             fn default() -> Self {
                 Self {
-                    data: Err("no value supplied for data".to_string()),
-                    success: Err("no value supplied for success".to_string()),
+                    data: Err("`data` is required".to_string()),
+                    success: Err("`success` is required".to_string()),
                 }
             }
         }
         impl ListActionsResponse {
+            ///Sets `data`.
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Action>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = value.try_into().map_err(|e| format!("invalid `data`: {e}"));
                 self
             }
+            ///Sets `success`.
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4888,9 +5348,7 @@ Voice AI numbers days differently.
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                    .map_err(|e| format!("invalid `success`: {e}"));
                 self
             }
         }
@@ -4920,55 +5378,51 @@ Voice AI numbers days differently.
                 ::std::option::Option<::std::vec::Vec<super::AgentListItem>>,
                 ::std::string::String,
             >,
-            count: ::std::result::Result<i32, ::std::string::String>,
-            total_count: ::std::result::Result<i32, ::std::string::String>,
+            count: ::std::result::Result<u32, ::std::string::String>,
+            total_count: ::std::result::Result<u32, ::std::string::String>,
         }
         impl ::std::default::Default for SearchAgentsResponse {
             fn default() -> Self {
                 Self {
                     agents: Ok(Default::default()),
-                    count: Err("no value supplied for count".to_string()),
-                    total_count: Err("no value supplied for total_count".to_string()),
+                    count: Err("`count` is required".to_string()),
+                    total_count: Err("`totalCount` is required".to_string()),
                 }
             }
         }
         impl SearchAgentsResponse {
+            ///Sets `agents`; left out of the request when not set.
             pub fn agents<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::AgentListItem>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AgentListItem>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agents = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agents: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agents`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `count`.
             pub fn count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.count = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for count: {e}")
-                    });
+                    .map_err(|e| format!("invalid `count`: {e}"));
                 self
             }
+            ///Sets `totalCount`.
             pub fn total_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_count = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_count: {e}")
-                    });
+                    .map_err(|e| format!("invalid `totalCount`: {e}"));
                 self
             }
         }
@@ -5011,7 +5465,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             stop_bot_detection_type: ::std::result::Result<
-                super::StopBotDetailsStopBotDetectionType,
+                super::StopBotDetectionType,
                 ::std::string::String,
             >,
             stop_bot_examples: ::std::result::Result<
@@ -5030,29 +5484,26 @@ Voice AI numbers days differently.
         impl ::std::default::Default for StopBotDetails {
             fn default() -> Self {
                 Self {
-                    enabled: Err("no value supplied for enabled".to_string()),
-                    final_message: Err(
-                        "no value supplied for final_message".to_string(),
-                    ),
+                    enabled: Err("`enabled` is required".to_string()),
+                    final_message: Err("`finalMessage` is required".to_string()),
                     reactivate_enabled: Err(
-                        "no value supplied for reactivate_enabled".to_string(),
+                        "`reactivateEnabled` is required".to_string(),
                     ),
                     sleep_time: Ok(Default::default()),
                     sleep_time_unit: Ok(Default::default()),
                     stop_bot_detection_type: Err(
-                        "no value supplied for stop_bot_detection_type".to_string(),
+                        "`stopBotDetectionType` is required".to_string(),
                     ),
-                    stop_bot_examples: Err(
-                        "no value supplied for stop_bot_examples".to_string(),
-                    ),
+                    stop_bot_examples: Err("`stopBotExamples` is required".to_string()),
                     stop_bot_trigger_condition: Err(
-                        "no value supplied for stop_bot_trigger_condition".to_string(),
+                        "`stopBotTriggerCondition` is required".to_string(),
                     ),
                     tags: Ok(Default::default()),
                 }
             }
         }
         impl StopBotDetails {
+            ///Sets `enabled`.
             pub fn enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5060,11 +5511,10 @@ Voice AI numbers days differently.
             {
                 self.enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `enabled`: {e}"));
                 self
             }
+            ///Sets `finalMessage`.
             pub fn final_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5072,11 +5522,10 @@ Voice AI numbers days differently.
             {
                 self.final_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for final_message: {e}")
-                    });
+                    .map_err(|e| format!("invalid `finalMessage`: {e}"));
                 self
             }
+            ///Sets `reactivateEnabled`.
             pub fn reactivate_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5084,53 +5533,45 @@ Voice AI numbers days differently.
             {
                 self.reactivate_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reactivate_enabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `reactivateEnabled`: {e}"));
                 self
             }
+            ///Sets `sleepTime`; left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepTime`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTimeUnit`; left out of the request when not set.
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DelayUnit>>,
+                T: ::std::convert::TryInto<super::DelayUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepTimeUnit`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `stopBotDetectionType`.
             pub fn stop_bot_detection_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::StopBotDetailsStopBotDetectionType>,
+                T: ::std::convert::TryInto<super::StopBotDetectionType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.stop_bot_detection_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stop_bot_detection_type: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `stopBotDetectionType`: {e}"));
                 self
             }
+            ///Sets `stopBotExamples`.
             pub fn stop_bot_examples<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -5138,13 +5579,10 @@ Voice AI numbers days differently.
             {
                 self.stop_bot_examples = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stop_bot_examples: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `stopBotExamples`: {e}"));
                 self
             }
+            ///Sets `stopBotTriggerCondition`.
             pub fn stop_bot_trigger_condition<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5152,25 +5590,19 @@ Voice AI numbers days differently.
             {
                 self.stop_bot_trigger_condition = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stop_bot_trigger_condition: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `stopBotTriggerCondition`: {e}"));
                 self
             }
+            ///Sets `tags`; left out of the request when not set.
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                    .map_err(|e| format!("invalid `tags`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -5219,7 +5651,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             transfer_bot_type: ::std::result::Result<
-                super::TransferBotDetailsTransferBotType,
+                super::TransferBotType,
                 ::std::string::String,
             >,
             transfer_to_bot: ::std::result::Result<
@@ -5230,19 +5662,16 @@ Voice AI numbers days differently.
         impl ::std::default::Default for TransferBotDetails {
             fn default() -> Self {
                 Self {
-                    enabled: Err("no value supplied for enabled".to_string()),
+                    enabled: Err("`enabled` is required".to_string()),
                     transfer_bot_examples: Ok(Default::default()),
                     transfer_bot_trigger_condition: Ok(Default::default()),
-                    transfer_bot_type: Err(
-                        "no value supplied for transfer_bot_type".to_string(),
-                    ),
-                    transfer_to_bot: Err(
-                        "no value supplied for transfer_to_bot".to_string(),
-                    ),
+                    transfer_bot_type: Err("`transferBotType` is required".to_string()),
+                    transfer_to_bot: Err("`transferToBot` is required".to_string()),
                 }
             }
         }
         impl TransferBotDetails {
+            ///Sets `enabled`.
             pub fn enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5250,55 +5679,45 @@ Voice AI numbers days differently.
             {
                 self.enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `enabled`: {e}"));
                 self
             }
+            ///Sets `transferBotExamples`; left out of the request when not set.
             pub fn transfer_bot_examples<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.transfer_bot_examples = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transfer_bot_examples: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `transferBotExamples`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `transferBotTriggerCondition`; left out of the request when not set.
             pub fn transfer_bot_trigger_condition<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.transfer_bot_trigger_condition = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transfer_bot_trigger_condition: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `transferBotTriggerCondition`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `transferBotType`.
             pub fn transfer_bot_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::TransferBotDetailsTransferBotType>,
+                T: ::std::convert::TryInto<super::TransferBotType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.transfer_bot_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transfer_bot_type: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `transferBotType`: {e}"));
                 self
             }
+            ///Sets `transferToBot`.
             pub fn transfer_to_bot<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5306,11 +5725,7 @@ Voice AI numbers days differently.
             {
                 self.transfer_to_bot = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transfer_to_bot: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `transferToBot`: {e}"));
                 self
             }
         }
@@ -5360,15 +5775,14 @@ Voice AI numbers days differently.
         impl ::std::default::Default for TriggerWorkflowDetails {
             fn default() -> Self {
                 Self {
-                    trigger_condition: Err(
-                        "no value supplied for trigger_condition".to_string(),
-                    ),
+                    trigger_condition: Err("`triggerCondition` is required".to_string()),
                     trigger_message: Ok(Default::default()),
-                    workflow_ids: Err("no value supplied for workflow_ids".to_string()),
+                    workflow_ids: Err("`workflowIds` is required".to_string()),
                 }
             }
         }
         impl TriggerWorkflowDetails {
+            ///Sets `triggerCondition`.
             pub fn trigger_condition<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5376,27 +5790,22 @@ Voice AI numbers days differently.
             {
                 self.trigger_condition = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_condition: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerCondition`: {e}"));
                 self
             }
+            ///Sets `triggerMessage`; left out of the request when not set.
             pub fn trigger_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.trigger_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `workflowIds`.
             pub fn workflow_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -5404,9 +5813,7 @@ Voice AI numbers days differently.
             {
                 self.workflow_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for workflow_ids: {e}")
-                    });
+                    .map_err(|e| format!("invalid `workflowIds`: {e}"));
                 self
             }
         }
@@ -5472,8 +5879,14 @@ Voice AI numbers days differently.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            respond_to_audio: ::std::result::Result<bool, ::std::string::String>,
-            respond_to_images: ::std::result::Result<bool, ::std::string::String>,
+            respond_to_audio: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            respond_to_images: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             sleep_enabled: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -5507,7 +5920,7 @@ Voice AI numbers days differently.
             fn default() -> Self {
                 Self {
                     auto_pilot_max_messages: Err(
-                        "no value supplied for auto_pilot_max_messages".to_string(),
+                        "`autoPilotMaxMessages` is required".to_string(),
                     ),
                     business_name: Ok(Default::default()),
                     channels: Ok(Default::default()),
@@ -5531,6 +5944,7 @@ Voice AI numbers days differently.
             }
         }
         impl UpdateAgentRequest {
+            ///Sets `autoPilotMaxMessages`.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -5538,127 +5952,118 @@ Voice AI numbers days differently.
             {
                 self.auto_pilot_max_messages = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for auto_pilot_max_messages: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `autoPilotMaxMessages`: {e}"));
                 self
             }
+            ///Sets `businessName`; left out of the request when not set.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `channels`; left out of the request when not set.
             pub fn channels<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::Channel>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Channel>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channels = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channels: {e}")
-                    });
+                    .map_err(|e| format!("invalid `channels`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `goal`; left out of the request when not set.
             pub fn goal<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.goal = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for goal: {e}")
-                    });
+                    .map_err(|e| format!("invalid `goal`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `instructions`; left out of the request when not set.
             pub fn instructions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.instructions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for instructions: {e}")
-                    });
+                    .map_err(|e| format!("invalid `instructions`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `isPrimary`; left out of the request when not set.
             pub fn is_primary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_primary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_primary: {e}")
-                    });
+                    .map_err(|e| format!("invalid `isPrimary`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `knowledgeBaseIds`; left out of the request when not set.
             pub fn knowledge_base_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for knowledge_base_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `knowledgeBaseIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `mode`; left out of the request when not set.
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentMode>>,
+                T: ::std::convert::TryInto<super::AgentMode>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mode = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mode: {e}")
-                    });
+                    .map_err(|e| format!("invalid `mode`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `name`; left out of the request when not set.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `name`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `personality`; left out of the request when not set.
             pub fn personality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.personality = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for personality: {e}")
-                    });
+                    .map_err(|e| format!("invalid `personality`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `respondToAudio`; left out of the request when not set.
             pub fn respond_to_audio<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5666,13 +6071,11 @@ Voice AI numbers days differently.
             {
                 self.respond_to_audio = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for respond_to_audio: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `respondToAudio`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `respondToImages`; left out of the request when not set.
             pub fn respond_to_images<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5680,107 +6083,102 @@ Voice AI numbers days differently.
             {
                 self.respond_to_images = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for respond_to_images: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `respondToImages`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepEnabled`; left out of the request when not set.
             pub fn sleep_enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepEnabled`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepOnManualMessage`; left out of the request when not set.
             pub fn sleep_on_manual_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_manual_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_manual_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnManualMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepOnWorkflowMessage`; left out of the request when not set.
             pub fn sleep_on_workflow_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_on_workflow_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_on_workflow_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepOnWorkflowMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<i32>>,
-                >,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sleep_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `sleepTime`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `sleepTimeUnit`; [`sleep_time_unit_null`](Self::sleep_time_unit_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
-                >,
+                T: ::std::convert::TryInto<super::SleepTimeUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sleep_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sleepTimeUnit`: {e}"))
+                    .map(|v| Some(Some(v)));
                 self
             }
+            ///Sets `waitTime`; left out of the request when not set.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.wait_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for wait_time: {e}")
-                    });
+                    .map_err(|e| format!("invalid `waitTime`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `waitTimeUnit`; left out of the request when not set.
             pub fn wait_time_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WaitTimeUnit>>,
+                T: ::std::convert::TryInto<super::WaitTimeUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.wait_time_unit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for wait_time_unit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `waitTimeUnit`: {e}"))
+                    .map(Some);
+                self
+            }
+            ///Sends `"sleepTime": null`.
+            pub fn sleep_time_null(mut self) -> Self {
+                self.sleep_time = Ok(Some(None));
+                self
+            }
+            ///Sends `"sleepTimeUnit": null`.
+            pub fn sleep_time_unit_null(mut self) -> Self {
+                self.sleep_time_unit = Ok(Some(None));
                 self
             }
         }
@@ -5855,15 +6253,14 @@ Voice AI numbers days differently.
         impl ::std::default::Default for UpdateContactFieldDetails {
             fn default() -> Self {
                 Self {
-                    contact_field_id: Err(
-                        "no value supplied for contact_field_id".to_string(),
-                    ),
+                    contact_field_id: Err("`contactFieldId` is required".to_string()),
                     contact_update_examples: Ok(Default::default()),
-                    description: Err("no value supplied for description".to_string()),
+                    description: Err("`description` is required".to_string()),
                 }
             }
         }
         impl UpdateContactFieldDetails {
+            ///Sets `contactFieldId`.
             pub fn contact_field_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5871,29 +6268,22 @@ Voice AI numbers days differently.
             {
                 self.contact_field_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_field_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `contactFieldId`: {e}"));
                 self
             }
+            ///Sets `contactUpdateExamples`; left out of the request when not set.
             pub fn contact_update_examples<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_update_examples = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_update_examples: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `contactUpdateExamples`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `description`.
             pub fn description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5901,9 +6291,7 @@ Voice AI numbers days differently.
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("invalid `description`: {e}"));
                 self
             }
         }
@@ -5944,14 +6332,13 @@ Voice AI numbers days differently.
         impl ::std::default::Default for UpdateFollowupSettingsRequest {
             fn default() -> Self {
                 Self {
-                    action_ids: Err("no value supplied for action_ids".to_string()),
-                    followup_settings: Err(
-                        "no value supplied for followup_settings".to_string(),
-                    ),
+                    action_ids: Err("`actionIds` is required".to_string()),
+                    followup_settings: Err("`followupSettings` is required".to_string()),
                 }
             }
         }
         impl UpdateFollowupSettingsRequest {
+            ///Sets `actionIds`.
             pub fn action_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -5959,11 +6346,10 @@ Voice AI numbers days differently.
             {
                 self.action_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for action_ids: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actionIds`: {e}"));
                 self
             }
+            ///Sets `followupSettings`.
             pub fn followup_settings<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::FollowupSettings>,
@@ -5971,11 +6357,7 @@ Voice AI numbers days differently.
             {
                 self.followup_settings = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for followup_settings: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `followupSettings`: {e}"));
                 self
             }
         }
@@ -6011,14 +6393,13 @@ Voice AI numbers days differently.
         impl ::std::default::Default for WorkingHours {
             fn default() -> Self {
                 Self {
-                    day_of_the_week: Err(
-                        "no value supplied for day_of_the_week".to_string(),
-                    ),
+                    day_of_the_week: Err("`dayOfTheWeek` is required".to_string()),
                     intervals: Ok(Default::default()),
                 }
             }
         }
         impl WorkingHours {
+            ///Sets `dayOfTheWeek`.
             pub fn day_of_the_week<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -6026,25 +6407,19 @@ Voice AI numbers days differently.
             {
                 self.day_of_the_week = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for day_of_the_week: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `dayOfTheWeek`: {e}"));
                 self
             }
+            ///Sets `intervals`; left out of the request when not set.
             pub fn intervals<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::Interval>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Interval>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.intervals = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for intervals: {e}")
-                    });
+                    .map_err(|e| format!("invalid `intervals`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -6066,25 +6441,6 @@ Voice AI numbers days differently.
                     intervals: Ok(value.intervals),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn default_bool<const V: bool>() -> bool {
-            V
-        }
-        pub(super) fn default_u64<T, const V: u64>() -> T
-        where
-            T: ::std::convert::TryFrom<u64>,
-            <T as ::std::convert::TryFrom<u64>>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(V).unwrap()
-        }
-        pub(super) fn create_agent_request_mode() -> super::AgentMode {
-            super::AgentMode::Off
-        }
-        pub(super) fn create_agent_request_wait_time_unit() -> super::WaitTimeUnit {
-            super::WaitTimeUnit::Seconds
         }
     }
     /// Error types.
@@ -6119,6 +6475,62 @@ Voice AI numbers days differently.
             }
         }
     }
+    impl ::std::convert::TryFrom<builder::TriggerWorkflowDetails> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::TriggerWorkflowDetails,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(TriggerWorkflowDetails::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::UpdateContactFieldDetails> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::UpdateContactFieldDetails,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(UpdateContactFieldDetails::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::AppointmentBookingDetails> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::AppointmentBookingDetails,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(AppointmentBookingDetails::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::StopBotDetails> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::StopBotDetails,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(StopBotDetails::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::HumanHandOverDetails> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::HumanHandOverDetails,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(HumanHandOverDetails::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::AdvancedFollowupDetails> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::AdvancedFollowupDetails,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(AdvancedFollowupDetails::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::TransferBotDetails> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::TransferBotDetails,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(TransferBotDetails::try_from(value)?.into())
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for HighLevel Conversation AI API
@@ -6144,21 +6556,6 @@ pub struct Client {
     pub(crate) inner: highlevel_client_core::Runtime,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: highlevel_client_core::Runtime) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
@@ -6507,8 +6904,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/conversation-ai/agents`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Agent>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
@@ -6598,6 +6994,190 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `autoPilotMaxMessages`; left out of the request when not set.
+        pub fn auto_pilot_max_messages<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.auto_pilot_max_messages(value))
+        }
+        ///Sets `businessName`; left out of the request when not set.
+        pub fn business_name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.business_name(value))
+        }
+        ///Sets `channels`; left out of the request when not set.
+        pub fn channels<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<types::Channel>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.channels(value))
+        }
+        ///Sets `goal`.
+        pub fn goal<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.goal(value))
+        }
+        ///Sets `instructions`.
+        pub fn instructions<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.instructions(value))
+        }
+        ///Sets `isPrimary`; left out of the request when not set.
+        pub fn is_primary<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.is_primary(value))
+        }
+        ///Sets `knowledgeBaseIds`; left out of the request when not set.
+        pub fn knowledge_base_ids<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.knowledge_base_ids(value))
+        }
+        ///Sets `mode`; left out of the request when not set.
+        pub fn mode<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::AgentMode>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.mode(value))
+        }
+        ///Sets `name`.
+        pub fn name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.name(value))
+        }
+        ///Sets `personality`.
+        pub fn personality<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.personality(value))
+        }
+        ///Sets `respondToAudio`; left out of the request when not set.
+        pub fn respond_to_audio<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.respond_to_audio(value))
+        }
+        ///Sets `respondToImages`; left out of the request when not set.
+        pub fn respond_to_images<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.respond_to_images(value))
+        }
+        ///Sets `sleepEnabled`; left out of the request when not set.
+        pub fn sleep_enabled<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_enabled(value))
+        }
+        ///Sets `sleepOnManualMessage`; left out of the request when not set.
+        pub fn sleep_on_manual_message<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_on_manual_message(value))
+        }
+        ///Sets `sleepOnWorkflowMessage`; left out of the request when not set.
+        pub fn sleep_on_workflow_message<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_on_workflow_message(value))
+        }
+        ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
+        pub fn sleep_time<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_time(value))
+        }
+        ///Sets `sleepTimeUnit`; [`sleep_time_unit_null`](Self::sleep_time_unit_null) sends `null` instead. Left out of the request when not set.
+        pub fn sleep_time_unit<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::SleepTimeUnit>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_time_unit(value))
+        }
+        ///Sets `waitTime`; left out of the request when not set.
+        pub fn wait_time<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.wait_time(value))
+        }
+        ///Sets `waitTimeUnit`; left out of the request when not set.
+        pub fn wait_time_unit<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::WaitTimeUnit>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.wait_time_unit(value))
+        }
+        ///Sends `"sleepTime": null`.
+        pub fn sleep_time_null(self) -> Self {
+            self.body_map(|body| body.sleep_time_null())
+        }
+        ///Sends `"sleepTimeUnit": null`.
+        pub fn sleep_time_unit_null(self) -> Self {
+            self.body_map(|body| body.sleep_time_unit_null())
+        }
+        ///Sends a `POST` request to `/conversation-ai/agents`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Agent>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("create_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::search_agents`]
 
@@ -6605,7 +7185,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SearchAgents<'a> {
         client: &'a super::Client,
-        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        limit: Result<Option<u32>, String>,
         query: Result<Option<::std::string::String>, String>,
         start_after: Result<Option<::std::string::String>, String>,
     }
@@ -6618,47 +7198,56 @@ pub mod builder {
                 start_after: Ok(None),
             }
         }
+        ///Sets the `limit` parameter.
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<u32>,
+            V::Error: std::fmt::Display,
         {
             self.limit = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `limit`: {e}"))
+                .and_then(|v| {
+                    if v < 1 {
+                        return ::std::result::Result::Err(
+                            format!("`limit` must be at least 1, not {v}"),
+                        );
+                    }
+                    if v > 100 {
+                        return ::std::result::Result::Err(
+                            format!("`limit` must be at most 100, not {v}"),
+                        );
+                    }
+                    ::std::result::Result::Ok(v)
+                })
+                .map(Some);
             self
         }
+        ///Sets the `query` parameter.
         pub fn query<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.query = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for query failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `query`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `startAfter` parameter.
         pub fn start_after<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.start_after = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for start_after failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `startAfter`: {e}"))
+                .map(Some);
             self
         }
-        ///Sends a `GET` request to `/conversation-ai/agents/search`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::SearchAgentsResponse>,
@@ -6744,6 +7333,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/conversation-ai/agents/search`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::SearchAgentsResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("search_agents", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::get_agent`]
 
@@ -6757,23 +7370,21 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/conversation-ai/agents/{agentId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Agent>, Error<types::ErrorResponse>> {
             let Self { client, agent_id } = self;
@@ -6854,6 +7465,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/conversation-ai/agents/{agentId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Agent>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("get_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::update_agent`]
 
@@ -6868,20 +7503,19 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -6908,8 +7542,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/conversation-ai/agents/{agentId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Agent>, Error<types::ErrorResponse>> {
             let Self { client, agent_id, body } = self;
@@ -7003,6 +7636,190 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `autoPilotMaxMessages`.
+        pub fn auto_pilot_max_messages<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.auto_pilot_max_messages(value))
+        }
+        ///Sets `businessName`; left out of the request when not set.
+        pub fn business_name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.business_name(value))
+        }
+        ///Sets `channels`; left out of the request when not set.
+        pub fn channels<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<types::Channel>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.channels(value))
+        }
+        ///Sets `goal`; left out of the request when not set.
+        pub fn goal<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.goal(value))
+        }
+        ///Sets `instructions`; left out of the request when not set.
+        pub fn instructions<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.instructions(value))
+        }
+        ///Sets `isPrimary`; left out of the request when not set.
+        pub fn is_primary<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.is_primary(value))
+        }
+        ///Sets `knowledgeBaseIds`; left out of the request when not set.
+        pub fn knowledge_base_ids<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.knowledge_base_ids(value))
+        }
+        ///Sets `mode`; left out of the request when not set.
+        pub fn mode<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::AgentMode>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.mode(value))
+        }
+        ///Sets `name`; left out of the request when not set.
+        pub fn name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.name(value))
+        }
+        ///Sets `personality`; left out of the request when not set.
+        pub fn personality<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.personality(value))
+        }
+        ///Sets `respondToAudio`; left out of the request when not set.
+        pub fn respond_to_audio<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.respond_to_audio(value))
+        }
+        ///Sets `respondToImages`; left out of the request when not set.
+        pub fn respond_to_images<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.respond_to_images(value))
+        }
+        ///Sets `sleepEnabled`; left out of the request when not set.
+        pub fn sleep_enabled<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_enabled(value))
+        }
+        ///Sets `sleepOnManualMessage`; left out of the request when not set.
+        pub fn sleep_on_manual_message<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_on_manual_message(value))
+        }
+        ///Sets `sleepOnWorkflowMessage`; left out of the request when not set.
+        pub fn sleep_on_workflow_message<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_on_workflow_message(value))
+        }
+        ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
+        pub fn sleep_time<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_time(value))
+        }
+        ///Sets `sleepTimeUnit`; [`sleep_time_unit_null`](Self::sleep_time_unit_null) sends `null` instead. Left out of the request when not set.
+        pub fn sleep_time_unit<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::SleepTimeUnit>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.sleep_time_unit(value))
+        }
+        ///Sets `waitTime`; left out of the request when not set.
+        pub fn wait_time<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.wait_time(value))
+        }
+        ///Sets `waitTimeUnit`; left out of the request when not set.
+        pub fn wait_time_unit<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::WaitTimeUnit>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.wait_time_unit(value))
+        }
+        ///Sends `"sleepTime": null`.
+        pub fn sleep_time_null(self) -> Self {
+            self.body_map(|body| body.sleep_time_null())
+        }
+        ///Sends `"sleepTimeUnit": null`.
+        pub fn sleep_time_unit_null(self) -> Self {
+            self.body_map(|body| body.sleep_time_unit_null())
+        }
+        ///Sends a `PUT` request to `/conversation-ai/agents/{agentId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Agent>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("update_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::delete_agent`]
 
@@ -7016,23 +7833,21 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
-        ///Sends a `DELETE` request to `/conversation-ai/agents/{agentId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::DeleteAgentResponse>,
@@ -7116,6 +7931,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/conversation-ai/agents/{agentId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::DeleteAgentResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("delete_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::create_action`]
 
@@ -7130,20 +7969,19 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7170,8 +8008,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/conversation-ai/agents/{agentId}/actions`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ActionResponse>, Error<types::ErrorResponse>> {
             let Self { client, agent_id, body } = self;
@@ -7265,6 +8102,46 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `kind`.
+        pub fn kind<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::ActionKind>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.kind(value))
+        }
+        ///Sets `name`.
+        pub fn name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.name(value))
+        }
+        ///Sends a `POST` request to `/conversation-ai/agents/{agentId}/actions`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ActionResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("create_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::list_actions`]
 
@@ -7278,23 +8155,21 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/conversation-ai/agents/{agentId}/actions/list`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::ListActionsResponse>,
@@ -7378,6 +8253,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/conversation-ai/agents/{agentId}/actions/list`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListActionsResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("list_actions", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::get_action`]
 
@@ -7392,36 +8291,33 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                action_id: Err("action_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
+                action_id: Err("`actionId` is required".to_string()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
+        ///Sets the `actionId` parameter.
         pub fn action_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.action_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for action_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `actionId`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/conversation-ai/agents/{agentId}/actions/{actionId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ActionResponse>, Error<types::ErrorResponse>> {
             let Self { client, agent_id, action_id } = self;
@@ -7503,6 +8399,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/conversation-ai/agents/{agentId}/actions/{actionId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ActionResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("get_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::update_action`]
 
@@ -7518,33 +8438,31 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                action_id: Err("action_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
+                action_id: Err("`actionId` is required".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
+        ///Sets the `actionId` parameter.
         pub fn action_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.action_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for action_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `actionId`: {e}"));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7571,8 +8489,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/conversation-ai/agents/{agentId}/actions/{actionId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ActionResponse>, Error<types::ErrorResponse>> {
             let Self { client, agent_id, action_id, body } = self;
@@ -7667,6 +8584,46 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `kind`.
+        pub fn kind<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::ActionKind>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.kind(value))
+        }
+        ///Sets `name`.
+        pub fn name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.name(value))
+        }
+        ///Sends a `PUT` request to `/conversation-ai/agents/{agentId}/actions/{actionId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ActionResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("update_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::delete_action`]
 
@@ -7681,36 +8638,33 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                action_id: Err("action_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
+                action_id: Err("`actionId` is required".to_string()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
+        ///Sets the `actionId` parameter.
         pub fn action_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.action_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for action_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `actionId`: {e}"));
             self
         }
-        ///Sends a `DELETE` request to `/conversation-ai/agents/{agentId}/actions/{actionId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::DeleteActionResponse>,
@@ -7795,6 +8749,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/conversation-ai/agents/{agentId}/actions/{actionId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::DeleteActionResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("delete_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::update_followup_settings`]
 
@@ -7809,20 +8787,19 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7852,8 +8829,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/conversation-ai/agents/{agentId}/followup-settings`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ActionResponse>, Error<types::ErrorResponse>> {
             let Self { client, agent_id, body } = self;
@@ -7948,6 +8924,46 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `actionIds`.
+        pub fn action_ids<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.action_ids(value))
+        }
+        ///Sets `followupSettings`.
+        pub fn followup_settings<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::FollowupSettings>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.followup_settings(value))
+        }
+        ///Sends a `PATCH` request to `/conversation-ai/agents/{agentId}/followup-settings`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ActionResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("update_followup_settings", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::get_generation_details`]
 
@@ -7962,35 +8978,31 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                message_id: Err("message_id was not initialized".to_string()),
-                source: Err("source was not initialized".to_string()),
+                message_id: Err("`messageId` is required".to_string()),
+                source: Err("`source` is required".to_string()),
             }
         }
+        ///Sets the `messageId` parameter.
         pub fn message_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.message_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `messageId`: {e}"));
             self
         }
+        ///Sets the `source` parameter.
         pub fn source<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerationSource>,
+            V::Error: std::fmt::Display,
         {
-            self.source = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `GenerationSource` for source failed".to_string()
-                });
+            self.source = value.try_into().map_err(|e| format!("invalid `source`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/conversation-ai/generations`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::GenerationDetails>,
@@ -8072,6 +9084,30 @@ pub mod builder {
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/conversation-ai/generations`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::GenerationDetails>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("get_generation_details", error).await,
+                    )
+                }
             }
         }
     }

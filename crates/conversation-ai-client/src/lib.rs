@@ -14,9 +14,15 @@ mod generated;
 mod streams;
 
 pub use generated::*;
+
+// Everything a consumer needs comes from this crate, so it is their only dependency.
+pub use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 pub use highlevel_client_core::{
-    ApiError, ClientConfig, ErrorKind, RateLimit, RetryPolicy, Token, TokenSource,
+    ApiError, ClientConfig, ErrorKind, OAuthCredentials, OAuthTokenSource, OAuthTokenSourceBuilder,
+    Page, RateLimit, RetryPolicy, Sleeper, Token, TokenKind, TokenSource, TokioSleeper, UserType,
+    webhooks,
 };
+pub use reqwest::StatusCode;
 
 /// The Conversation AI client: the generated [`Client`] under the name this crate's docs use.
 pub type ConversationAiClient = Client;

@@ -14,13 +14,23 @@ impl Client {
     /// A page shorter than `limit` is the last one, so no request is made past the end
     /// (unless the last page is exactly full, which costs one empty request).
     ///
-    /// ```no_run
-    /// # async fn demo(client: conversation_ai_client::Client) -> Result<(), conversation_ai_client::ApiError> {
-    /// use futures::TryStreamExt as _;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), conversation_ai_client::ApiError> {
+    /// # let mock = mock_server::MockServer::start().await;
+    /// # let client = conversation_ai_client::Client::from_config(
+    /// #     conversation_ai_client::ClientConfig::new(conversation_ai_client::Token::new(mock.dev_token())).base_url(mock.uri()),
+    /// # )?;
+    /// # for name in ["Support", "Support Nights", "Sales"] {
+    /// #     client.create_agent().name(name).personality("Kind").goal("Help").instructions("Be brief").send().await?;
+    /// # }
+    /// use conversation_ai_client::TryStreamExt as _;
     /// let agents: Vec<_> = client
     ///     .search_agents_stream(50, |request| request.query("support"))
     ///     .try_collect()
     ///     .await?;
+    /// let names: Vec<&str> = agents.iter().map(|agent| agent.name.as_str()).collect();
+    /// assert_eq!(names, ["Support", "Support Nights"]);
     /// # Ok(()) }
     /// ```
     pub fn search_agents_stream<'a, F>(

@@ -15,38 +15,24 @@ async fn main() -> Result<(), ApiError> {
 
     let agent = client
         .create_agent()
-        .body(
-            types::CreateAgentRequest::builder()
-                .location_id(&location)
-                .agent_name(Some(
-                    "Front Desk".parse::<types::AgentName>().map_err(invalid)?,
-                ))
-                .business_name(Some(
-                    "Harbor Dental Care"
-                        .parse::<types::BusinessName>()
-                        .map_err(invalid)?,
-                )),
-        )
+        .location_id(&location)
+        .agent_name("Front Desk")
+        .business_name("Harbor Dental Care")
         .send()
         .await?
         .into_inner();
     println!("created agent {}", agent.id);
 
-    let sms = types::SmsParameters::builder()
-        .trigger_prompt("The caller asks for the clinic's address")
-        .trigger_message("I'll text you our address right now.")
-        .message_body("Harbor Dental Care, 12 Pier Road. See you soon!");
     let action = client
         .create_action()
-        .body(
-            types::ActionRequest::builder()
-                .agent_id(&agent.id)
-                .location_id(&location)
-                .name("Text the address")
-                .kind(types::ActionKind::Sms(
-                    sms.try_into()
-                        .map_err(invalid::<types::error::ConversionError>)?,
-                )),
+        .agent_id(&agent.id)
+        .location_id(&location)
+        .name("Text the address")
+        .kind(
+            types::SmsParameters::builder()
+                .trigger_prompt("The caller asks for the clinic's address")
+                .trigger_message("I'll text you our address right now.")
+                .message_body("Harbor Dental Care, 12 Pier Road. See you soon!"),
         )
         .send()
         .await?
@@ -67,9 +53,4 @@ async fn main() -> Result<(), ApiError> {
         );
     }
     Ok(())
-}
-
-/// Input this program built that the API's constraints refuse.
-fn invalid<E: std::fmt::Display>(error: E) -> ApiError {
-    ApiError::config(error.to_string())
 }

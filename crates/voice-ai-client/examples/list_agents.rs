@@ -8,8 +8,7 @@
 //!     cargo run -p voice-ai-client --example list_agents
 //! ```
 
-use futures::TryStreamExt as _;
-use voice_ai_client::{ApiError, Client};
+use voice_ai_client::{ApiError, Client, TryStreamExt as _};
 
 #[tokio::main]
 async fn main() -> Result<(), ApiError> {

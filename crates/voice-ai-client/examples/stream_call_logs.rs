@@ -6,10 +6,9 @@
 //!     cargo run -p voice-ai-client --example stream_call_logs
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use futures::TryStreamExt as _;
-use voice_ai_client::{ApiError, Client, types};
+use voice_ai_client::chrono::Duration;
+use voice_ai_client::types::{ActionType, CallLogSortBy, CallType, SortOrder};
+use voice_ai_client::{ApiError, Client, DateRange, TryStreamExt as _};
 
 #[tokio::main]
 async fn main() -> Result<(), ApiError> {
@@ -17,21 +16,15 @@ async fn main() -> Result<(), ApiError> {
     let location = std::env::var("HIGHLEVEL_LOCATION_ID")
         .map_err(|_| ApiError::config("set HIGHLEVEL_LOCATION_ID to the location to read"))?;
 
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let week_ago = now.saturating_sub(Duration::from_secs(7 * 24 * 3600));
-    let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-
     let mut logs = client.list_call_logs_stream(|request| {
         request
             .location_id(&location)
-            .call_type(types::ListCallLogsCallType::Live)
-            .action_type("SMS,CALL_TRANSFER")
-            .start_date(millis(week_ago))
-            .end_date(millis(now))
-            .sort_by(types::ListCallLogsSortBy::Duration)
-            .sort(types::ListCallLogsSort::Descend)
+            .call_type(CallType::Live)
+            .action_types([ActionType::Sms, ActionType::CallTransfer])
+            .date_range(DateRange::last(Duration::days(7)))
+            .timezone("America/Chicago")
+            .sort_by(CallLogSortBy::Duration)
+            .sort(SortOrder::Descend)
             .page_size(50)
     });
     let mut count = 0;

@@ -28,36 +28,155 @@ pub mod types {
 shape `actionParameters` has; both always travel side by side in the same JSON
 object as the other fields of the action.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(tag = "actionType", content = "actionParameters")]
+    #[derive(Clone, Debug, PartialEq)]
     pub enum ActionKind {
         ///Transfer the call to a phone number.
-        #[serde(rename = "CALL_TRANSFER")]
-        CallTransfer(CallTransferActionParameters),
+        CallTransfer(CallTransferParameters),
         ///After the call, extract a value from the conversation into a contact field.
-        #[serde(rename = "DATA_EXTRACTION")]
-        DataExtraction(DataExtractionActionParameters),
+        DataExtraction(DataExtractionParameters),
         ///While the call is going on, extract a value from the conversation into a contact field.
-        #[serde(rename = "IN_CALL_DATA_EXTRACTION")]
-        InCallDataExtraction(DataExtractionActionParameters),
+        InCallDataExtraction(DataExtractionParameters),
         ///Start a workflow.
-        #[serde(rename = "WORKFLOW_TRIGGER")]
         WorkflowTrigger(WorkflowTriggerParameters),
         ///Send a text message to the caller.
-        #[serde(rename = "SMS")]
         Sms(SmsParameters),
         ///Book an appointment in a calendar.
-        #[serde(rename = "APPOINTMENT_BOOKING")]
-        AppointmentBooking(AppointmentBookingActionParameters),
+        AppointmentBooking(AppointmentBookingParameters),
         ///Call an external HTTP API.
-        #[serde(rename = "CUSTOM_ACTION")]
         CustomAction(CustomActionParameters),
         ///Answer from a knowledge base.
-        #[serde(rename = "KNOWLEDGE_BASE")]
         KnowledgeBase(KnowledgeBaseParameters),
+        /// A tag this version of the client does not know: the API added it later. It keeps
+        /// the tag (`tag()`) and its content as raw JSON (`content()`), and sends both back
+        /// unchanged; it cannot be built by hand.
+        Unknown(UnknownKind),
     }
-    impl ::std::convert::From<CallTransferActionParameters> for ActionKind {
-        fn from(value: CallTransferActionParameters) -> Self {
+    impl ActionKind {
+        /// Its JSON shape: the tag and content fields.
+        const WIRE: TaggedWire = TaggedWire {
+            name: "ActionKind",
+            fields: &["actionType", "actionParameters"],
+        };
+        ///The `actionType` this value travels with, known or not.
+        pub fn tag(&self) -> &str {
+            match self {
+                Self::CallTransfer(_) => "CALL_TRANSFER",
+                Self::DataExtraction(_) => "DATA_EXTRACTION",
+                Self::InCallDataExtraction(_) => "IN_CALL_DATA_EXTRACTION",
+                Self::WorkflowTrigger(_) => "WORKFLOW_TRIGGER",
+                Self::Sms(_) => "SMS",
+                Self::AppointmentBooking(_) => "APPOINTMENT_BOOKING",
+                Self::CustomAction(_) => "CUSTOM_ACTION",
+                Self::KnowledgeBase(_) => "KNOWLEDGE_BASE",
+                Self::Unknown(kind) => kind.tag(),
+            }
+        }
+    }
+    impl ::serde::Serialize for ActionKind {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::CallTransfer(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::DataExtraction(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::InCallDataExtraction(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::WorkflowTrigger(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::Sms(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::AppointmentBooking(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::CustomAction(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::KnowledgeBase(content) => {
+                    Self::WIRE.serialize(serializer, self.tag(), Some(content))
+                }
+                Self::Unknown(kind) => {
+                    Self::WIRE.serialize(serializer, kind.tag(), kind.content())
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionKind {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let (tag, content) = deserializer
+                .deserialize_struct(Self::WIRE.name, Self::WIRE.fields, Self::WIRE)?;
+            Ok(
+                match tag.as_str() {
+                    "CALL_TRANSFER" => {
+                        Self::CallTransfer(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "CALL_TRANSFER")?,
+                        )
+                    }
+                    "DATA_EXTRACTION" => {
+                        Self::DataExtraction(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "DATA_EXTRACTION")?,
+                        )
+                    }
+                    "IN_CALL_DATA_EXTRACTION" => {
+                        Self::InCallDataExtraction(
+                            Self::WIRE
+                                .decode_content::<
+                                    _,
+                                    D::Error,
+                                >(content, "IN_CALL_DATA_EXTRACTION")?,
+                        )
+                    }
+                    "WORKFLOW_TRIGGER" => {
+                        Self::WorkflowTrigger(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "WORKFLOW_TRIGGER")?,
+                        )
+                    }
+                    "SMS" => {
+                        Self::Sms(
+                            Self::WIRE.decode_content::<_, D::Error>(content, "SMS")?,
+                        )
+                    }
+                    "APPOINTMENT_BOOKING" => {
+                        Self::AppointmentBooking(
+                            Self::WIRE
+                                .decode_content::<
+                                    _,
+                                    D::Error,
+                                >(content, "APPOINTMENT_BOOKING")?,
+                        )
+                    }
+                    "CUSTOM_ACTION" => {
+                        Self::CustomAction(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "CUSTOM_ACTION")?,
+                        )
+                    }
+                    "KNOWLEDGE_BASE" => {
+                        Self::KnowledgeBase(
+                            Self::WIRE
+                                .decode_content::<_, D::Error>(content, "KNOWLEDGE_BASE")?,
+                        )
+                    }
+                    _ => Self::Unknown(UnknownKind { tag, content }),
+                },
+            )
+        }
+    }
+    impl ::std::convert::From<CallTransferParameters> for ActionKind {
+        fn from(value: CallTransferParameters) -> Self {
             Self::CallTransfer(value)
         }
     }
@@ -71,8 +190,8 @@ object as the other fields of the action.
             Self::Sms(value)
         }
     }
-    impl ::std::convert::From<AppointmentBookingActionParameters> for ActionKind {
-        fn from(value: AppointmentBookingActionParameters) -> Self {
+    impl ::std::convert::From<AppointmentBookingParameters> for ActionKind {
+        fn from(value: AppointmentBookingParameters) -> Self {
             Self::AppointmentBooking(value)
         }
     }
@@ -108,48 +227,92 @@ belongs to, its name, and its type with matching parameters.
         }
     }
     ///What an action does.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum ActionType {
-        #[serde(rename = "CALL_TRANSFER")]
+        ///`CALL_TRANSFER`
         CallTransfer,
-        #[serde(rename = "DATA_EXTRACTION")]
+        ///`DATA_EXTRACTION`
         DataExtraction,
-        #[serde(rename = "IN_CALL_DATA_EXTRACTION")]
+        ///`IN_CALL_DATA_EXTRACTION`
         InCallDataExtraction,
-        #[serde(rename = "WORKFLOW_TRIGGER")]
+        ///`WORKFLOW_TRIGGER`
         WorkflowTrigger,
-        #[serde(rename = "SMS")]
+        ///`SMS`
         Sms,
-        #[serde(rename = "APPOINTMENT_BOOKING")]
+        ///`APPOINTMENT_BOOKING`
         AppointmentBooking,
-        #[serde(rename = "CUSTOM_ACTION")]
+        ///`CUSTOM_ACTION`
         CustomAction,
-        #[serde(rename = "KNOWLEDGE_BASE")]
+        ///`KNOWLEDGE_BASE`
         KnowledgeBase,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl ActionType {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::CallTransfer => "CALL_TRANSFER",
+                Self::DataExtraction => "DATA_EXTRACTION",
+                Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
+                Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
+                Self::Sms => "SMS",
+                Self::AppointmentBooking => "APPOINTMENT_BOOKING",
+                Self::CustomAction => "CUSTOM_ACTION",
+                Self::KnowledgeBase => "KNOWLEDGE_BASE",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &[
+                "CALL_TRANSFER",
+                "DATA_EXTRACTION",
+                "IN_CALL_DATA_EXTRACTION",
+                "WORKFLOW_TRIGGER",
+                "SMS",
+                "APPOINTMENT_BOOKING",
+                "CUSTOM_ACTION",
+                "KNOWLEDGE_BASE",
+            ]
+        }
+    }
+    impl ::serde::Serialize for ActionType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "CALL_TRANSFER" => Self::CallTransfer,
+                    "DATA_EXTRACTION" => Self::DataExtraction,
+                    "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
+                    "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
+                    "SMS" => Self::Sms,
+                    "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
+                    "CUSTOM_ACTION" => Self::CustomAction,
+                    "KNOWLEDGE_BASE" => Self::KnowledgeBase,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for ActionType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::CallTransfer => f.write_str("CALL_TRANSFER"),
-                Self::DataExtraction => f.write_str("DATA_EXTRACTION"),
-                Self::InCallDataExtraction => f.write_str("IN_CALL_DATA_EXTRACTION"),
-                Self::WorkflowTrigger => f.write_str("WORKFLOW_TRIGGER"),
-                Self::Sms => f.write_str("SMS"),
-                Self::AppointmentBooking => f.write_str("APPOINTMENT_BOOKING"),
-                Self::CustomAction => f.write_str("CUSTOM_ACTION"),
-                Self::KnowledgeBase => f.write_str("KNOWLEDGE_BASE"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for ActionType {
@@ -235,7 +398,7 @@ responses carry no `actions`; `getAgent` and `listAgents` return
         pub location_id: ::std::string::String,
         ///Longest call the agent will hold, in seconds.
         #[serde(rename = "maxCallDuration")]
-        pub max_call_duration: i32,
+        pub max_call_duration: u32,
         ///Number pool the agent's phone numbers come from.
         #[serde(
             rename = "numberPoolId",
@@ -247,7 +410,7 @@ responses carry no `actions`; `getAgent` and `listAgents` return
         pub patience_level: ::std::string::String,
         ///Seconds of caller silence before the agent prompts them.
         #[serde(rename = "reminderAfterIdleTimeSeconds")]
-        pub reminder_after_idle_time_seconds: ::std::num::NonZeroU32,
+        pub reminder_after_idle_time_seconds: u32,
         #[serde(
             rename = "sendPostCallNotificationTo",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -380,7 +543,7 @@ and in `listAgents`. It is `Agent` plus the required `actions` list, which
         pub location_id: ::std::string::String,
         ///Longest call the agent will hold, in seconds.
         #[serde(rename = "maxCallDuration")]
-        pub max_call_duration: i32,
+        pub max_call_duration: u32,
         ///Number pool the agent's phone numbers come from.
         #[serde(
             rename = "numberPoolId",
@@ -392,7 +555,7 @@ and in `listAgents`. It is `Agent` plus the required `actions` list, which
         pub patience_level: ::std::string::String,
         ///Seconds of caller silence before the agent prompts them.
         #[serde(rename = "reminderAfterIdleTimeSeconds")]
-        pub reminder_after_idle_time_seconds: ::std::num::NonZeroU32,
+        pub reminder_after_idle_time_seconds: u32,
         #[serde(
             rename = "sendPostCallNotificationTo",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -419,7 +582,7 @@ and in `listAgents`. It is `Agent` plus the required `actions` list, which
     }
     ///Parameters of an `APPOINTMENT_BOOKING` action.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct AppointmentBookingActionParameters {
+    pub struct AppointmentBookingParameters {
         ///Id of the calendar appointments are booked in.
         #[serde(rename = "calendarId")]
         pub calendar_id: ::std::string::String,
@@ -428,13 +591,13 @@ and in `listAgents`. It is `Agent` plus the required `actions` list, which
         pub days_of_offering_dates: i32,
         ///Minimum gap, in hours, between two offered slots.
         #[serde(rename = "hoursBetweenSlots")]
-        pub hours_between_slots: f64,
+        pub hours_between_slots: i32,
         ///How many free slots the agent offers per day.
         #[serde(rename = "slotsPerDay")]
         pub slots_per_day: i32,
     }
-    impl AppointmentBookingActionParameters {
-        pub fn builder() -> builder::AppointmentBookingActionParameters {
+    impl AppointmentBookingParameters {
+        pub fn builder() -> builder::AppointmentBookingParameters {
             Default::default()
         }
     }
@@ -559,7 +722,7 @@ The keys depend on the agent's configuration.
     }
     ///Parameters of a `CALL_TRANSFER` action.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct CallTransferActionParameters {
+    pub struct CallTransferParameters {
         ///Whether the person receiving the transfer first hears a short whisper message.
         #[serde(
             rename = "hearWhisperMessage",
@@ -568,7 +731,7 @@ The keys depend on the agent's configuration.
         pub hear_whisper_message: ::std::option::Option<bool>,
         ///Kind of transfer target; only a phone number is supported.
         #[serde(rename = "transferToType")]
-        pub transfer_to_type: CallTransferActionParametersTransferToType,
+        pub transfer_to_type: TransferToType,
         /**Phone number to transfer to, in E.164 form: `+`, country code and digits only,
 11 to 16 characters in all.
 */
@@ -581,36 +744,64 @@ The keys depend on the agent's configuration.
         #[serde(rename = "triggerPrompt")]
         pub trigger_prompt: ::std::string::String,
     }
-    impl CallTransferActionParameters {
-        pub fn builder() -> builder::CallTransferActionParameters {
+    impl CallTransferParameters {
+        pub fn builder() -> builder::CallTransferParameters {
             Default::default()
         }
     }
     ///Kind of transfer target; only a phone number is supported.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum CallTransferActionParametersTransferToType {
-        #[serde(rename = "number")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum TransferToType {
+        ///`number`
         Number,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for CallTransferActionParametersTransferToType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Number => f.write_str("number"),
+    impl TransferToType {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Number => "number",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["number"]
+        }
     }
-    impl ::std::str::FromStr for CallTransferActionParametersTransferToType {
+    impl ::serde::Serialize for TransferToType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TransferToType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "number" => Self::Number,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for TransferToType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TransferToType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -621,7 +812,7 @@ The keys depend on the agent's configuration.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for CallTransferActionParametersTransferToType {
+    impl ::std::convert::TryFrom<&str> for TransferToType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -629,8 +820,7 @@ The keys depend on the agent's configuration.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for CallTransferActionParametersTransferToType {
+    impl ::std::convert::TryFrom<::std::string::String> for TransferToType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -701,7 +891,7 @@ default) means around the clock.
             rename = "maxCallDuration",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_call_duration: ::std::option::Option<i32>,
+        pub max_call_duration: ::std::option::Option<u32>,
         ///Number pool the agent's phone numbers come from. None by default.
         #[serde(
             rename = "numberPoolId",
@@ -718,9 +908,7 @@ default) means around the clock.
             rename = "reminderAfterIdleTimeSeconds",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub reminder_after_idle_time_seconds: ::std::option::Option<
-            ::std::num::NonZeroU32,
-        >,
+        pub reminder_after_idle_time_seconds: ::std::option::Option<u32>,
         #[serde(
             rename = "sendPostCallNotificationTo",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -779,7 +967,7 @@ location's time zone.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub headers: ::std::option::Option<::std::vec::Vec<CustomActionHeader>>,
         ///HTTP method of the request.
-        pub method: CustomActionApiDetailsMethod,
+        pub method: HttpMethod,
         ///Values passed to the endpoint.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub parameters: ::std::option::Option<::std::vec::Vec<CustomActionParameter>>,
@@ -792,33 +980,62 @@ location's time zone.
         }
     }
     ///HTTP method of the request.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum CustomActionApiDetailsMethod {
-        #[serde(rename = "POST")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum HttpMethod {
+        ///`POST`
         Post,
-        #[serde(rename = "GET")]
+        ///`GET`
         Get,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for CustomActionApiDetailsMethod {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Post => f.write_str("POST"),
-                Self::Get => f.write_str("GET"),
+    impl HttpMethod {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Post => "POST",
+                Self::Get => "GET",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["POST", "GET"]
+        }
     }
-    impl ::std::str::FromStr for CustomActionApiDetailsMethod {
+    impl ::serde::Serialize for HttpMethod {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HttpMethod {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "POST" => Self::Post,
+                    "GET" => Self::Get,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for HttpMethod {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HttpMethod {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -830,7 +1047,7 @@ location's time zone.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for CustomActionApiDetailsMethod {
+    impl ::std::convert::TryFrom<&str> for HttpMethod {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -838,8 +1055,7 @@ location's time zone.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for CustomActionApiDetailsMethod {
+    impl ::std::convert::TryFrom<::std::string::String> for HttpMethod {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -913,7 +1129,7 @@ the list empty for `POST`.
 (during the call) actions, which take exactly the same fields.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct DataExtractionActionParameters {
+    pub struct DataExtractionParameters {
         ///Id of the contact field that receives the extracted value.
         #[serde(rename = "contactFieldId")]
         pub contact_field_id: ::std::string::String,
@@ -921,12 +1137,17 @@ the list empty for `POST`.
         pub description: ::std::string::String,
         ///Between one and five sample values that show the expected format.
         pub examples: ::std::vec::Vec<::std::string::String>,
-        ///Whether to replace a value the contact field already holds.
-        #[serde(rename = "overwriteExistingValue", default)]
-        pub overwrite_existing_value: bool,
+        /**Whether to replace a value the contact field already holds.
+
+Default when left out: `false`.*/
+        #[serde(
+            rename = "overwriteExistingValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub overwrite_existing_value: ::std::option::Option<bool>,
     }
-    impl DataExtractionActionParameters {
-        pub fn builder() -> builder::DataExtractionActionParameters {
+    impl DataExtractionParameters {
+        pub fn builder() -> builder::DataExtractionParameters {
             Default::default()
         }
     }
@@ -1011,16 +1232,16 @@ calls from 9 September 2025 on.
     pub struct Interval {
         ///Hour the range ends, on a 24-hour clock.
         #[serde(rename = "endHour")]
-        pub end_hour: i32,
+        pub end_hour: u32,
         ///Minute the range ends.
         #[serde(rename = "endMinute")]
-        pub end_minute: i32,
+        pub end_minute: u32,
         ///Hour the range starts, on a 24-hour clock.
         #[serde(rename = "startHour")]
-        pub start_hour: i32,
+        pub start_hour: u32,
         ///Minute the range starts.
         #[serde(rename = "startMinute")]
-        pub start_minute: i32,
+        pub start_minute: u32,
     }
     impl Interval {
         pub fn builder() -> builder::Interval {
@@ -1048,12 +1269,12 @@ calls from 9 September 2025 on.
         ///The agents on this page.
         pub agents: ::std::vec::Vec<AgentWithActions>,
         ///Number of this page, counted from 1.
-        pub page: i32,
+        pub page: u32,
         ///Page size used for this response.
         #[serde(rename = "pageSize")]
-        pub page_size: i32,
+        pub page_size: u32,
         ///Number of agents matching the request, over all pages.
-        pub total: i32,
+        pub total: u32,
     }
     impl ListAgentsResponse {
         pub fn builder() -> builder::ListAgentsResponse {
@@ -1063,19 +1284,19 @@ calls from 9 September 2025 on.
     ///`ListCallLogsActionType`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct ListCallLogsActionType(::std::string::String);
-    impl ::std::ops::Deref for ListCallLogsActionType {
+    pub struct ActionTypeList(::std::string::String);
+    impl ::std::ops::Deref for ActionTypeList {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<ListCallLogsActionType> for ::std::string::String {
-        fn from(value: ListCallLogsActionType) -> Self {
+    impl ::std::convert::From<ActionTypeList> for ::std::string::String {
+        fn from(value: ActionTypeList) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for ListCallLogsActionType {
+    impl ::std::str::FromStr for ActionTypeList {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1096,7 +1317,7 @@ calls from 9 September 2025 on.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for ListCallLogsActionType {
+    impl ::std::convert::TryFrom<&str> for ActionTypeList {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1104,7 +1325,7 @@ calls from 9 September 2025 on.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ListCallLogsActionType {
+    impl ::std::convert::TryFrom<::std::string::String> for ActionTypeList {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1112,7 +1333,7 @@ calls from 9 September 2025 on.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for ListCallLogsActionType {
+    impl<'de> ::serde::Deserialize<'de> for ActionTypeList {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1125,33 +1346,62 @@ calls from 9 September 2025 on.
         }
     }
     ///`ListCallLogsCallType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListCallLogsCallType {
-        #[serde(rename = "LIVE")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum CallType {
+        ///`LIVE`
         Live,
-        #[serde(rename = "TRIAL")]
+        ///`TRIAL`
         Trial,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for ListCallLogsCallType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Live => f.write_str("LIVE"),
-                Self::Trial => f.write_str("TRIAL"),
+    impl CallType {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Live => "LIVE",
+                Self::Trial => "TRIAL",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["LIVE", "TRIAL"]
+        }
     }
-    impl ::std::str::FromStr for ListCallLogsCallType {
+    impl ::serde::Serialize for CallType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CallType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "LIVE" => Self::Live,
+                    "TRIAL" => Self::Trial,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for CallType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for CallType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1163,7 +1413,7 @@ calls from 9 September 2025 on.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ListCallLogsCallType {
+    impl ::std::convert::TryFrom<&str> for CallType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1171,7 +1421,7 @@ calls from 9 September 2025 on.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ListCallLogsCallType {
+    impl ::std::convert::TryFrom<::std::string::String> for CallType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1186,12 +1436,12 @@ calls from 9 September 2025 on.
         #[serde(rename = "callLogs")]
         pub call_logs: ::std::vec::Vec<CallLog>,
         ///Number of this page, counted from 1.
-        pub page: i32,
+        pub page: u32,
         ///Page size used for this response.
         #[serde(rename = "pageSize")]
-        pub page_size: i32,
+        pub page_size: u32,
         ///Number of call logs matching the filters, over all pages.
-        pub total: i32,
+        pub total: u32,
     }
     impl ListCallLogsResponse {
         pub fn builder() -> builder::ListCallLogsResponse {
@@ -1199,33 +1449,62 @@ calls from 9 September 2025 on.
         }
     }
     ///`ListCallLogsSort`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListCallLogsSort {
-        #[serde(rename = "ascend")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum SortOrder {
+        ///`ascend`
         Ascend,
-        #[serde(rename = "descend")]
+        ///`descend`
         Descend,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for ListCallLogsSort {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Ascend => f.write_str("ascend"),
-                Self::Descend => f.write_str("descend"),
+    impl SortOrder {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Ascend => "ascend",
+                Self::Descend => "descend",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["ascend", "descend"]
+        }
     }
-    impl ::std::str::FromStr for ListCallLogsSort {
+    impl ::serde::Serialize for SortOrder {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SortOrder {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "ascend" => Self::Ascend,
+                    "descend" => Self::Descend,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for SortOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SortOrder {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1237,7 +1516,7 @@ calls from 9 September 2025 on.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ListCallLogsSort {
+    impl ::std::convert::TryFrom<&str> for SortOrder {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1245,7 +1524,7 @@ calls from 9 September 2025 on.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ListCallLogsSort {
+    impl ::std::convert::TryFrom<::std::string::String> for SortOrder {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1254,33 +1533,62 @@ calls from 9 September 2025 on.
         }
     }
     ///`ListCallLogsSortBy`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListCallLogsSortBy {
-        #[serde(rename = "duration")]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub enum CallLogSortBy {
+        ///`duration`
         Duration,
-        #[serde(rename = "createdAt")]
+        ///`createdAt`
         CreatedAt,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
     }
-    impl ::std::fmt::Display for ListCallLogsSortBy {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Duration => f.write_str("duration"),
-                Self::CreatedAt => f.write_str("createdAt"),
+    impl CallLogSortBy {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Duration => "duration",
+                Self::CreatedAt => "createdAt",
+                Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["duration", "createdAt"]
+        }
     }
-    impl ::std::str::FromStr for ListCallLogsSortBy {
+    impl ::serde::Serialize for CallLogSortBy {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CallLogSortBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "duration" => Self::Duration,
+                    "createdAt" => Self::CreatedAt,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for CallLogSortBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for CallLogSortBy {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1292,7 +1600,7 @@ calls from 9 September 2025 on.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ListCallLogsSortBy {
+    impl ::std::convert::TryFrom<&str> for CallLogSortBy {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1300,7 +1608,7 @@ calls from 9 September 2025 on.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ListCallLogsSortBy {
+    impl ::std::convert::TryFrom<::std::string::String> for CallLogSortBy {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1312,12 +1620,12 @@ calls from 9 September 2025 on.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListVoicesResponse {
         ///Number of this page, counted from 1.
-        pub page: i32,
+        pub page: u32,
         ///Page size used for this response.
         #[serde(rename = "pageSize")]
-        pub page_size: i32,
+        pub page_size: u32,
         ///Number of voices matching the request, over all pages.
-        pub total: i32,
+        pub total: u32,
         ///The voices on this page.
         pub voices: ::std::vec::Vec<Voice>,
     }
@@ -1387,7 +1695,7 @@ default) means around the clock.
             rename = "maxCallDuration",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_call_duration: ::std::option::Option<i32>,
+        pub max_call_duration: ::std::option::Option<u32>,
         ///Number pool the agent's phone numbers come from. None by default.
         #[serde(
             rename = "numberPoolId",
@@ -1404,9 +1712,7 @@ default) means around the clock.
             rename = "reminderAfterIdleTimeSeconds",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub reminder_after_idle_time_seconds: ::std::option::Option<
-            ::std::num::NonZeroU32,
-        >,
+        pub reminder_after_idle_time_seconds: ::std::option::Option<u32>,
         #[serde(
             rename = "sendPostCallNotificationTo",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1449,33 +1755,63 @@ location's time zone.
     /**How long the agent waits for a slow caller before it speaks again. New agents
 default to `high`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum PatienceLevel {
-        #[serde(rename = "low")]
+        ///`low`
         Low,
-        #[serde(rename = "medium")]
+        ///`medium`
         Medium,
-        #[serde(rename = "high")]
+        ///`high`
         High,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl PatienceLevel {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Low => "low",
+                Self::Medium => "medium",
+                Self::High => "high",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["low", "medium", "high"]
+        }
+    }
+    impl ::serde::Serialize for PatienceLevel {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PatienceLevel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "low" => Self::Low,
+                    "medium" => Self::Medium,
+                    "high" => Self::High,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for PatienceLevel {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Low => f.write_str("low"),
-                Self::Medium => f.write_str("medium"),
-                Self::High => f.write_str("high"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for PatienceLevel {
@@ -1733,48 +2069,83 @@ enabled, `language` is required and must be either the agent's language or
     /**Language an agent speaks and understands, or a voice is made for; `multi` means
 multilingual. New agents default to `en-US`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum VoiceAiLanguage {
-        #[serde(rename = "en-US")]
+        ///`en-US`
         EnUs,
-        #[serde(rename = "pt-BR")]
+        ///`pt-BR`
         PtBr,
-        #[serde(rename = "es")]
+        ///`es`
         Es,
-        #[serde(rename = "fr")]
+        ///`fr`
         Fr,
-        #[serde(rename = "de")]
+        ///`de`
         De,
-        #[serde(rename = "it")]
+        ///`it`
         It,
-        #[serde(rename = "nl-NL")]
+        ///`nl-NL`
         NlNl,
-        #[serde(rename = "multi")]
+        ///`multi`
         Multi,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl VoiceAiLanguage {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::EnUs => "en-US",
+                Self::PtBr => "pt-BR",
+                Self::Es => "es",
+                Self::Fr => "fr",
+                Self::De => "de",
+                Self::It => "it",
+                Self::NlNl => "nl-NL",
+                Self::Multi => "multi",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["en-US", "pt-BR", "es", "fr", "de", "it", "nl-NL", "multi"]
+        }
+    }
+    impl ::serde::Serialize for VoiceAiLanguage {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VoiceAiLanguage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "en-US" => Self::EnUs,
+                    "pt-BR" => Self::PtBr,
+                    "es" => Self::Es,
+                    "fr" => Self::Fr,
+                    "de" => Self::De,
+                    "it" => Self::It,
+                    "nl-NL" => Self::NlNl,
+                    "multi" => Self::Multi,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for VoiceAiLanguage {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::EnUs => f.write_str("en-US"),
-                Self::PtBr => f.write_str("pt-BR"),
-                Self::Es => f.write_str("es"),
-                Self::Fr => f.write_str("fr"),
-                Self::De => f.write_str("de"),
-                Self::It => f.write_str("it"),
-                Self::NlNl => f.write_str("nl-NL"),
-                Self::Multi => f.write_str("multi"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for VoiceAiLanguage {
@@ -1812,30 +2183,59 @@ multilingual. New agents default to `en-US`.
         }
     }
     ///Whether the voice sounds male or female.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum VoiceGender {
-        #[serde(rename = "male")]
+        ///`male`
         Male,
-        #[serde(rename = "female")]
+        ///`female`
         Female,
+        /// A value this version of the client does not know: the API added it later. It keeps
+        /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
+        /// by hand, so a typo in a request fails instead of reaching the API.
+        Unknown(UnknownVariantValue),
+    }
+    impl VoiceGender {
+        /// The value as it travels in JSON, known or not.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Male => "male",
+                Self::Female => "female",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The values this version of the client knows, in the spec's order.
+        pub const fn values() -> &'static [&'static str] {
+            &["male", "female"]
+        }
+    }
+    impl ::serde::Serialize for VoiceGender {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VoiceGender {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            Ok(
+                match value.as_str() {
+                    "male" => Self::Male,
+                    "female" => Self::Female,
+                    _ => Self::Unknown(UnknownVariantValue(value)),
+                },
+            )
+        }
     }
     impl ::std::fmt::Display for VoiceGender {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Male => f.write_str("male"),
-                Self::Female => f.write_str("female"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for VoiceGender {
@@ -1946,7 +2346,7 @@ multilingual. New agents default to `en-US`.
     pub struct WorkingHours {
         ///Day of the week, from 1 (Monday) to 7 (Sunday).
         #[serde(rename = "dayOfTheWeek")]
-        pub day_of_the_week: WorkingHoursDayOfTheWeek,
+        pub day_of_the_week: DayOfWeek,
         ///Time ranges of that day during which the agent answers.
         pub intervals: ::std::vec::Vec<Interval>,
     }
@@ -1958,19 +2358,26 @@ multilingual. New agents default to `en-US`.
     ///Day of the week, from 1 (Monday) to 7 (Sunday).
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
-    pub struct WorkingHoursDayOfTheWeek(i32);
-    impl ::std::ops::Deref for WorkingHoursDayOfTheWeek {
+    pub struct DayOfWeek(i32);
+    impl DayOfWeek {
+        /// Whether the value is one the spec lists. A value the API added later is
+        /// decoded and kept as it is (and sent back unchanged); this says which it is.
+        pub fn is_known(&self) -> bool {
+            Self::try_from(self.0).is_ok()
+        }
+    }
+    impl ::std::ops::Deref for DayOfWeek {
         type Target = i32;
         fn deref(&self) -> &i32 {
             &self.0
         }
     }
-    impl ::std::convert::From<WorkingHoursDayOfTheWeek> for i32 {
-        fn from(value: WorkingHoursDayOfTheWeek) -> Self {
+    impl ::std::convert::From<DayOfWeek> for i32 {
+        fn from(value: DayOfWeek) -> Self {
             value.0
         }
     }
-    impl ::std::convert::TryFrom<i32> for WorkingHoursDayOfTheWeek {
+    impl ::std::convert::TryFrom<i32> for DayOfWeek {
         type Error = self::error::ConversionError;
         fn try_from(
             value: i32,
@@ -1982,13 +2389,122 @@ multilingual. New agents default to `en-US`.
             }
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for WorkingHoursDayOfTheWeek {
+    impl<'de> ::serde::Deserialize<'de> for DayOfWeek {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
         {
-            Self::try_from(<i32>::deserialize(deserializer)?)
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+            ::serde::Deserialize::deserialize(deserializer).map(Self)
+        }
+    }
+    /// A string-enum value this version of the client does not know, as the API sent
+    /// it. Only decoding builds one, so a request never carries a value by accident.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub struct UnknownVariantValue(::std::string::String);
+    impl UnknownVariantValue {
+        /// The value as the API sent it.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::fmt::Display for UnknownVariantValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    /// A member of a tagged union (such as an action's type and parameters) that this
+    /// version of the client does not know: its tag and its content as the API sent
+    /// them. Only decoding builds one; encoding sends both back unchanged.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct UnknownKind {
+        tag: ::std::string::String,
+        content: ::std::option::Option<::serde_json::Value>,
+    }
+    impl UnknownKind {
+        /// The tag as the API sent it.
+        pub fn tag(&self) -> &str {
+            &self.tag
+        }
+        /// The content as the API sent it; `None` when the field was absent.
+        pub fn content(&self) -> ::std::option::Option<&::serde_json::Value> {
+            self.content.as_ref()
+        }
+    }
+    /// The JSON shape of a tagged union: its name and its tag and content fields. It
+    /// reads them as a struct, ignoring every other key, which is also what
+    /// `#[serde(flatten)]` hands it.
+    #[derive(Clone, Copy)]
+    struct TaggedWire {
+        name: &'static str,
+        fields: &'static [&'static str; 2],
+    }
+    impl TaggedWire {
+        /// Writes the tag and, when there is one, the content.
+        fn serialize<S, C>(
+            self,
+            serializer: S,
+            tag: &str,
+            content: ::std::option::Option<&C>,
+        ) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+            C: ::serde::Serialize + ?Sized,
+        {
+            use ::serde::ser::SerializeStruct as _;
+            let len = 1 + usize::from(content.is_some());
+            let mut out = serializer.serialize_struct(self.name, len)?;
+            out.serialize_field(self.fields[0], tag)?;
+            if let Some(content) = content {
+                out.serialize_field(self.fields[1], content)?;
+            }
+            out.end()
+        }
+        /// Decodes the content of a known tag into its type.
+        fn decode_content<T, E>(
+            self,
+            content: ::std::option::Option<::serde_json::Value>,
+            tag: &str,
+        ) -> ::std::result::Result<T, E>
+        where
+            T: ::serde::de::DeserializeOwned,
+            E: ::serde::de::Error,
+        {
+            let field = self.fields[1];
+            let content = content.ok_or_else(|| E::missing_field(field))?;
+            ::serde_json::from_value(content)
+                .map_err(|e| E::custom(format_args!("`{field}` of `{tag}`: {e}")))
+        }
+    }
+    impl<'de> ::serde::de::Visitor<'de> for TaggedWire {
+        type Value = (::std::string::String, ::std::option::Option<::serde_json::Value>);
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            write!(f, "an object with `{}` and `{}`", self.fields[0], self.fields[1])
+        }
+        fn visit_map<A>(self, mut map: A) -> ::std::result::Result<Self::Value, A::Error>
+        where
+            A: ::serde::de::MapAccess<'de>,
+        {
+            use ::serde::de::Error as _;
+            let [tag_field, content_field] = *self.fields;
+            let mut tag = None;
+            let mut content = None;
+            while let Some(key) = map.next_key::<::std::borrow::Cow<'de, str>>()? {
+                if key == tag_field {
+                    if tag.is_some() {
+                        return Err(A::Error::duplicate_field(tag_field));
+                    }
+                    tag = Some(map.next_value::<::std::string::String>()?);
+                } else if key == content_field {
+                    if content.is_some() {
+                        return Err(A::Error::duplicate_field(content_field));
+                    }
+                    content = Some(map.next_value::<::serde_json::Value>()?);
+                } else {
+                    map.next_value::<::serde::de::IgnoredAny>()?;
+                }
+            }
+            let tag = tag.ok_or_else(|| A::Error::missing_field(tag_field))?;
+            Ok((tag, content))
         }
     }
     /// Types for composing complex structures.
@@ -2002,45 +2518,38 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for Action {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    kind: Err("no value supplied for kind".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    id: Err("`id` is required".to_string()),
+                    kind: Err("`kind` is required".to_string()),
+                    name: Err("`name` is required".to_string()),
                 }
             }
         }
         impl Action {
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `kind`.
             pub fn kind<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ActionKind>,
                 T::Error: ::std::fmt::Display,
             {
-                self.kind = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kind: {e}")
-                    });
+                self.kind = value.try_into().map_err(|e| format!("invalid `kind`: {e}"));
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
         }
@@ -2081,14 +2590,15 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for ActionRequest {
             fn default() -> Self {
                 Self {
-                    agent_id: Err("no value supplied for agent_id".to_string()),
-                    kind: Err("no value supplied for kind".to_string()),
-                    location_id: Err("no value supplied for location_id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    agent_id: Err("`agentId` is required".to_string()),
+                    kind: Err("`kind` is required".to_string()),
+                    location_id: Err("`locationId` is required".to_string()),
+                    name: Err("`name` is required".to_string()),
                 }
             }
         }
         impl ActionRequest {
+            ///Sets `agentId`.
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2096,23 +2606,19 @@ multilingual. New agents default to `en-US`.
             {
                 self.agent_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentId`: {e}"));
                 self
             }
+            ///Sets `kind`.
             pub fn kind<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ActionKind>,
                 T::Error: ::std::fmt::Display,
             {
-                self.kind = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kind: {e}")
-                    });
+                self.kind = value.try_into().map_err(|e| format!("invalid `kind`: {e}"));
                 self
             }
+            ///Sets `locationId`.
             pub fn location_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2120,21 +2626,16 @@ multilingual. New agents default to `en-US`.
             {
                 self.location_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for location_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `locationId`: {e}"));
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
         }
@@ -2200,7 +2701,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            max_call_duration: ::std::result::Result<i32, ::std::string::String>,
+            max_call_duration: ::std::result::Result<u32, ::std::string::String>,
             number_pool_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2210,7 +2711,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             reminder_after_idle_time_seconds: ::std::result::Result<
-                ::std::num::NonZeroU32,
+                u32,
                 ::std::string::String,
             >,
             send_post_call_notification_to: ::std::result::Result<
@@ -2238,45 +2739,37 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for Agent {
             fn default() -> Self {
                 Self {
-                    agent_name: Err("no value supplied for agent_name".to_string()),
-                    agent_prompt: Err("no value supplied for agent_prompt".to_string()),
+                    agent_name: Err("`agentName` is required".to_string()),
+                    agent_prompt: Err("`agentPrompt` is required".to_string()),
                     agent_working_hours: Ok(Default::default()),
-                    business_name: Err(
-                        "no value supplied for business_name".to_string(),
-                    ),
+                    business_name: Err("`businessName` is required".to_string()),
                     call_end_workflow_ids: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("`id` is required".to_string()),
                     inbound_number: Ok(Default::default()),
                     is_agent_as_backup_disabled: Err(
-                        "no value supplied for is_agent_as_backup_disabled".to_string(),
+                        "`isAgentAsBackupDisabled` is required".to_string(),
                     ),
-                    language: Err("no value supplied for language".to_string()),
-                    location_id: Err("no value supplied for location_id".to_string()),
-                    max_call_duration: Err(
-                        "no value supplied for max_call_duration".to_string(),
-                    ),
+                    language: Err("`language` is required".to_string()),
+                    location_id: Err("`locationId` is required".to_string()),
+                    max_call_duration: Err("`maxCallDuration` is required".to_string()),
                     number_pool_id: Ok(Default::default()),
-                    patience_level: Err(
-                        "no value supplied for patience_level".to_string(),
-                    ),
+                    patience_level: Err("`patienceLevel` is required".to_string()),
                     reminder_after_idle_time_seconds: Err(
-                        "no value supplied for reminder_after_idle_time_seconds"
-                            .to_string(),
+                        "`reminderAfterIdleTimeSeconds` is required".to_string(),
                     ),
                     send_post_call_notification_to: Ok(Default::default()),
                     send_user_idle_reminders: Err(
-                        "no value supplied for send_user_idle_reminders".to_string(),
+                        "`sendUserIdleReminders` is required".to_string(),
                     ),
-                    timezone: Err("no value supplied for timezone".to_string()),
+                    timezone: Err("`timezone` is required".to_string()),
                     translation: Ok(Default::default()),
-                    voice_id: Err("no value supplied for voice_id".to_string()),
-                    welcome_message: Err(
-                        "no value supplied for welcome_message".to_string(),
-                    ),
+                    voice_id: Err("`voiceId` is required".to_string()),
+                    welcome_message: Err("`welcomeMessage` is required".to_string()),
                 }
             }
         }
         impl Agent {
+            ///Sets `agentName`.
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2284,11 +2777,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.agent_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentName`: {e}"));
                 self
             }
+            ///Sets `agentPrompt`.
             pub fn agent_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2296,27 +2788,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.agent_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_prompt: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentPrompt`: {e}"));
                 self
             }
+            ///Sets `agentWorkingHours`; left out of the request when not set.
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for agent_working_hours: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `agentWorkingHours`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `businessName`.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2324,51 +2811,43 @@ multilingual. New agents default to `en-US`.
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"));
                 self
             }
+            ///Sets `callEndWorkflowIds`; left out of the request when not set.
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for call_end_workflow_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `callEndWorkflowIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `inboundNumber`; left out of the request when not set.
             pub fn inbound_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.inbound_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for inbound_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `inboundNumber`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `isAgentAsBackupDisabled`.
             pub fn is_agent_as_backup_disabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2376,13 +2855,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.is_agent_as_backup_disabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_agent_as_backup_disabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `isAgentAsBackupDisabled`: {e}"));
                 self
             }
+            ///Sets `language`.
             pub fn language<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2390,11 +2866,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("invalid `language`: {e}"));
                 self
             }
+            ///Sets `locationId`.
             pub fn location_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2402,39 +2877,46 @@ multilingual. New agents default to `en-US`.
             {
                 self.location_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for location_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `locationId`: {e}"));
                 self
             }
+            ///Sets `maxCallDuration`.
             pub fn max_call_duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_call_duration = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for max_call_duration: {e}"
-                        )
+                    .map_err(|e| format!("invalid `maxCallDuration`: {e}"))
+                    .and_then(|v| {
+                        if v < 180 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at least 180, not {v}"),
+                            );
+                        }
+                        if v > 900 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at most 900, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
+            ///Sets `numberPoolId`; left out of the request when not set.
             pub fn number_pool_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_pool_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for number_pool_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `numberPoolId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `patienceLevel`.
             pub fn patience_level<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2442,43 +2924,50 @@ multilingual. New agents default to `en-US`.
             {
                 self.patience_level = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for patience_level: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `patienceLevel`: {e}"));
                 self
             }
+            ///Sets `reminderAfterIdleTimeSeconds`.
             pub fn reminder_after_idle_time_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reminder_after_idle_time_seconds = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reminder_after_idle_time_seconds: {e}"
-                        )
+                    .map_err(|e| format!("invalid `reminderAfterIdleTimeSeconds`: {e}"))
+                    .and_then(|v| {
+                        if v < 1 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at least 1, not {v}"
+                                ),
+                            );
+                        }
+                        if v > 20 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at most 20, not {v}"
+                                ),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
+            ///Sets `sendPostCallNotificationTo`; left out of the request when not set.
             pub fn send_post_call_notification_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PostCallNotification>,
-                >,
+                T: ::std::convert::TryInto<super::PostCallNotification>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_post_call_notification_to = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_post_call_notification_to: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendPostCallNotificationTo`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sendUserIdleReminders`.
             pub fn send_user_idle_reminders<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2486,13 +2975,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.send_user_idle_reminders = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_user_idle_reminders: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendUserIdleReminders`: {e}"));
                 self
             }
+            ///Sets `timezone`.
             pub fn timezone<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2500,23 +2986,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.timezone = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                    .map_err(|e| format!("invalid `timezone`: {e}"));
                 self
             }
+            ///Sets `translation`; left out of the request when not set.
             pub fn translation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Translation>>,
+                T: ::std::convert::TryInto<super::Translation>,
                 T::Error: ::std::fmt::Display,
             {
                 self.translation = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translation: {e}")
-                    });
+                    .map_err(|e| format!("invalid `translation`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `voiceId`.
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2524,11 +3009,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `voiceId`: {e}"));
                 self
             }
+            ///Sets `welcomeMessage`.
             pub fn welcome_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2536,11 +3020,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.welcome_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for welcome_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `welcomeMessage`: {e}"));
                 self
             }
         }
@@ -2648,7 +3128,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            max_call_duration: ::std::result::Result<i32, ::std::string::String>,
+            max_call_duration: ::std::result::Result<u32, ::std::string::String>,
             number_pool_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2658,7 +3138,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             reminder_after_idle_time_seconds: ::std::result::Result<
-                ::std::num::NonZeroU32,
+                u32,
                 ::std::string::String,
             >,
             send_post_call_notification_to: ::std::result::Result<
@@ -2686,46 +3166,38 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for AgentWithActions {
             fn default() -> Self {
                 Self {
-                    actions: Err("no value supplied for actions".to_string()),
-                    agent_name: Err("no value supplied for agent_name".to_string()),
-                    agent_prompt: Err("no value supplied for agent_prompt".to_string()),
+                    actions: Err("`actions` is required".to_string()),
+                    agent_name: Err("`agentName` is required".to_string()),
+                    agent_prompt: Err("`agentPrompt` is required".to_string()),
                     agent_working_hours: Ok(Default::default()),
-                    business_name: Err(
-                        "no value supplied for business_name".to_string(),
-                    ),
+                    business_name: Err("`businessName` is required".to_string()),
                     call_end_workflow_ids: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("`id` is required".to_string()),
                     inbound_number: Ok(Default::default()),
                     is_agent_as_backup_disabled: Err(
-                        "no value supplied for is_agent_as_backup_disabled".to_string(),
+                        "`isAgentAsBackupDisabled` is required".to_string(),
                     ),
-                    language: Err("no value supplied for language".to_string()),
-                    location_id: Err("no value supplied for location_id".to_string()),
-                    max_call_duration: Err(
-                        "no value supplied for max_call_duration".to_string(),
-                    ),
+                    language: Err("`language` is required".to_string()),
+                    location_id: Err("`locationId` is required".to_string()),
+                    max_call_duration: Err("`maxCallDuration` is required".to_string()),
                     number_pool_id: Ok(Default::default()),
-                    patience_level: Err(
-                        "no value supplied for patience_level".to_string(),
-                    ),
+                    patience_level: Err("`patienceLevel` is required".to_string()),
                     reminder_after_idle_time_seconds: Err(
-                        "no value supplied for reminder_after_idle_time_seconds"
-                            .to_string(),
+                        "`reminderAfterIdleTimeSeconds` is required".to_string(),
                     ),
                     send_post_call_notification_to: Ok(Default::default()),
                     send_user_idle_reminders: Err(
-                        "no value supplied for send_user_idle_reminders".to_string(),
+                        "`sendUserIdleReminders` is required".to_string(),
                     ),
-                    timezone: Err("no value supplied for timezone".to_string()),
+                    timezone: Err("`timezone` is required".to_string()),
                     translation: Ok(Default::default()),
-                    voice_id: Err("no value supplied for voice_id".to_string()),
-                    welcome_message: Err(
-                        "no value supplied for welcome_message".to_string(),
-                    ),
+                    voice_id: Err("`voiceId` is required".to_string()),
+                    welcome_message: Err("`welcomeMessage` is required".to_string()),
                 }
             }
         }
         impl AgentWithActions {
+            ///Sets `actions`.
             pub fn actions<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Action>>,
@@ -2733,11 +3205,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.actions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for actions: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actions`: {e}"));
                 self
             }
+            ///Sets `agentName`.
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2745,11 +3216,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.agent_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentName`: {e}"));
                 self
             }
+            ///Sets `agentPrompt`.
             pub fn agent_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2757,27 +3227,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.agent_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_prompt: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentPrompt`: {e}"));
                 self
             }
+            ///Sets `agentWorkingHours`; left out of the request when not set.
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for agent_working_hours: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `agentWorkingHours`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `businessName`.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2785,51 +3250,43 @@ multilingual. New agents default to `en-US`.
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"));
                 self
             }
+            ///Sets `callEndWorkflowIds`; left out of the request when not set.
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for call_end_workflow_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `callEndWorkflowIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `inboundNumber`; left out of the request when not set.
             pub fn inbound_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.inbound_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for inbound_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `inboundNumber`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `isAgentAsBackupDisabled`.
             pub fn is_agent_as_backup_disabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2837,13 +3294,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.is_agent_as_backup_disabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_agent_as_backup_disabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `isAgentAsBackupDisabled`: {e}"));
                 self
             }
+            ///Sets `language`.
             pub fn language<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2851,11 +3305,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("invalid `language`: {e}"));
                 self
             }
+            ///Sets `locationId`.
             pub fn location_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2863,39 +3316,46 @@ multilingual. New agents default to `en-US`.
             {
                 self.location_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for location_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `locationId`: {e}"));
                 self
             }
+            ///Sets `maxCallDuration`.
             pub fn max_call_duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_call_duration = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for max_call_duration: {e}"
-                        )
+                    .map_err(|e| format!("invalid `maxCallDuration`: {e}"))
+                    .and_then(|v| {
+                        if v < 180 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at least 180, not {v}"),
+                            );
+                        }
+                        if v > 900 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at most 900, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
+            ///Sets `numberPoolId`; left out of the request when not set.
             pub fn number_pool_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_pool_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for number_pool_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `numberPoolId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `patienceLevel`.
             pub fn patience_level<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2903,43 +3363,50 @@ multilingual. New agents default to `en-US`.
             {
                 self.patience_level = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for patience_level: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `patienceLevel`: {e}"));
                 self
             }
+            ///Sets `reminderAfterIdleTimeSeconds`.
             pub fn reminder_after_idle_time_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reminder_after_idle_time_seconds = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reminder_after_idle_time_seconds: {e}"
-                        )
+                    .map_err(|e| format!("invalid `reminderAfterIdleTimeSeconds`: {e}"))
+                    .and_then(|v| {
+                        if v < 1 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at least 1, not {v}"
+                                ),
+                            );
+                        }
+                        if v > 20 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at most 20, not {v}"
+                                ),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
+            ///Sets `sendPostCallNotificationTo`; left out of the request when not set.
             pub fn send_post_call_notification_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PostCallNotification>,
-                >,
+                T: ::std::convert::TryInto<super::PostCallNotification>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_post_call_notification_to = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_post_call_notification_to: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendPostCallNotificationTo`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sendUserIdleReminders`.
             pub fn send_user_idle_reminders<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2947,13 +3414,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.send_user_idle_reminders = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_user_idle_reminders: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendUserIdleReminders`: {e}"));
                 self
             }
+            ///Sets `timezone`.
             pub fn timezone<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2961,23 +3425,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.timezone = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                    .map_err(|e| format!("invalid `timezone`: {e}"));
                 self
             }
+            ///Sets `translation`; left out of the request when not set.
             pub fn translation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Translation>>,
+                T: ::std::convert::TryInto<super::Translation>,
                 T::Error: ::std::fmt::Display,
             {
                 self.translation = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translation: {e}")
-                    });
+                    .map_err(|e| format!("invalid `translation`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `voiceId`.
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2985,11 +3448,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `voiceId`: {e}"));
                 self
             }
+            ///Sets `welcomeMessage`.
             pub fn welcome_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -2997,11 +3459,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.welcome_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for welcome_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `welcomeMessage`: {e}"));
                 self
             }
         }
@@ -3069,30 +3527,31 @@ multilingual. New agents default to `en-US`.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AppointmentBookingActionParameters {
+        pub struct AppointmentBookingParameters {
             calendar_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
             days_of_offering_dates: ::std::result::Result<i32, ::std::string::String>,
-            hours_between_slots: ::std::result::Result<f64, ::std::string::String>,
+            hours_between_slots: ::std::result::Result<i32, ::std::string::String>,
             slots_per_day: ::std::result::Result<i32, ::std::string::String>,
         }
-        impl ::std::default::Default for AppointmentBookingActionParameters {
+        impl ::std::default::Default for AppointmentBookingParameters {
             fn default() -> Self {
                 Self {
-                    calendar_id: Err("no value supplied for calendar_id".to_string()),
+                    calendar_id: Err("`calendarId` is required".to_string()),
                     days_of_offering_dates: Err(
-                        "no value supplied for days_of_offering_dates".to_string(),
+                        "`daysOfOfferingDates` is required".to_string(),
                     ),
                     hours_between_slots: Err(
-                        "no value supplied for hours_between_slots".to_string(),
+                        "`hoursBetweenSlots` is required".to_string(),
                     ),
-                    slots_per_day: Err("no value supplied for slots_per_day".to_string()),
+                    slots_per_day: Err("`slotsPerDay` is required".to_string()),
                 }
             }
         }
-        impl AppointmentBookingActionParameters {
+        impl AppointmentBookingParameters {
+            ///Sets `calendarId`.
             pub fn calendar_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3100,11 +3559,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.calendar_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for calendar_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `calendarId`: {e}"));
                 self
             }
+            ///Sets `daysOfOfferingDates`.
             pub fn days_of_offering_dates<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -3112,27 +3570,21 @@ multilingual. New agents default to `en-US`.
             {
                 self.days_of_offering_dates = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for days_of_offering_dates: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `daysOfOfferingDates`: {e}"));
                 self
             }
+            ///Sets `hoursBetweenSlots`.
             pub fn hours_between_slots<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.hours_between_slots = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for hours_between_slots: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `hoursBetweenSlots`: {e}"));
                 self
             }
+            ///Sets `slotsPerDay`.
             pub fn slots_per_day<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -3140,17 +3592,15 @@ multilingual. New agents default to `en-US`.
             {
                 self.slots_per_day = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for slots_per_day: {e}")
-                    });
+                    .map_err(|e| format!("invalid `slotsPerDay`: {e}"));
                 self
             }
         }
-        impl ::std::convert::TryFrom<AppointmentBookingActionParameters>
-        for super::AppointmentBookingActionParameters {
+        impl ::std::convert::TryFrom<AppointmentBookingParameters>
+        for super::AppointmentBookingParameters {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AppointmentBookingActionParameters,
+                value: AppointmentBookingParameters,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     calendar_id: value.calendar_id?,
@@ -3160,9 +3610,9 @@ multilingual. New agents default to `en-US`.
                 })
             }
         }
-        impl ::std::convert::From<super::AppointmentBookingActionParameters>
-        for AppointmentBookingActionParameters {
-            fn from(value: super::AppointmentBookingActionParameters) -> Self {
+        impl ::std::convert::From<super::AppointmentBookingParameters>
+        for AppointmentBookingParameters {
+            fn from(value: super::AppointmentBookingParameters) -> Self {
                 Self {
                     calendar_id: Ok(value.calendar_id),
                     days_of_offering_dates: Ok(value.days_of_offering_dates),
@@ -3218,28 +3668,27 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for CallLog {
             fn default() -> Self {
                 Self {
-                    agent_id: Err("no value supplied for agent_id".to_string()),
+                    agent_id: Err("`agentId` is required".to_string()),
                     contact_id: Ok(Default::default()),
-                    created_at: Err("no value supplied for created_at".to_string()),
-                    duration: Err("no value supplied for duration".to_string()),
+                    created_at: Err("`createdAt` is required".to_string()),
+                    duration: Err("`duration` is required".to_string()),
                     executed_call_actions: Err(
-                        "no value supplied for executed_call_actions".to_string(),
+                        "`executedCallActions` is required".to_string(),
                     ),
                     extracted_data: Ok(Default::default()),
                     from_number: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                    is_agent_deleted: Err(
-                        "no value supplied for is_agent_deleted".to_string(),
-                    ),
+                    id: Err("`id` is required".to_string()),
+                    is_agent_deleted: Err("`isAgentDeleted` is required".to_string()),
                     message_id: Ok(Default::default()),
-                    summary: Err("no value supplied for summary".to_string()),
-                    transcript: Err("no value supplied for transcript".to_string()),
+                    summary: Err("`summary` is required".to_string()),
+                    transcript: Err("`transcript` is required".to_string()),
                     translation: Ok(Default::default()),
-                    trial_call: Err("no value supplied for trial_call".to_string()),
+                    trial_call: Err("`trialCall` is required".to_string()),
                 }
             }
         }
         impl CallLog {
+            ///Sets `agentId`.
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3247,23 +3696,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.agent_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentId`: {e}"));
                 self
             }
+            ///Sets `contactId`; left out of the request when not set.
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for contact_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `contactId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `createdAt`.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -3271,11 +3719,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    .map_err(|e| format!("invalid `createdAt`: {e}"));
                 self
             }
+            ///Sets `duration`.
             pub fn duration<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<f64>,
@@ -3283,11 +3730,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.duration = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for duration: {e}")
-                    });
+                    .map_err(|e| format!("invalid `duration`: {e}"));
                 self
             }
+            ///Sets `executedCallActions`.
             pub fn executed_call_actions<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ExecutedCallAction>>,
@@ -3295,13 +3741,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.executed_call_actions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for executed_call_actions: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `executedCallActions`: {e}"));
                 self
             }
+            ///Sets `extractedData`.
             pub fn extracted_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -3311,35 +3754,31 @@ multilingual. New agents default to `en-US`.
             {
                 self.extracted_data = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for extracted_data: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `extractedData`: {e}"));
                 self
             }
+            ///Sets `fromNumber`; left out of the request when not set.
             pub fn from_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for from_number: {e}")
-                    });
+                    .map_err(|e| format!("invalid `fromNumber`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("invalid `id`: {e}"));
                 self
             }
+            ///Sets `isAgentDeleted`.
             pub fn is_agent_deleted<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3347,25 +3786,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.is_agent_deleted = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_agent_deleted: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `isAgentDeleted`: {e}"));
                 self
             }
+            ///Sets `messageId`; left out of the request when not set.
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `messageId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `summary`.
             pub fn summary<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3373,11 +3809,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.summary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for summary: {e}")
-                    });
+                    .map_err(|e| format!("invalid `summary`: {e}"));
                 self
             }
+            ///Sets `transcript`.
             pub fn transcript<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3385,23 +3820,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.transcript = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for transcript: {e}")
-                    });
+                    .map_err(|e| format!("invalid `transcript`: {e}"));
                 self
             }
+            ///Sets `translation`; left out of the request when not set.
             pub fn translation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Translation>>,
+                T: ::std::convert::TryInto<super::Translation>,
                 T::Error: ::std::fmt::Display,
             {
                 self.translation = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translation: {e}")
-                    });
+                    .map_err(|e| format!("invalid `translation`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `trialCall`.
             pub fn trial_call<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3409,9 +3843,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.trial_call = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for trial_call: {e}")
-                    });
+                    .map_err(|e| format!("invalid `trialCall`: {e}"));
                 self
             }
         }
@@ -3459,13 +3891,13 @@ multilingual. New agents default to `en-US`.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CallTransferActionParameters {
+        pub struct CallTransferParameters {
             hear_whisper_message: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             transfer_to_type: ::std::result::Result<
-                super::CallTransferActionParametersTransferToType,
+                super::TransferToType,
                 ::std::string::String,
             >,
             transfer_to_value: ::std::result::Result<
@@ -3481,56 +3913,42 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for CallTransferActionParameters {
+        impl ::std::default::Default for CallTransferParameters {
             fn default() -> Self {
                 Self {
                     hear_whisper_message: Ok(Default::default()),
-                    transfer_to_type: Err(
-                        "no value supplied for transfer_to_type".to_string(),
-                    ),
-                    transfer_to_value: Err(
-                        "no value supplied for transfer_to_value".to_string(),
-                    ),
-                    trigger_message: Err(
-                        "no value supplied for trigger_message".to_string(),
-                    ),
-                    trigger_prompt: Err(
-                        "no value supplied for trigger_prompt".to_string(),
-                    ),
+                    transfer_to_type: Ok(super::TransferToType::Number),
+                    transfer_to_value: Err("`transferToValue` is required".to_string()),
+                    trigger_message: Err("`triggerMessage` is required".to_string()),
+                    trigger_prompt: Err("`triggerPrompt` is required".to_string()),
                 }
             }
         }
-        impl CallTransferActionParameters {
+        impl CallTransferParameters {
+            ///Sets `hearWhisperMessage`; left out of the request when not set.
             pub fn hear_whisper_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.hear_whisper_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for hear_whisper_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `hearWhisperMessage`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `transferToType`.
             pub fn transfer_to_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    super::CallTransferActionParametersTransferToType,
-                >,
+                T: ::std::convert::TryInto<super::TransferToType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.transfer_to_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transfer_to_type: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `transferToType`: {e}"));
                 self
             }
+            ///Sets `transferToValue`.
             pub fn transfer_to_value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3538,13 +3956,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.transfer_to_value = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transfer_to_value: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `transferToValue`: {e}"));
                 self
             }
+            ///Sets `triggerMessage`.
             pub fn trigger_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3552,13 +3967,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerMessage`: {e}"));
                 self
             }
+            ///Sets `triggerPrompt`.
             pub fn trigger_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3566,19 +3978,15 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_prompt: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerPrompt`: {e}"));
                 self
             }
         }
-        impl ::std::convert::TryFrom<CallTransferActionParameters>
-        for super::CallTransferActionParameters {
+        impl ::std::convert::TryFrom<CallTransferParameters>
+        for super::CallTransferParameters {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: CallTransferActionParameters,
+                value: CallTransferParameters,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     hear_whisper_message: value.hear_whisper_message?,
@@ -3589,9 +3997,9 @@ multilingual. New agents default to `en-US`.
                 })
             }
         }
-        impl ::std::convert::From<super::CallTransferActionParameters>
-        for CallTransferActionParameters {
-            fn from(value: super::CallTransferActionParameters) -> Self {
+        impl ::std::convert::From<super::CallTransferParameters>
+        for CallTransferParameters {
+            fn from(value: super::CallTransferParameters) -> Self {
                 Self {
                     hear_whisper_message: Ok(value.hear_whisper_message),
                     transfer_to_type: Ok(value.transfer_to_type),
@@ -3640,7 +4048,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             max_call_duration: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             number_pool_id: ::std::result::Result<
@@ -3652,7 +4060,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             reminder_after_idle_time_seconds: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             send_post_call_notification_to: ::std::result::Result<
@@ -3691,7 +4099,7 @@ multilingual. New agents default to `en-US`.
                     inbound_number: Ok(Default::default()),
                     is_agent_as_backup_disabled: Ok(Default::default()),
                     language: Ok(Default::default()),
-                    location_id: Err("no value supplied for location_id".to_string()),
+                    location_id: Err("`locationId` is required".to_string()),
                     max_call_duration: Ok(Default::default()),
                     number_pool_id: Ok(Default::default()),
                     patience_level: Ok(Default::default()),
@@ -3706,116 +4114,103 @@ multilingual. New agents default to `en-US`.
             }
         }
         impl CreateAgentRequest {
+            ///Sets `agentName`; left out of the request when not set.
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentName>>,
+                T: ::std::convert::TryInto<super::AgentName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `agentPrompt`; left out of the request when not set.
             pub fn agent_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_prompt: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentPrompt`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `agentWorkingHours`; left out of the request when not set.
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for agent_working_hours: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `agentWorkingHours`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `businessName`; left out of the request when not set.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BusinessName>>,
+                T: ::std::convert::TryInto<super::BusinessName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `callEndWorkflowIds`; left out of the request when not set.
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for call_end_workflow_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `callEndWorkflowIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `inboundNumber`; left out of the request when not set.
             pub fn inbound_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.inbound_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for inbound_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `inboundNumber`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `isAgentAsBackupDisabled`; left out of the request when not set.
             pub fn is_agent_as_backup_disabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_agent_as_backup_disabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_agent_as_backup_disabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `isAgentAsBackupDisabled`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `language`; left out of the request when not set.
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VoiceAiLanguage>,
-                >,
+                T: ::std::convert::TryInto<super::VoiceAiLanguage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("invalid `language`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `locationId`.
             pub fn location_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3823,149 +4218,157 @@ multilingual. New agents default to `en-US`.
             {
                 self.location_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for location_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `locationId`: {e}"));
                 self
             }
+            ///Sets `maxCallDuration`; left out of the request when not set.
             pub fn max_call_duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_call_duration = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for max_call_duration: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `maxCallDuration`: {e}"))
+                    .and_then(|v| {
+                        if v < 180 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at least 180, not {v}"),
+                            );
+                        }
+                        if v > 900 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at most 900, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
+                    })
+                    .map(Some);
                 self
             }
+            ///Sets `numberPoolId`; left out of the request when not set.
             pub fn number_pool_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_pool_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for number_pool_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `numberPoolId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `patienceLevel`; left out of the request when not set.
             pub fn patience_level<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PatienceLevel>>,
+                T: ::std::convert::TryInto<super::PatienceLevel>,
                 T::Error: ::std::fmt::Display,
             {
                 self.patience_level = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for patience_level: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `patienceLevel`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `reminderAfterIdleTimeSeconds`; left out of the request when not set.
             pub fn reminder_after_idle_time_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::num::NonZeroU32>,
-                >,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reminder_after_idle_time_seconds = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reminder_after_idle_time_seconds: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `reminderAfterIdleTimeSeconds`: {e}"))
+                    .and_then(|v| {
+                        if v < 1 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at least 1, not {v}"
+                                ),
+                            );
+                        }
+                        if v > 20 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at most 20, not {v}"
+                                ),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
+                    })
+                    .map(Some);
                 self
             }
+            ///Sets `sendPostCallNotificationTo`; left out of the request when not set.
             pub fn send_post_call_notification_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PostCallNotificationInput>,
-                >,
+                T: ::std::convert::TryInto<super::PostCallNotificationInput>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_post_call_notification_to = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_post_call_notification_to: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendPostCallNotificationTo`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sendUserIdleReminders`; left out of the request when not set.
             pub fn send_user_idle_reminders<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_user_idle_reminders = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_user_idle_reminders: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendUserIdleReminders`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `timezone`; left out of the request when not set.
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Timezone>>,
+                T: ::std::convert::TryInto<super::Timezone>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                    .map_err(|e| format!("invalid `timezone`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `translation`; left out of the request when not set.
             pub fn translation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TranslationInput>,
-                >,
+                T: ::std::convert::TryInto<super::TranslationInput>,
                 T::Error: ::std::fmt::Display,
             {
                 self.translation = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translation: {e}")
-                    });
+                    .map_err(|e| format!("invalid `translation`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `voiceId`; left out of the request when not set.
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `voiceId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `welcomeMessage`; left out of the request when not set.
             pub fn welcome_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WelcomeMessage>>,
+                T: ::std::convert::TryInto<super::WelcomeMessage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.welcome_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for welcome_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `welcomeMessage`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -4042,10 +4445,7 @@ multilingual. New agents default to `en-US`.
                 ::std::option::Option<::std::vec::Vec<super::CustomActionHeader>>,
                 ::std::string::String,
             >,
-            method: ::std::result::Result<
-                super::CustomActionApiDetailsMethod,
-                ::std::string::String,
-            >,
+            method: ::std::result::Result<super::HttpMethod, ::std::string::String>,
             parameters: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::CustomActionParameter>>,
                 ::std::string::String,
@@ -4058,91 +4458,81 @@ multilingual. New agents default to `en-US`.
                     authentication_required: Ok(Default::default()),
                     authentication_value: Ok(Default::default()),
                     headers: Ok(Default::default()),
-                    method: Err("no value supplied for method".to_string()),
+                    method: Err("`method` is required".to_string()),
                     parameters: Ok(Default::default()),
-                    url: Err("no value supplied for url".to_string()),
+                    url: Err("`url` is required".to_string()),
                 }
             }
         }
         impl CustomActionApiDetails {
+            ///Sets `authenticationRequired`; left out of the request when not set.
             pub fn authentication_required<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.authentication_required = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for authentication_required: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `authenticationRequired`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `authenticationValue`; left out of the request when not set.
             pub fn authentication_value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.authentication_value = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for authentication_value: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `authenticationValue`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `headers`; left out of the request when not set.
             pub fn headers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::CustomActionHeader>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CustomActionHeader>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.headers = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for headers: {e}")
-                    });
+                    .map_err(|e| format!("invalid `headers`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `method`.
             pub fn method<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::CustomActionApiDetailsMethod>,
+                T: ::std::convert::TryInto<super::HttpMethod>,
                 T::Error: ::std::fmt::Display,
             {
                 self.method = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for method: {e}")
-                    });
+                    .map_err(|e| format!("invalid `method`: {e}"));
                 self
             }
+            ///Sets `parameters`; left out of the request when not set.
             pub fn parameters<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::CustomActionParameter>>,
+                    ::std::vec::Vec<super::CustomActionParameter>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parameters = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for parameters: {e}")
-                    });
+                    .map_err(|e| format!("invalid `parameters`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `url`.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = value.try_into().map_err(|e| format!("invalid `url`: {e}"));
                 self
             }
         }
@@ -4183,24 +4573,22 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for CustomActionHeader {
             fn default() -> Self {
                 Self {
-                    key: Err("no value supplied for key".to_string()),
-                    value: Err("no value supplied for value".to_string()),
+                    key: Err("`key` is required".to_string()),
+                    value: Err("`value` is required".to_string()),
                 }
             }
         }
         impl CustomActionHeader {
+            ///Sets `key`.
             pub fn key<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.key = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for key: {e}")
-                    });
+                self.key = value.try_into().map_err(|e| format!("invalid `key`: {e}"));
                 self
             }
+            ///Sets `value`.
             pub fn value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4208,9 +4596,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.value = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                    .map_err(|e| format!("invalid `value`: {e}"));
                 self
             }
         }
@@ -4254,58 +4640,55 @@ multilingual. New agents default to `en-US`.
                 Self {
                     description: Ok(Default::default()),
                     example: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Err("`name` is required".to_string()),
                     type_: Ok(Default::default()),
                 }
             }
         }
         impl CustomActionParameter {
+            ///Sets `description`; left out of the request when not set.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("invalid `description`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `example`; left out of the request when not set.
             pub fn example<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.example = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for example: {e}")
-                    });
+                    .map_err(|e| format!("invalid `example`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
+            ///Sets `type`; left out of the request when not set.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map_err(|e| format!("invalid `type`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -4356,18 +4739,15 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for CustomActionParameters {
             fn default() -> Self {
                 Self {
-                    api_details: Err("no value supplied for api_details".to_string()),
+                    api_details: Err("`apiDetails` is required".to_string()),
                     selected_paths: Ok(Default::default()),
-                    trigger_message: Err(
-                        "no value supplied for trigger_message".to_string(),
-                    ),
-                    trigger_prompt: Err(
-                        "no value supplied for trigger_prompt".to_string(),
-                    ),
+                    trigger_message: Err("`triggerMessage` is required".to_string()),
+                    trigger_prompt: Err("`triggerPrompt` is required".to_string()),
                 }
             }
         }
         impl CustomActionParameters {
+            ///Sets `apiDetails`.
             pub fn api_details<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::CustomActionApiDetails>,
@@ -4375,27 +4755,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.api_details = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for api_details: {e}")
-                    });
+                    .map_err(|e| format!("invalid `apiDetails`: {e}"));
                 self
             }
+            ///Sets `selectedPaths`; left out of the request when not set.
             pub fn selected_paths<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.selected_paths = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for selected_paths: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `selectedPaths`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `triggerMessage`.
             pub fn trigger_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4403,13 +4778,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerMessage`: {e}"));
                 self
             }
+            ///Sets `triggerPrompt`.
             pub fn trigger_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4417,11 +4789,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_prompt: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerPrompt`: {e}"));
                 self
             }
         }
@@ -4451,7 +4819,7 @@ multilingual. New agents default to `en-US`.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct DataExtractionActionParameters {
+        pub struct DataExtractionParameters {
             contact_field_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -4464,21 +4832,23 @@ multilingual. New agents default to `en-US`.
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            overwrite_existing_value: ::std::result::Result<bool, ::std::string::String>,
+            overwrite_existing_value: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
-        impl ::std::default::Default for DataExtractionActionParameters {
+        impl ::std::default::Default for DataExtractionParameters {
             fn default() -> Self {
                 Self {
-                    contact_field_id: Err(
-                        "no value supplied for contact_field_id".to_string(),
-                    ),
-                    description: Err("no value supplied for description".to_string()),
-                    examples: Err("no value supplied for examples".to_string()),
+                    contact_field_id: Err("`contactFieldId` is required".to_string()),
+                    description: Err("`description` is required".to_string()),
+                    examples: Err("`examples` is required".to_string()),
                     overwrite_existing_value: Ok(Default::default()),
                 }
             }
         }
-        impl DataExtractionActionParameters {
+        impl DataExtractionParameters {
+            ///Sets `contactFieldId`.
             pub fn contact_field_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4486,13 +4856,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.contact_field_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_field_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `contactFieldId`: {e}"));
                 self
             }
+            ///Sets `description`.
             pub fn description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4500,11 +4867,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("invalid `description`: {e}"));
                 self
             }
+            ///Sets `examples`.
             pub fn examples<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -4512,11 +4878,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.examples = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for examples: {e}")
-                    });
+                    .map_err(|e| format!("invalid `examples`: {e}"));
                 self
             }
+            ///Sets `overwriteExistingValue`; left out of the request when not set.
             pub fn overwrite_existing_value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4524,19 +4889,16 @@ multilingual. New agents default to `en-US`.
             {
                 self.overwrite_existing_value = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for overwrite_existing_value: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `overwriteExistingValue`: {e}"))
+                    .map(Some);
                 self
             }
         }
-        impl ::std::convert::TryFrom<DataExtractionActionParameters>
-        for super::DataExtractionActionParameters {
+        impl ::std::convert::TryFrom<DataExtractionParameters>
+        for super::DataExtractionParameters {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: DataExtractionActionParameters,
+                value: DataExtractionParameters,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     contact_field_id: value.contact_field_id?,
@@ -4546,9 +4908,9 @@ multilingual. New agents default to `en-US`.
                 })
             }
         }
-        impl ::std::convert::From<super::DataExtractionActionParameters>
-        for DataExtractionActionParameters {
-            fn from(value: super::DataExtractionActionParameters) -> Self {
+        impl ::std::convert::From<super::DataExtractionParameters>
+        for DataExtractionParameters {
+            fn from(value: super::DataExtractionParameters) -> Self {
                 Self {
                     contact_field_id: Ok(value.contact_field_id),
                     description: Ok(value.description),
@@ -4574,25 +4936,26 @@ multilingual. New agents default to `en-US`.
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
-                    status_code: Err("no value supplied for status_code".to_string()),
+                    message: Err("`message` is required".to_string()),
+                    status_code: Err("`statusCode` is required".to_string()),
                     trace_id: Ok(Default::default()),
                 }
             }
         }
         impl ErrorResponse {
+            ///Sets `error`; left out of the request when not set.
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("invalid `error`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `message`.
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ErrorMessage>,
@@ -4600,11 +4963,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("invalid `message`: {e}"));
                 self
             }
+            ///Sets `statusCode`.
             pub fn status_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -4612,21 +4974,19 @@ multilingual. New agents default to `en-US`.
             {
                 self.status_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_code: {e}")
-                    });
+                    .map_err(|e| format!("invalid `statusCode`: {e}"));
                 self
             }
+            ///Sets `traceId`; left out of the request when not set.
             pub fn trace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.trace_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for trace_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `traceId`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -4677,26 +5037,27 @@ multilingual. New agents default to `en-US`.
             fn default() -> Self {
                 Self {
                     action_id: Ok(Default::default()),
-                    action_name: Err("no value supplied for action_name".to_string()),
+                    action_name: Err("`actionName` is required".to_string()),
                     executed_at: Ok(Default::default()),
-                    kind: Err("no value supplied for kind".to_string()),
+                    kind: Err("`kind` is required".to_string()),
                     trigger_received_at: Ok(Default::default()),
                 }
             }
         }
         impl ExecutedCallAction {
+            ///Sets `actionId`; left out of the request when not set.
             pub fn action_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.action_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for action_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actionId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `actionName`.
             pub fn action_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4704,51 +5065,40 @@ multilingual. New agents default to `en-US`.
             {
                 self.action_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for action_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `actionName`: {e}"));
                 self
             }
+            ///Sets `executedAt`; left out of the request when not set.
             pub fn executed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.executed_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for executed_at: {e}")
-                    });
+                    .map_err(|e| format!("invalid `executedAt`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `kind`.
             pub fn kind<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ActionKind>,
                 T::Error: ::std::fmt::Display,
             {
-                self.kind = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kind: {e}")
-                    });
+                self.kind = value.try_into().map_err(|e| format!("invalid `kind`: {e}"));
                 self
             }
+            ///Sets `triggerReceivedAt`; left out of the request when not set.
             pub fn trigger_received_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.trigger_received_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_received_at: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerReceivedAt`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -4779,67 +5129,95 @@ multilingual. New agents default to `en-US`.
         }
         #[derive(Clone, Debug)]
         pub struct Interval {
-            end_hour: ::std::result::Result<i32, ::std::string::String>,
-            end_minute: ::std::result::Result<i32, ::std::string::String>,
-            start_hour: ::std::result::Result<i32, ::std::string::String>,
-            start_minute: ::std::result::Result<i32, ::std::string::String>,
+            end_hour: ::std::result::Result<u32, ::std::string::String>,
+            end_minute: ::std::result::Result<u32, ::std::string::String>,
+            start_hour: ::std::result::Result<u32, ::std::string::String>,
+            start_minute: ::std::result::Result<u32, ::std::string::String>,
         }
         impl ::std::default::Default for Interval {
             fn default() -> Self {
                 Self {
-                    end_hour: Err("no value supplied for end_hour".to_string()),
-                    end_minute: Err("no value supplied for end_minute".to_string()),
-                    start_hour: Err("no value supplied for start_hour".to_string()),
-                    start_minute: Err("no value supplied for start_minute".to_string()),
+                    end_hour: Err("`endHour` is required".to_string()),
+                    end_minute: Err("`endMinute` is required".to_string()),
+                    start_hour: Err("`startHour` is required".to_string()),
+                    start_minute: Err("`startMinute` is required".to_string()),
                 }
             }
         }
         impl Interval {
+            ///Sets `endHour`.
             pub fn end_hour<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_hour = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end_hour: {e}")
+                    .map_err(|e| format!("invalid `endHour`: {e}"))
+                    .and_then(|v| {
+                        if v > 23 {
+                            return ::std::result::Result::Err(
+                                format!("`endHour` must be at most 23, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
+            ///Sets `endMinute`.
             pub fn end_minute<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_minute = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end_minute: {e}")
+                    .map_err(|e| format!("invalid `endMinute`: {e}"))
+                    .and_then(|v| {
+                        if v > 59 {
+                            return ::std::result::Result::Err(
+                                format!("`endMinute` must be at most 59, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
+            ///Sets `startHour`.
             pub fn start_hour<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_hour = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start_hour: {e}")
+                    .map_err(|e| format!("invalid `startHour`: {e}"))
+                    .and_then(|v| {
+                        if v > 23 {
+                            return ::std::result::Result::Err(
+                                format!("`startHour` must be at most 23, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
+            ///Sets `startMinute`.
             pub fn start_minute<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_minute = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start_minute: {e}")
+                    .map_err(|e| format!("invalid `startMinute`: {e}"))
+                    .and_then(|v| {
+                        if v > 59 {
+                            return ::std::result::Result::Err(
+                                format!("`startMinute` must be at most 59, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
                     });
                 self
             }
@@ -4881,16 +5259,13 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for KnowledgeBaseParameters {
             fn default() -> Self {
                 Self {
-                    knowledge_base_id: Err(
-                        "no value supplied for knowledge_base_id".to_string(),
-                    ),
-                    trigger_prompt: Err(
-                        "no value supplied for trigger_prompt".to_string(),
-                    ),
+                    knowledge_base_id: Err("`knowledgeBaseId` is required".to_string()),
+                    trigger_prompt: Err("`triggerPrompt` is required".to_string()),
                 }
             }
         }
         impl KnowledgeBaseParameters {
+            ///Sets `knowledgeBaseId`.
             pub fn knowledge_base_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4898,13 +5273,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.knowledge_base_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for knowledge_base_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `knowledgeBaseId`: {e}"));
                 self
             }
+            ///Sets `triggerPrompt`.
             pub fn trigger_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4912,11 +5284,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_prompt: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerPrompt`: {e}"));
                 self
             }
         }
@@ -4947,21 +5315,22 @@ multilingual. New agents default to `en-US`.
                 ::std::vec::Vec<super::AgentWithActions>,
                 ::std::string::String,
             >,
-            page: ::std::result::Result<i32, ::std::string::String>,
-            page_size: ::std::result::Result<i32, ::std::string::String>,
-            total: ::std::result::Result<i32, ::std::string::String>,
+            page: ::std::result::Result<u32, ::std::string::String>,
+            page_size: ::std::result::Result<u32, ::std::string::String>,
+            total: ::std::result::Result<u32, ::std::string::String>,
         }
         impl ::std::default::Default for ListAgentsResponse {
             fn default() -> Self {
                 Self {
-                    agents: Err("no value supplied for agents".to_string()),
-                    page: Err("no value supplied for page".to_string()),
-                    page_size: Err("no value supplied for page_size".to_string()),
-                    total: Err("no value supplied for total".to_string()),
+                    agents: Err("`agents` is required".to_string()),
+                    page: Err("`page` is required".to_string()),
+                    page_size: Err("`pageSize` is required".to_string()),
+                    total: Err("`total` is required".to_string()),
                 }
             }
         }
         impl ListAgentsResponse {
+            ///Sets `agents`.
             pub fn agents<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::AgentWithActions>>,
@@ -4969,45 +5338,38 @@ multilingual. New agents default to `en-US`.
             {
                 self.agents = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agents: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agents`: {e}"));
                 self
             }
+            ///Sets `page`.
             pub fn page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.page = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for page: {e}")
-                    });
+                self.page = value.try_into().map_err(|e| format!("invalid `page`: {e}"));
                 self
             }
+            ///Sets `pageSize`.
             pub fn page_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.page_size = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for page_size: {e}")
-                    });
+                    .map_err(|e| format!("invalid `pageSize`: {e}"));
                 self
             }
+            ///Sets `total`.
             pub fn total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total: {e}")
-                    });
+                    .map_err(|e| format!("invalid `total`: {e}"));
                 self
             }
         }
@@ -5040,21 +5402,22 @@ multilingual. New agents default to `en-US`.
                 ::std::vec::Vec<super::CallLog>,
                 ::std::string::String,
             >,
-            page: ::std::result::Result<i32, ::std::string::String>,
-            page_size: ::std::result::Result<i32, ::std::string::String>,
-            total: ::std::result::Result<i32, ::std::string::String>,
+            page: ::std::result::Result<u32, ::std::string::String>,
+            page_size: ::std::result::Result<u32, ::std::string::String>,
+            total: ::std::result::Result<u32, ::std::string::String>,
         }
         impl ::std::default::Default for ListCallLogsResponse {
             fn default() -> Self {
                 Self {
-                    call_logs: Err("no value supplied for call_logs".to_string()),
-                    page: Err("no value supplied for page".to_string()),
-                    page_size: Err("no value supplied for page_size".to_string()),
-                    total: Err("no value supplied for total".to_string()),
+                    call_logs: Err("`callLogs` is required".to_string()),
+                    page: Err("`page` is required".to_string()),
+                    page_size: Err("`pageSize` is required".to_string()),
+                    total: Err("`total` is required".to_string()),
                 }
             }
         }
         impl ListCallLogsResponse {
+            ///Sets `callLogs`.
             pub fn call_logs<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::CallLog>>,
@@ -5062,45 +5425,38 @@ multilingual. New agents default to `en-US`.
             {
                 self.call_logs = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for call_logs: {e}")
-                    });
+                    .map_err(|e| format!("invalid `callLogs`: {e}"));
                 self
             }
+            ///Sets `page`.
             pub fn page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.page = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for page: {e}")
-                    });
+                self.page = value.try_into().map_err(|e| format!("invalid `page`: {e}"));
                 self
             }
+            ///Sets `pageSize`.
             pub fn page_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.page_size = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for page_size: {e}")
-                    });
+                    .map_err(|e| format!("invalid `pageSize`: {e}"));
                 self
             }
+            ///Sets `total`.
             pub fn total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total: {e}")
-                    });
+                    .map_err(|e| format!("invalid `total`: {e}"));
                 self
             }
         }
@@ -5130,9 +5486,9 @@ multilingual. New agents default to `en-US`.
         }
         #[derive(Clone, Debug)]
         pub struct ListVoicesResponse {
-            page: ::std::result::Result<i32, ::std::string::String>,
-            page_size: ::std::result::Result<i32, ::std::string::String>,
-            total: ::std::result::Result<i32, ::std::string::String>,
+            page: ::std::result::Result<u32, ::std::string::String>,
+            page_size: ::std::result::Result<u32, ::std::string::String>,
+            total: ::std::result::Result<u32, ::std::string::String>,
             voices: ::std::result::Result<
                 ::std::vec::Vec<super::Voice>,
                 ::std::string::String,
@@ -5141,50 +5497,46 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for ListVoicesResponse {
             fn default() -> Self {
                 Self {
-                    page: Err("no value supplied for page".to_string()),
-                    page_size: Err("no value supplied for page_size".to_string()),
-                    total: Err("no value supplied for total".to_string()),
-                    voices: Err("no value supplied for voices".to_string()),
+                    page: Err("`page` is required".to_string()),
+                    page_size: Err("`pageSize` is required".to_string()),
+                    total: Err("`total` is required".to_string()),
+                    voices: Err("`voices` is required".to_string()),
                 }
             }
         }
         impl ListVoicesResponse {
+            ///Sets `page`.
             pub fn page<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.page = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for page: {e}")
-                    });
+                self.page = value.try_into().map_err(|e| format!("invalid `page`: {e}"));
                 self
             }
+            ///Sets `pageSize`.
             pub fn page_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.page_size = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for page_size: {e}")
-                    });
+                    .map_err(|e| format!("invalid `pageSize`: {e}"));
                 self
             }
+            ///Sets `total`.
             pub fn total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total: {e}")
-                    });
+                    .map_err(|e| format!("invalid `total`: {e}"));
                 self
             }
+            ///Sets `voices`.
             pub fn voices<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Voice>>,
@@ -5192,9 +5544,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.voices = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voices: {e}")
-                    });
+                    .map_err(|e| format!("invalid `voices`: {e}"));
                 self
             }
         }
@@ -5256,7 +5606,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             max_call_duration: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             number_pool_id: ::std::result::Result<
@@ -5268,7 +5618,7 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
             >,
             reminder_after_idle_time_seconds: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             send_post_call_notification_to: ::std::result::Result<
@@ -5321,254 +5671,250 @@ multilingual. New agents default to `en-US`.
             }
         }
         impl PatchAgentRequest {
+            ///Sets `agentName`; left out of the request when not set.
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentName>>,
+                T: ::std::convert::TryInto<super::AgentName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `agentPrompt`; left out of the request when not set.
             pub fn agent_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_prompt: {e}")
-                    });
+                    .map_err(|e| format!("invalid `agentPrompt`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `agentWorkingHours`; left out of the request when not set.
             pub fn agent_working_hours<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::WorkingHours>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkingHours>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_working_hours = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for agent_working_hours: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `agentWorkingHours`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `businessName`; left out of the request when not set.
             pub fn business_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BusinessName>>,
+                T: ::std::convert::TryInto<super::BusinessName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.business_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for business_name: {e}")
-                    });
+                    .map_err(|e| format!("invalid `businessName`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `callEndWorkflowIds`; left out of the request when not set.
             pub fn call_end_workflow_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_end_workflow_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for call_end_workflow_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `callEndWorkflowIds`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `inboundNumber`; left out of the request when not set.
             pub fn inbound_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.inbound_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for inbound_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `inboundNumber`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `isAgentAsBackupDisabled`; left out of the request when not set.
             pub fn is_agent_as_backup_disabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_agent_as_backup_disabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_agent_as_backup_disabled: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `isAgentAsBackupDisabled`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `language`; left out of the request when not set.
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VoiceAiLanguage>,
-                >,
+                T: ::std::convert::TryInto<super::VoiceAiLanguage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("invalid `language`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `maxCallDuration`; left out of the request when not set.
             pub fn max_call_duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_call_duration = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for max_call_duration: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `maxCallDuration`: {e}"))
+                    .and_then(|v| {
+                        if v < 180 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at least 180, not {v}"),
+                            );
+                        }
+                        if v > 900 {
+                            return ::std::result::Result::Err(
+                                format!("`maxCallDuration` must be at most 900, not {v}"),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
+                    })
+                    .map(Some);
                 self
             }
+            ///Sets `numberPoolId`; left out of the request when not set.
             pub fn number_pool_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_pool_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for number_pool_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `numberPoolId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `patienceLevel`; left out of the request when not set.
             pub fn patience_level<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PatienceLevel>>,
+                T: ::std::convert::TryInto<super::PatienceLevel>,
                 T::Error: ::std::fmt::Display,
             {
                 self.patience_level = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for patience_level: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `patienceLevel`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `reminderAfterIdleTimeSeconds`; left out of the request when not set.
             pub fn reminder_after_idle_time_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::num::NonZeroU32>,
-                >,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reminder_after_idle_time_seconds = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reminder_after_idle_time_seconds: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `reminderAfterIdleTimeSeconds`: {e}"))
+                    .and_then(|v| {
+                        if v < 1 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at least 1, not {v}"
+                                ),
+                            );
+                        }
+                        if v > 20 {
+                            return ::std::result::Result::Err(
+                                format!(
+                                    "`reminderAfterIdleTimeSeconds` must be at most 20, not {v}"
+                                ),
+                            );
+                        }
+                        ::std::result::Result::Ok(v)
+                    })
+                    .map(Some);
                 self
             }
+            ///Sets `sendPostCallNotificationTo`; left out of the request when not set.
             pub fn send_post_call_notification_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PostCallNotificationInput>,
-                >,
+                T: ::std::convert::TryInto<super::PostCallNotificationInput>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_post_call_notification_to = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_post_call_notification_to: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendPostCallNotificationTo`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `sendUserIdleReminders`; left out of the request when not set.
             pub fn send_user_idle_reminders<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_user_idle_reminders = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for send_user_idle_reminders: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `sendUserIdleReminders`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `timezone`; left out of the request when not set.
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Timezone>>,
+                T: ::std::convert::TryInto<super::Timezone>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                    .map_err(|e| format!("invalid `timezone`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `translation`; left out of the request when not set.
             pub fn translation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TranslationInput>,
-                >,
+                T: ::std::convert::TryInto<super::TranslationInput>,
                 T::Error: ::std::fmt::Display,
             {
                 self.translation = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translation: {e}")
-                    });
+                    .map_err(|e| format!("invalid `translation`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `voiceId`; left out of the request when not set.
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `voiceId`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `welcomeMessage`; left out of the request when not set.
             pub fn welcome_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WelcomeMessage>>,
+                T: ::std::convert::TryInto<super::WelcomeMessage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.welcome_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for welcome_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `welcomeMessage`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -5664,72 +6010,64 @@ multilingual. New agents default to `en-US`.
             }
         }
         impl PostCallNotification {
+            ///Sets `admins`; left out of the request when not set.
             pub fn admins<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.admins = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for admins: {e}")
-                    });
+                    .map_err(|e| format!("invalid `admins`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `allUsers`; left out of the request when not set.
             pub fn all_users<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.all_users = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for all_users: {e}")
-                    });
+                    .map_err(|e| format!("invalid `allUsers`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `contactAssignedUser`; left out of the request when not set.
             pub fn contact_assigned_user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_assigned_user = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_assigned_user: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `contactAssignedUser`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `customEmails`; left out of the request when not set.
             pub fn custom_emails<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.custom_emails = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for custom_emails: {e}")
-                    });
+                    .map_err(|e| format!("invalid `customEmails`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `specificUsers`; left out of the request when not set.
             pub fn specific_users<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.specific_users = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for specific_users: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `specificUsers`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -5776,21 +6114,18 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for PostCallNotificationInput {
             fn default() -> Self {
                 Self {
-                    admins: Err("no value supplied for admins".to_string()),
-                    all_users: Err("no value supplied for all_users".to_string()),
+                    admins: Err("`admins` is required".to_string()),
+                    all_users: Err("`allUsers` is required".to_string()),
                     contact_assigned_user: Err(
-                        "no value supplied for contact_assigned_user".to_string(),
+                        "`contactAssignedUser` is required".to_string(),
                     ),
-                    custom_emails: Err(
-                        "no value supplied for custom_emails".to_string(),
-                    ),
-                    specific_users: Err(
-                        "no value supplied for specific_users".to_string(),
-                    ),
+                    custom_emails: Err("`customEmails` is required".to_string()),
+                    specific_users: Err("`specificUsers` is required".to_string()),
                 }
             }
         }
         impl PostCallNotificationInput {
+            ///Sets `admins`.
             pub fn admins<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5798,11 +6133,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.admins = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for admins: {e}")
-                    });
+                    .map_err(|e| format!("invalid `admins`: {e}"));
                 self
             }
+            ///Sets `allUsers`.
             pub fn all_users<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5810,11 +6144,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.all_users = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for all_users: {e}")
-                    });
+                    .map_err(|e| format!("invalid `allUsers`: {e}"));
                 self
             }
+            ///Sets `contactAssignedUser`.
             pub fn contact_assigned_user<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -5822,13 +6155,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.contact_assigned_user = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_assigned_user: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `contactAssignedUser`: {e}"));
                 self
             }
+            ///Sets `customEmails`.
             pub fn custom_emails<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -5836,11 +6166,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.custom_emails = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for custom_emails: {e}")
-                    });
+                    .map_err(|e| format!("invalid `customEmails`: {e}"));
                 self
             }
+            ///Sets `specificUsers`.
             pub fn specific_users<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -5848,11 +6177,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.specific_users = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for specific_users: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `specificUsers`: {e}"));
                 self
             }
         }
@@ -5901,17 +6226,14 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for SmsParameters {
             fn default() -> Self {
                 Self {
-                    message_body: Err("no value supplied for message_body".to_string()),
-                    trigger_message: Err(
-                        "no value supplied for trigger_message".to_string(),
-                    ),
-                    trigger_prompt: Err(
-                        "no value supplied for trigger_prompt".to_string(),
-                    ),
+                    message_body: Err("`messageBody` is required".to_string()),
+                    trigger_message: Err("`triggerMessage` is required".to_string()),
+                    trigger_prompt: Err("`triggerPrompt` is required".to_string()),
                 }
             }
         }
         impl SmsParameters {
+            ///Sets `messageBody`.
             pub fn message_body<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5919,11 +6241,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.message_body = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message_body: {e}")
-                    });
+                    .map_err(|e| format!("invalid `messageBody`: {e}"));
                 self
             }
+            ///Sets `triggerMessage`.
             pub fn trigger_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5931,13 +6252,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerMessage`: {e}"));
                 self
             }
+            ///Sets `triggerPrompt`.
             pub fn trigger_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5945,11 +6263,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_prompt: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerPrompt`: {e}"));
                 self
             }
         }
@@ -5994,28 +6308,28 @@ multilingual. New agents default to `en-US`.
             }
         }
         impl Translation {
+            ///Sets `enabled`; left out of the request when not set.
             pub fn enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `enabled`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `language`; left out of the request when not set.
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("invalid `language`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -6049,12 +6363,13 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for TranslationInput {
             fn default() -> Self {
                 Self {
-                    enabled: Err("no value supplied for enabled".to_string()),
+                    enabled: Err("`enabled` is required".to_string()),
                     language: Ok(Default::default()),
                 }
             }
         }
         impl TranslationInput {
+            ///Sets `enabled`.
             pub fn enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -6062,21 +6377,19 @@ multilingual. New agents default to `en-US`.
             {
                 self.enabled = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                    .map_err(|e| format!("invalid `enabled`: {e}"));
                 self
             }
+            ///Sets `language`; left out of the request when not set.
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("invalid `language`: {e}"))
+                    .map(Some);
                 self
             }
         }
@@ -6148,100 +6461,96 @@ multilingual. New agents default to `en-US`.
                     gender: Ok(Default::default()),
                     language: Ok(Default::default()),
                     multilingual: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
-                    preview_url: Err("no value supplied for preview_url".to_string()),
+                    name: Err("`name` is required".to_string()),
+                    preview_url: Err("`previewUrl` is required".to_string()),
                     recommended: Ok(Default::default()),
-                    voice_id: Err("no value supplied for voice_id".to_string()),
+                    voice_id: Err("`voiceId` is required".to_string()),
                 }
             }
         }
         impl Voice {
+            ///Sets `accent`; left out of the request when not set.
             pub fn accent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.accent = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for accent: {e}")
-                    });
+                    .map_err(|e| format!("invalid `accent`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `category`; left out of the request when not set.
             pub fn category<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.category = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for category: {e}")
-                    });
+                    .map_err(|e| format!("invalid `category`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `description`; left out of the request when not set.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("invalid `description`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `gender`; left out of the request when not set.
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::VoiceGender>>,
+                T: ::std::convert::TryInto<super::VoiceGender>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for gender: {e}")
-                    });
+                    .map_err(|e| format!("invalid `gender`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `language`; left out of the request when not set.
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VoiceAiLanguage>,
-                >,
+                T: ::std::convert::TryInto<super::VoiceAiLanguage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("invalid `language`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `multilingual`; left out of the request when not set.
             pub fn multilingual<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.multilingual = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for multilingual: {e}")
-                    });
+                    .map_err(|e| format!("invalid `multilingual`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("invalid `name`: {e}"));
                 self
             }
+            ///Sets `previewUrl`.
             pub fn preview_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6249,23 +6558,22 @@ multilingual. New agents default to `en-US`.
             {
                 self.preview_url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for preview_url: {e}")
-                    });
+                    .map_err(|e| format!("invalid `previewUrl`: {e}"));
                 self
             }
+            ///Sets `recommended`; left out of the request when not set.
             pub fn recommended<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.recommended = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for recommended: {e}")
-                    });
+                    .map_err(|e| format!("invalid `recommended`: {e}"))
+                    .map(Some);
                 self
             }
+            ///Sets `voiceId`.
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6273,9 +6581,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `voiceId`: {e}"));
                 self
             }
         }
@@ -6332,17 +6638,14 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for WorkflowTriggerParameters {
             fn default() -> Self {
                 Self {
-                    trigger_message: Err(
-                        "no value supplied for trigger_message".to_string(),
-                    ),
-                    trigger_prompt: Err(
-                        "no value supplied for trigger_prompt".to_string(),
-                    ),
-                    workflow_id: Err("no value supplied for workflow_id".to_string()),
+                    trigger_message: Err("`triggerMessage` is required".to_string()),
+                    trigger_prompt: Err("`triggerPrompt` is required".to_string()),
+                    workflow_id: Err("`workflowId` is required".to_string()),
                 }
             }
         }
         impl WorkflowTriggerParameters {
+            ///Sets `triggerMessage`.
             pub fn trigger_message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6350,13 +6653,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_message: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerMessage`: {e}"));
                 self
             }
+            ///Sets `triggerPrompt`.
             pub fn trigger_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6364,13 +6664,10 @@ multilingual. New agents default to `en-US`.
             {
                 self.trigger_prompt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trigger_prompt: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `triggerPrompt`: {e}"));
                 self
             }
+            ///Sets `workflowId`.
             pub fn workflow_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6378,9 +6675,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.workflow_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for workflow_id: {e}")
-                    });
+                    .map_err(|e| format!("invalid `workflowId`: {e}"));
                 self
             }
         }
@@ -6410,7 +6705,7 @@ multilingual. New agents default to `en-US`.
         #[derive(Clone, Debug)]
         pub struct WorkingHours {
             day_of_the_week: ::std::result::Result<
-                super::WorkingHoursDayOfTheWeek,
+                super::DayOfWeek,
                 ::std::string::String,
             >,
             intervals: ::std::result::Result<
@@ -6421,28 +6716,24 @@ multilingual. New agents default to `en-US`.
         impl ::std::default::Default for WorkingHours {
             fn default() -> Self {
                 Self {
-                    day_of_the_week: Err(
-                        "no value supplied for day_of_the_week".to_string(),
-                    ),
-                    intervals: Err("no value supplied for intervals".to_string()),
+                    day_of_the_week: Err("`dayOfTheWeek` is required".to_string()),
+                    intervals: Err("`intervals` is required".to_string()),
                 }
             }
         }
         impl WorkingHours {
+            ///Sets `dayOfTheWeek`.
             pub fn day_of_the_week<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::WorkingHoursDayOfTheWeek>,
+                T: ::std::convert::TryInto<super::DayOfWeek>,
                 T::Error: ::std::fmt::Display,
             {
                 self.day_of_the_week = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for day_of_the_week: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("invalid `dayOfTheWeek`: {e}"));
                 self
             }
+            ///Sets `intervals`.
             pub fn intervals<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Interval>>,
@@ -6450,9 +6741,7 @@ multilingual. New agents default to `en-US`.
             {
                 self.intervals = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for intervals: {e}")
-                    });
+                    .map_err(|e| format!("invalid `intervals`: {e}"));
                 self
             }
         }
@@ -6508,6 +6797,56 @@ multilingual. New agents default to `en-US`.
             }
         }
     }
+    impl ::std::convert::TryFrom<builder::CallTransferParameters> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::CallTransferParameters,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(CallTransferParameters::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::WorkflowTriggerParameters> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::WorkflowTriggerParameters,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(WorkflowTriggerParameters::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::SmsParameters> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::SmsParameters,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(SmsParameters::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::AppointmentBookingParameters> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::AppointmentBookingParameters,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(
+                AppointmentBookingParameters::try_from(value)?.into(),
+            )
+        }
+    }
+    impl ::std::convert::TryFrom<builder::CustomActionParameters> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::CustomActionParameters,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(CustomActionParameters::try_from(value)?.into())
+        }
+    }
+    impl ::std::convert::TryFrom<builder::KnowledgeBaseParameters> for ActionKind {
+        type Error = error::ConversionError;
+        fn try_from(
+            value: builder::KnowledgeBaseParameters,
+        ) -> ::std::result::Result<Self, error::ConversionError> {
+            ::std::result::Result::Ok(KnowledgeBaseParameters::try_from(value)?.into())
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for HighLevel Voice AI API
@@ -6532,21 +6871,6 @@ pub struct Client {
     pub(crate) inner: highlevel_client_core::Runtime,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: highlevel_client_core::Runtime) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
@@ -6810,6 +7134,10 @@ sent together with `startDate` and be greater than it.
 - `start_date`: Start of the creation-time window, in milliseconds since the Unix epoch. Must be
 sent together with `endDate` and be smaller than it.
 
+- `timezone`: IANA time zone the `startDate`/`endDate` window is interpreted in, such as
+`America/Chicago`. HighLevel's description of this operation names it, but its
+parameter list leaves it out.
+
 ```ignore
 let response = client.list_call_logs()
     .action_type(action_type)
@@ -6823,6 +7151,7 @@ let response = client.list_call_logs()
     .sort(sort)
     .sort_by(sort_by)
     .start_date(start_date)
+    .timezone(timezone)
     .send()
     .await;
 ```*/
@@ -6946,8 +7275,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/voice-ai/actions`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Action>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
@@ -7037,6 +7365,62 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `agentId`.
+        pub fn agent_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_id(value))
+        }
+        ///Sets `kind`.
+        pub fn kind<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::ActionKind>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.kind(value))
+        }
+        ///Sets `locationId`.
+        pub fn location_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.location_id(value))
+        }
+        ///Sets `name`.
+        pub fn name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.name(value))
+        }
+        ///Sends a `POST` request to `/voice-ai/actions`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Action>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("create_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::get_action`]
 
@@ -7051,36 +7435,33 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                action_id: Err("action_id was not initialized".to_string()),
-                location_id: Err("location_id was not initialized".to_string()),
+                action_id: Err("`actionId` is required".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
             }
         }
+        ///Sets the `actionId` parameter.
         pub fn action_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.action_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for action_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `actionId`: {e}"));
             self
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/voice-ai/actions/{actionId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Action>, Error<types::ErrorResponse>> {
             let Self { client, action_id, location_id } = self;
@@ -7163,6 +7544,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/voice-ai/actions/{actionId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Action>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("get_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::update_action`]
 
@@ -7177,20 +7582,19 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                action_id: Err("action_id was not initialized".to_string()),
+                action_id: Err("`actionId` is required".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the `actionId` parameter.
         pub fn action_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.action_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for action_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `actionId`: {e}"));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7215,8 +7619,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/voice-ai/actions/{actionId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Action>, Error<types::ErrorResponse>> {
             let Self { client, action_id, body } = self;
@@ -7310,6 +7713,62 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `agentId`.
+        pub fn agent_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_id(value))
+        }
+        ///Sets `kind`.
+        pub fn kind<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::ActionKind>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.kind(value))
+        }
+        ///Sets `locationId`.
+        pub fn location_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.location_id(value))
+        }
+        ///Sets `name`.
+        pub fn name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.name(value))
+        }
+        ///Sends a `PUT` request to `/voice-ai/actions/{actionId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Action>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("update_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::delete_action`]
 
@@ -7325,49 +7784,45 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                action_id: Err("action_id was not initialized".to_string()),
-                agent_id: Err("agent_id was not initialized".to_string()),
-                location_id: Err("location_id was not initialized".to_string()),
+                action_id: Err("`actionId` is required".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
             }
         }
+        ///Sets the `actionId` parameter.
         pub fn action_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.action_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for action_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `actionId`: {e}"));
             self
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
-        ///Sends a `DELETE` request to `/voice-ai/actions/{actionId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
             let Self { client, action_id, agent_id, location_id } = self;
@@ -7452,6 +7907,27 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/voice-ai/actions/{actionId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<()>, highlevel_client_core::ApiError> {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("delete_action", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::list_agents`]
 
@@ -7460,73 +7936,94 @@ pub mod builder {
     pub struct ListAgents<'a> {
         client: &'a super::Client,
         location_id: Result<::std::string::String, String>,
-        page: Result<Option<::std::num::NonZeroU32>, String>,
-        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<u32>, String>,
+        page_size: Result<Option<u32>, String>,
         query: Result<Option<::std::string::String>, String>,
     }
     impl<'a> ListAgents<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                location_id: Err("location_id was not initialized".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
                 page: Ok(None),
                 page_size: Ok(None),
                 query: Ok(None),
             }
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
+        ///Sets the `page` parameter.
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<u32>,
+            V::Error: std::fmt::Display,
         {
             self.page = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `page`: {e}"))
+                .and_then(|v| {
+                    if v < 1 {
+                        return ::std::result::Result::Err(
+                            format!("`page` must be at least 1, not {v}"),
+                        );
+                    }
+                    if v > 5000 {
+                        return ::std::result::Result::Err(
+                            format!("`page` must be at most 5000, not {v}"),
+                        );
+                    }
+                    ::std::result::Result::Ok(v)
+                })
+                .map(Some);
             self
         }
+        ///Sets the `pageSize` parameter.
         pub fn page_size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<u32>,
+            V::Error: std::fmt::Display,
         {
             self.page_size = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `pageSize`: {e}"))
+                .and_then(|v| {
+                    if v < 1 {
+                        return ::std::result::Result::Err(
+                            format!("`pageSize` must be at least 1, not {v}"),
+                        );
+                    }
+                    if v > 50 {
+                        return ::std::result::Result::Err(
+                            format!("`pageSize` must be at most 50, not {v}"),
+                        );
+                    }
+                    ::std::result::Result::Ok(v)
+                })
+                .map(Some);
             self
         }
+        ///Sets the `query` parameter.
         pub fn query<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.query = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for query failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `query`: {e}"))
+                .map(Some);
             self
         }
-        ///Sends a `GET` request to `/voice-ai/agents`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::ListAgentsResponse>,
@@ -7614,6 +8111,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/voice-ai/agents`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListAgentsResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("list_agents", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::create_agent`]
 
@@ -7654,8 +8175,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/voice-ai/agents`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Agent>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
@@ -7745,6 +8265,182 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `agentName`; left out of the request when not set.
+        pub fn agent_name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::AgentName>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_name(value))
+        }
+        ///Sets `agentPrompt`; left out of the request when not set.
+        pub fn agent_prompt<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_prompt(value))
+        }
+        ///Sets `agentWorkingHours`; left out of the request when not set.
+        pub fn agent_working_hours<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<types::WorkingHours>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_working_hours(value))
+        }
+        ///Sets `businessName`; left out of the request when not set.
+        pub fn business_name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::BusinessName>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.business_name(value))
+        }
+        ///Sets `callEndWorkflowIds`; left out of the request when not set.
+        pub fn call_end_workflow_ids<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.call_end_workflow_ids(value))
+        }
+        ///Sets `inboundNumber`; left out of the request when not set.
+        pub fn inbound_number<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.inbound_number(value))
+        }
+        ///Sets `isAgentAsBackupDisabled`; left out of the request when not set.
+        pub fn is_agent_as_backup_disabled<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.is_agent_as_backup_disabled(value))
+        }
+        ///Sets `language`; left out of the request when not set.
+        pub fn language<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::VoiceAiLanguage>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.language(value))
+        }
+        ///Sets `locationId`.
+        pub fn location_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.location_id(value))
+        }
+        ///Sets `maxCallDuration`; left out of the request when not set.
+        pub fn max_call_duration<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<u32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.max_call_duration(value))
+        }
+        ///Sets `numberPoolId`; left out of the request when not set.
+        pub fn number_pool_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.number_pool_id(value))
+        }
+        ///Sets `patienceLevel`; left out of the request when not set.
+        pub fn patience_level<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::PatienceLevel>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.patience_level(value))
+        }
+        ///Sets `reminderAfterIdleTimeSeconds`; left out of the request when not set.
+        pub fn reminder_after_idle_time_seconds<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<u32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.reminder_after_idle_time_seconds(value))
+        }
+        ///Sets `sendPostCallNotificationTo`; left out of the request when not set.
+        pub fn send_post_call_notification_to<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::PostCallNotificationInput>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.send_post_call_notification_to(value))
+        }
+        ///Sets `sendUserIdleReminders`; left out of the request when not set.
+        pub fn send_user_idle_reminders<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.send_user_idle_reminders(value))
+        }
+        ///Sets `timezone`; left out of the request when not set.
+        pub fn timezone<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::Timezone>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.timezone(value))
+        }
+        ///Sets `translation`; left out of the request when not set.
+        pub fn translation<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::TranslationInput>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.translation(value))
+        }
+        ///Sets `voiceId`; left out of the request when not set.
+        pub fn voice_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.voice_id(value))
+        }
+        ///Sets `welcomeMessage`; left out of the request when not set.
+        pub fn welcome_message<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::WelcomeMessage>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.welcome_message(value))
+        }
+        ///Sends a `POST` request to `/voice-ai/agents`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Agent>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("create_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::get_agent`]
 
@@ -7759,36 +8455,33 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                location_id: Err("location_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/voice-ai/agents/{agentId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::AgentWithActions>,
@@ -7874,6 +8567,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/voice-ai/agents/{agentId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::AgentWithActions>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("get_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::delete_agent`]
 
@@ -7888,36 +8605,33 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                location_id: Err("location_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
-        ///Sends a `DELETE` request to `/voice-ai/agents/{agentId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
             let Self { client, agent_id, location_id } = self;
@@ -8000,6 +8714,27 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/voice-ai/agents/{agentId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<()>, highlevel_client_core::ApiError> {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("delete_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::patch_agent`]
 
@@ -8015,33 +8750,31 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                location_id: Err("location_id was not initialized".to_string()),
+                agent_id: Err("`agentId` is required".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"));
             self
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -8068,8 +8801,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/voice-ai/agents/{agentId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Agent>, Error<types::ErrorResponse>> {
             let Self { client, agent_id, location_id, body } = self;
@@ -8165,6 +8897,174 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sets `agentName`; left out of the request when not set.
+        pub fn agent_name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::AgentName>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_name(value))
+        }
+        ///Sets `agentPrompt`; left out of the request when not set.
+        pub fn agent_prompt<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_prompt(value))
+        }
+        ///Sets `agentWorkingHours`; left out of the request when not set.
+        pub fn agent_working_hours<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<types::WorkingHours>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.agent_working_hours(value))
+        }
+        ///Sets `businessName`; left out of the request when not set.
+        pub fn business_name<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::BusinessName>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.business_name(value))
+        }
+        ///Sets `callEndWorkflowIds`; left out of the request when not set.
+        pub fn call_end_workflow_ids<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.call_end_workflow_ids(value))
+        }
+        ///Sets `inboundNumber`; left out of the request when not set.
+        pub fn inbound_number<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.inbound_number(value))
+        }
+        ///Sets `isAgentAsBackupDisabled`; left out of the request when not set.
+        pub fn is_agent_as_backup_disabled<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.is_agent_as_backup_disabled(value))
+        }
+        ///Sets `language`; left out of the request when not set.
+        pub fn language<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::VoiceAiLanguage>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.language(value))
+        }
+        ///Sets `maxCallDuration`; left out of the request when not set.
+        pub fn max_call_duration<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<u32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.max_call_duration(value))
+        }
+        ///Sets `numberPoolId`; left out of the request when not set.
+        pub fn number_pool_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.number_pool_id(value))
+        }
+        ///Sets `patienceLevel`; left out of the request when not set.
+        pub fn patience_level<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::PatienceLevel>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.patience_level(value))
+        }
+        ///Sets `reminderAfterIdleTimeSeconds`; left out of the request when not set.
+        pub fn reminder_after_idle_time_seconds<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<u32>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.reminder_after_idle_time_seconds(value))
+        }
+        ///Sets `sendPostCallNotificationTo`; left out of the request when not set.
+        pub fn send_post_call_notification_to<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::PostCallNotificationInput>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.send_post_call_notification_to(value))
+        }
+        ///Sets `sendUserIdleReminders`; left out of the request when not set.
+        pub fn send_user_idle_reminders<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.send_user_idle_reminders(value))
+        }
+        ///Sets `timezone`; left out of the request when not set.
+        pub fn timezone<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::Timezone>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.timezone(value))
+        }
+        ///Sets `translation`; left out of the request when not set.
+        pub fn translation<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::TranslationInput>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.translation(value))
+        }
+        ///Sets `voiceId`; left out of the request when not set.
+        pub fn voice_id<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.voice_id(value))
+        }
+        ///Sets `welcomeMessage`; left out of the request when not set.
+        pub fn welcome_message<T>(self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<types::WelcomeMessage>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.body_map(|body| body.welcome_message(value))
+        }
+        ///Sends a `PATCH` request to `/voice-ai/agents/{agentId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Agent>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("patch_agent", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::list_call_logs`]
 
@@ -8172,17 +9072,18 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListCallLogs<'a> {
         client: &'a super::Client,
-        action_type: Result<Option<types::ListCallLogsActionType>, String>,
+        action_type: Result<Option<types::ActionTypeList>, String>,
         agent_id: Result<Option<::std::string::String>, String>,
-        call_type: Result<Option<types::ListCallLogsCallType>, String>,
+        call_type: Result<Option<types::CallType>, String>,
         contact_id: Result<Option<::std::string::String>, String>,
         end_date: Result<Option<i64>, String>,
         location_id: Result<::std::string::String, String>,
-        page: Result<Option<::std::num::NonZeroU32>, String>,
-        page_size: Result<Option<::std::num::NonZeroU32>, String>,
-        sort: Result<Option<types::ListCallLogsSort>, String>,
-        sort_by: Result<Option<types::ListCallLogsSortBy>, String>,
+        page: Result<Option<u32>, String>,
+        page_size: Result<Option<u32>, String>,
+        sort: Result<Option<types::SortOrder>, String>,
+        sort_by: Result<Option<types::CallLogSortBy>, String>,
         start_date: Result<Option<i64>, String>,
+        timezone: Result<Option<types::Timezone>, String>,
     }
     impl<'a> ListCallLogs<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8193,150 +9094,180 @@ pub mod builder {
                 call_type: Ok(None),
                 contact_id: Ok(None),
                 end_date: Ok(None),
-                location_id: Err("location_id was not initialized".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
                 page: Ok(None),
                 page_size: Ok(None),
                 sort: Ok(None),
                 sort_by: Ok(None),
                 start_date: Ok(None),
+                timezone: Ok(None),
             }
         }
+        ///Sets the `actionType` parameter.
         pub fn action_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListCallLogsActionType>,
+            V: std::convert::TryInto<types::ActionTypeList>,
+            V::Error: std::fmt::Display,
         {
             self.action_type = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListCallLogsActionType` for action_type failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `actionType`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `callType` parameter.
         pub fn call_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListCallLogsCallType>,
+            V: std::convert::TryInto<types::CallType>,
+            V::Error: std::fmt::Display,
         {
             self.call_type = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListCallLogsCallType` for call_type failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `callType`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `contactId` parameter.
         pub fn contact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.contact_id = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for contact_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `contactId`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `endDate` parameter.
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
+            V::Error: std::fmt::Display,
         {
             self.end_date = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for end_date failed".to_string());
+                .map_err(|e| format!("invalid `endDate`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
+        ///Sets the `page` parameter.
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<u32>,
+            V::Error: std::fmt::Display,
         {
             self.page = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `page`: {e}"))
+                .and_then(|v| {
+                    if v < 1 {
+                        return ::std::result::Result::Err(
+                            format!("`page` must be at least 1, not {v}"),
+                        );
+                    }
+                    ::std::result::Result::Ok(v)
+                })
+                .map(Some);
             self
         }
+        ///Sets the `pageSize` parameter.
         pub fn page_size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<u32>,
+            V::Error: std::fmt::Display,
         {
             self.page_size = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `pageSize`: {e}"))
+                .and_then(|v| {
+                    if v < 1 {
+                        return ::std::result::Result::Err(
+                            format!("`pageSize` must be at least 1, not {v}"),
+                        );
+                    }
+                    if v > 50 {
+                        return ::std::result::Result::Err(
+                            format!("`pageSize` must be at most 50, not {v}"),
+                        );
+                    }
+                    ::std::result::Result::Ok(v)
+                })
+                .map(Some);
             self
         }
+        ///Sets the `sort` parameter.
         pub fn sort<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListCallLogsSort>,
+            V: std::convert::TryInto<types::SortOrder>,
+            V::Error: std::fmt::Display,
         {
             self.sort = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListCallLogsSort` for sort failed".to_string()
-                });
+                .map_err(|e| format!("invalid `sort`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `sortBy` parameter.
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListCallLogsSortBy>,
+            V: std::convert::TryInto<types::CallLogSortBy>,
+            V::Error: std::fmt::Display,
         {
             self.sort_by = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListCallLogsSortBy` for sort_by failed".to_string()
-                });
+                .map_err(|e| format!("invalid `sortBy`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `startDate` parameter.
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
+            V::Error: std::fmt::Display,
         {
             self.start_date = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for start_date failed".to_string());
+                .map_err(|e| format!("invalid `startDate`: {e}"))
+                .map(Some);
             self
         }
-        ///Sends a `GET` request to `/voice-ai/dashboard/call-logs`
-        pub async fn send(
+        ///Sets the `timezone` parameter.
+        pub fn timezone<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::Timezone>,
+            V::Error: std::fmt::Display,
+        {
+            self.timezone = value
+                .try_into()
+                .map_err(|e| format!("invalid `timezone`: {e}"))
+                .map(Some);
+            self
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::ListCallLogsResponse>,
@@ -8355,6 +9286,7 @@ pub mod builder {
                 sort,
                 sort_by,
                 start_date,
+                timezone,
             } = self;
             let action_type = action_type.map_err(Error::InvalidRequest)?;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
@@ -8367,6 +9299,7 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
+            let timezone = timezone.map_err(Error::InvalidRequest)?;
             let url = format!("{}/voice-ai/dashboard/call-logs", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -8395,6 +9328,7 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("sort", &sort))
                 .query(&progenitor_client::QueryParam::new("sortBy", &sort_by))
                 .query(&progenitor_client::QueryParam::new("startDate", &start_date))
+                .query(&progenitor_client::QueryParam::new("timezone", &timezone))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -8451,6 +9385,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/voice-ai/dashboard/call-logs`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListCallLogsResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("list_call_logs", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::get_call_log`]
 
@@ -8465,36 +9423,33 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                call_id: Err("call_id was not initialized".to_string()),
-                location_id: Err("location_id was not initialized".to_string()),
+                call_id: Err("`callId` is required".to_string()),
+                location_id: Err("`locationId` is required".to_string()),
             }
         }
+        ///Sets the `callId` parameter.
         pub fn call_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.call_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for call_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `callId`: {e}"));
             self
         }
+        ///Sets the `locationId` parameter.
         pub fn location_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.location_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for location_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `locationId`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/voice-ai/dashboard/call-logs/{callId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::CallLog>, Error<types::ErrorResponse>> {
             let Self { client, call_id, location_id } = self;
@@ -8577,6 +9532,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/voice-ai/dashboard/call-logs/{callId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::CallLog>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("get_call_log", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::list_voices`]
 
@@ -8586,8 +9565,8 @@ pub mod builder {
         client: &'a super::Client,
         agent_id: Result<Option<::std::string::String>, String>,
         language: Result<Option<types::VoiceAiLanguage>, String>,
-        page: Result<Option<::std::num::NonZeroU32>, String>,
-        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<u32>, String>,
+        page_size: Result<Option<u32>, String>,
     }
     impl<'a> ListVoices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8599,59 +9578,81 @@ pub mod builder {
                 page_size: Ok(None),
             }
         }
+        ///Sets the `agentId` parameter.
         pub fn agent_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.agent_id = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for agent_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `agentId`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `language` parameter.
         pub fn language<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::VoiceAiLanguage>,
+            V::Error: std::fmt::Display,
         {
             self.language = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `VoiceAiLanguage` for language failed".to_string()
-                });
+                .map_err(|e| format!("invalid `language`: {e}"))
+                .map(Some);
             self
         }
+        ///Sets the `page` parameter.
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<u32>,
+            V::Error: std::fmt::Display,
         {
             self.page = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `page`: {e}"))
+                .and_then(|v| {
+                    if v < 1 {
+                        return ::std::result::Result::Err(
+                            format!("`page` must be at least 1, not {v}"),
+                        );
+                    }
+                    if v > 10000 {
+                        return ::std::result::Result::Err(
+                            format!("`page` must be at most 10000, not {v}"),
+                        );
+                    }
+                    ::std::result::Result::Ok(v)
+                })
+                .map(Some);
             self
         }
+        ///Sets the `pageSize` parameter.
         pub fn page_size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<u32>,
+            V::Error: std::fmt::Display,
         {
             self.page_size = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `pageSize`: {e}"))
+                .and_then(|v| {
+                    if v < 1 {
+                        return ::std::result::Result::Err(
+                            format!("`pageSize` must be at least 1, not {v}"),
+                        );
+                    }
+                    if v > 20 {
+                        return ::std::result::Result::Err(
+                            format!("`pageSize` must be at most 20, not {v}"),
+                        );
+                    }
+                    ::std::result::Result::Ok(v)
+                })
+                .map(Some);
             self
         }
-        ///Sends a `GET` request to `/voice-ai/voices`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::ListVoicesResponse>,
@@ -8739,6 +9740,30 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/voice-ai/voices`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListVoicesResponse>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("list_voices", error).await,
+                    )
+                }
+            }
+        }
     }
     /**Builder for [`Client::get_voice`]
 
@@ -8752,23 +9777,21 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                voice_id: Err("voice_id was not initialized".to_string()),
+                voice_id: Err("`voiceId` is required".to_string()),
             }
         }
+        ///Sets the `voiceId` parameter.
         pub fn voice_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
+            V::Error: std::fmt::Display,
         {
             self.voice_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for voice_id failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid `voiceId`: {e}"));
             self
         }
-        ///Sends a `GET` request to `/voice-ai/voices/{voiceId}`
-        pub async fn send(
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::Voice>, Error<types::ErrorResponse>> {
             let Self { client, voice_id } = self;
@@ -8847,6 +9870,30 @@ pub mod builder {
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/voice-ai/voices/{voiceId}`
+        ///
+        /// Fails with a [`highlevel_client_core::ApiError`] naming this operation: an
+        /// error status with the vendor's message, a transport failure, or
+        /// [`ErrorKind::InvalidRequest`](highlevel_client_core::ErrorKind::InvalidRequest)
+        /// when a parameter is missing or invalid (then nothing is sent).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::Voice>,
+            highlevel_client_core::ApiError,
+        > {
+            let client = self.client;
+            match self.send_raw().await {
+                ::std::result::Result::Ok(response) => {
+                    ::std::result::Result::Ok(response)
+                }
+                ::std::result::Result::Err(error) => {
+                    ::std::result::Result::Err(
+                        client.inner.error_for("get_voice", error).await,
+                    )
+                }
             }
         }
     }

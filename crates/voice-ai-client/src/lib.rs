@@ -11,12 +11,22 @@
     clippy::unwrap_used
 )]
 mod generated;
+mod call_log_filters;
 mod streams;
 
+pub use call_log_filters::DateRange;
+/// The date and time types of the API (`chrono`), re-exported so one dependency is enough.
+pub use chrono;
 pub use generated::*;
+
+// Everything a consumer needs comes from this crate, so it is their only dependency.
+pub use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 pub use highlevel_client_core::{
-    ApiError, ClientConfig, ErrorKind, RateLimit, RetryPolicy, Token, TokenSource, webhooks,
+    ApiError, ClientConfig, ErrorKind, OAuthCredentials, OAuthTokenSource, OAuthTokenSourceBuilder,
+    Page, RateLimit, RetryPolicy, Sleeper, Token, TokenKind, TokenSource, TokioSleeper, UserType,
+    webhooks,
 };
+pub use reqwest::StatusCode;
 
 /// The Voice AI client: the generated [`Client`] under the name this crate's docs use.
 pub type VoiceAiClient = Client;

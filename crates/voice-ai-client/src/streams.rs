@@ -13,13 +13,25 @@ use crate::{Client, builder, types};
 impl Client {
     /// Streams every agent of a location, page by page.
     ///
-    /// ```no_run
-    /// # async fn demo(client: voice_ai_client::Client) -> Result<(), voice_ai_client::ApiError> {
-    /// use futures::TryStreamExt as _;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), voice_ai_client::ApiError> {
+    /// # let mock = mock_server::MockServer::builder()
+    /// #     .fixtures(mock_server::fixtures::Fixtures::demo(mock_server::DEFAULT_SEED))
+    /// #     .start()
+    /// #     .await;
+    /// # let client = voice_ai_client::Client::from_config(
+    /// #     voice_ai_client::ClientConfig::new(voice_ai_client::Token::new(mock.dev_token())).base_url(mock.uri()),
+    /// # )?;
+    /// # let location = mock.location_id();
+    /// use voice_ai_client::TryStreamExt as _;
+    /// // Two agents per request: the demo location's three agents take two requests.
     /// let agents: Vec<_> = client
-    ///     .list_agents_stream(|request| request.location_id("ve9EPM428h8vShlRW1KT").page_size(50))
+    ///     .list_agents_stream(|request| request.location_id(location).page_size(2))
     ///     .try_collect()
     ///     .await?;
+    /// assert_eq!(agents.len(), 3);
+    /// # assert_eq!(mock.received_requests().len(), 2);
     /// # Ok(()) }
     /// ```
     pub fn list_agents_stream<'a, F>(
@@ -76,11 +88,7 @@ impl Client {
     }
 }
 
-/// A page as the pagination helper sees it; negative counts from a server are read as 0.
-fn page_of<T>(items: Vec<T>, total: i32, page_size: i32) -> Page<T> {
-    Page::new(
-        items,
-        u64::try_from(total).unwrap_or(0),
-        u32::try_from(page_size).unwrap_or(0),
-    )
+/// A page as the pagination helper sees it.
+fn page_of<T>(items: Vec<T>, total: u32, page_size: u32) -> Page<T> {
+    Page::new(items, u64::from(total), page_size)
 }

@@ -64,9 +64,10 @@ fn text(ids: &Ids, query: &Value, name: &str) -> Option<String> {
     }
 }
 
-/// The answer of a typed call, as raw JSON.
-fn answer<T: Serialize, E: Serialize + std::fmt::Debug>(
-    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+/// The answer of a typed call, as raw JSON: the decoded success, or the status and the vendor
+/// error body the client's `ApiError` kept.
+fn answer<T: Serialize>(
+    result: Result<progenitor_client::ResponseValue<T>, voice_ai_client::ApiError>,
 ) -> Raw {
     match result {
         Ok(value) => {
@@ -74,19 +75,20 @@ fn answer<T: Serialize, E: Serialize + std::fmt::Debug>(
             let body = serde_json::to_value(value.into_inner()).expect("client types serialize");
             Raw { status, body }
         }
-        Err(progenitor_client::Error::ErrorResponse(value)) => {
-            let status = value.status().as_u16();
-            let body =
-                serde_json::to_value(value.into_inner()).expect("client error types serialize");
-            Raw { status, body }
-        }
-        Err(other) => {
-            let status = other.status().map_or(0, |s| s.as_u16());
-            Raw {
-                status: if status == 0 { 599 } else { status },
-                body: Value::String(format!("client error: {other}")),
-            }
-        }
+        Err(error) => match (error.status(), error.body()) {
+            (Some(status), Some(body)) => Raw {
+                status: status.as_u16(),
+                body: serde_json::to_value(body).expect("error bodies serialize"),
+            },
+            (status, None) => Raw {
+                status: status.map_or(599, |s| s.as_u16()),
+                body: Value::String(format!("client error: {error}")),
+            },
+            (None, Some(_)) => Raw {
+                status: 599,
+                body: Value::String(format!("client error: {error}")),
+            },
+        },
     }
 }
 
@@ -207,18 +209,13 @@ async fn voice(
             opt!(r, ids, query, "locationId", location_id);
             opt!(r, ids, query, "agentId", agent_id);
             opt!(r, ids, query, "contactId", contact_id);
-            opt!(r, query, "callType", call_type, types::ListCallLogsCallType);
+            opt!(r, query, "callType", call_type, types::CallType);
             opt!(r, query, "startDate", start_date, i64);
             opt!(r, query, "endDate", end_date, i64);
-            opt!(
-                r,
-                query,
-                "actionType",
-                action_type,
-                types::ListCallLogsActionType
-            );
-            opt!(r, query, "sortBy", sort_by, types::ListCallLogsSortBy);
-            opt!(r, query, "sort", sort, types::ListCallLogsSort);
+            opt!(r, query, "timezone", timezone, types::Timezone);
+            opt!(r, query, "actionType", action_type, types::ActionTypeList);
+            opt!(r, query, "sortBy", sort_by, types::CallLogSortBy);
+            opt!(r, query, "sort", sort, types::SortOrder);
             opt!(r, query, "page", page, NonZeroU32);
             opt!(r, query, "pageSize", page_size, NonZeroU32);
             answer(r.send().await)

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-type RoundTrip = fn(&Value) -> Result<Value, String>;
+pub(crate) type RoundTrip = fn(&Value) -> Result<Value, String>;
 
 fn round_trip<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(
     value: &Value,
@@ -33,12 +33,12 @@ macro_rules! types_of {
     };
 }
 
-fn voice_types() -> BTreeMap<&'static str, RoundTrip> {
+pub(crate) fn voice_types() -> BTreeMap<&'static str, RoundTrip> {
     types_of!(voice_ai_client:
         Action, ActionKind, ActionRequest, ActionType, Agent, AgentName, AgentWithActions,
-        AppointmentBookingActionParameters, BusinessName, CallLog, CallTransferActionParameters,
+        AppointmentBookingParameters, BusinessName, CallLog, CallTransferParameters,
         CreateAgentRequest, CustomActionApiDetails, CustomActionHeader, CustomActionParameter,
-        CustomActionParameters, DataExtractionActionParameters, ErrorMessage, ErrorResponse,
+        CustomActionParameters, DataExtractionParameters, ErrorMessage, ErrorResponse,
         ExecutedCallAction, Interval, KnowledgeBaseParameters, ListAgentsResponse,
         ListCallLogsResponse, ListVoicesResponse, PatchAgentRequest, PatienceLevel,
         PostCallNotification, PostCallNotificationInput, SmsParameters, Timezone, Translation,
@@ -47,7 +47,7 @@ fn voice_types() -> BTreeMap<&'static str, RoundTrip> {
     )
 }
 
-fn conversation_types() -> BTreeMap<&'static str, RoundTrip> {
+pub(crate) fn conversation_types() -> BTreeMap<&'static str, RoundTrip> {
     types_of!(conversation_ai_client:
         Action, ActionKind, ActionRef, ActionResponse, ActionType, AdvancedFollowupDetails, Agent,
         AgentGoal, AgentListItem, AgentMode, AppointmentBookingDetails, Channel,
@@ -427,6 +427,7 @@ fn each_voice_ai_action_type_decodes_to_its_own_variant() {
             ActionKind::AppointmentBooking(_) => "APPOINTMENT_BOOKING",
             ActionKind::CustomAction(_) => "CUSTOM_ACTION",
             ActionKind::KnowledgeBase(_) => "KNOWLEDGE_BASE",
+            ActionKind::Unknown { .. } => "an action type the client does not know",
         };
         assert_eq!(variant, tag, "{payload}");
         let encoded = serde_json::to_value(&action).expect("the action encodes");
@@ -460,6 +461,7 @@ fn each_conversation_ai_action_type_decodes_to_its_own_variant() {
             ActionKind::HumanHandOver(_) => "humanHandOver",
             ActionKind::AdvancedFollowup(_) => "advancedFollowup",
             ActionKind::TransferBot(_) => "transferBot",
+            ActionKind::Unknown { .. } => "an action type the client does not know",
         };
         assert_eq!(Some(variant), raw["type"].as_str(), "{raw}");
         let encoded = serde_json::to_value(action).expect("the action encodes");
