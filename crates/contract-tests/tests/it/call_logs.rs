@@ -12,7 +12,6 @@ use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 
-use crate::gaps::known_gap;
 use crate::support::{Http, config, op, quietly, runtime};
 
 const AGENTS: [&str; 2] = ["aaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaa2"];
@@ -204,9 +203,6 @@ fn list_call_logs_filters_sorts_and_pages_as_the_spec_says() {
     let mut runner = TestRunner::new(config(crate::regressions!("call_logs"), 64));
     let result = quietly(|| {
         runner.run(&queries(), |q| {
-            if known_gap(Api::VoiceAi, "listCallLogs", &q).is_some() {
-                return Ok(());
-            }
             let page = rt.block_on(http.ok(list, &ids, &q, None));
             let (total, expected, ordered) = oracle(&logs, &q);
             prop_assert_eq!(

@@ -23,7 +23,6 @@ use proptest::test_runner::TestRunner;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
 use serde_json::{Map, Value, json};
 
-use crate::gaps::known_gap;
 use crate::operations::{assert_echo, body_strategy, echoable, id_of};
 use crate::support::{
     Http, Ids, Transport, check_vendor_error, config, no_query, op, quietly, runtime, with_ids,
@@ -114,14 +113,9 @@ fn stored(mut body: Value) -> Value {
     body
 }
 
-/// Valid bodies of an operation, without the inputs of a recorded gap (`KNOWN_MOCK_GAPS`) for
-/// the transport in use.
+/// Valid bodies of an operation.
 fn bodies(api: Api, operation_id: &'static str) -> BoxedStrategy<Value> {
     body_strategy(api, operation_id)
-        .prop_filter("input of a known gap", move |b| {
-            known_gap(api, operation_id, b).is_none()
-        })
-        .boxed()
 }
 
 /// Runs the model of `F` with `cases` sequences through `transport`.

@@ -14,7 +14,6 @@ use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Value, json};
 
-use crate::gaps::known_gap;
 use crate::support::{
     Http, Ids, Transport, block_on, check_vendor_error, config, current_transport, no_query, op,
     with_ids, with_transport,
@@ -321,11 +320,6 @@ pub(crate) fn is_echo(sent: &Value, got: &Value) -> bool {
     }
 }
 
-/// Skips a generated input that hits a recorded mock or spec defect.
-fn skip_known(api: Api, operation_id: &str, payload: &Value) -> bool {
-    known_gap(api, operation_id, payload).is_some()
-}
-
 // ----- Voice AI -----
 
 fn voice_create_agent() {
@@ -339,9 +333,6 @@ fn voice_create_agent() {
         body_strategy(Api::VoiceAi, "createAgent"),
         |body| {
             let body = with_ids(create, body, &ids);
-            if skip_known(Api::VoiceAi, "createAgent", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let created = http.ok(create, &ids, &no_query(), Some(&body)).await;
                 let expected = echoable(Api::VoiceAi, "createAgent", &body);
@@ -367,9 +358,6 @@ fn voice_list_agents() {
         "voice-listAgents",
         query_strategy(Api::VoiceAi, "listAgents", &ids),
         |query| {
-            if skip_known(Api::VoiceAi, "listAgents", &query) {
-                return Ok(());
-            }
             let page = rt.block_on(http.ok(list, &ids, &query, None));
             let total = page["total"].as_u64().unwrap_or(0);
             let number = query.get("page").and_then(Value::as_u64).unwrap_or(1);
@@ -424,9 +412,6 @@ fn voice_patch_agent() {
         "voice-patchAgent",
         body_strategy(Api::VoiceAi, "patchAgent"),
         |body| {
-            if skip_known(Api::VoiceAi, "patchAgent", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let before = http
                     .ok(op(Api::VoiceAi, "getAgent"), &ids, &no_query(), None)
@@ -491,9 +476,6 @@ fn voice_create_action() {
         body_strategy(Api::VoiceAi, "createAction"),
         |body| {
             let body = with_ids(create, body, &ids);
-            if skip_known(Api::VoiceAi, "createAction", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let created = http.ok(create, &ids, &no_query(), Some(&body)).await;
                 assert_echo(
@@ -534,9 +516,6 @@ fn voice_update_action() {
         body_strategy(Api::VoiceAi, "updateAction"),
         |body| {
             let body = with_ids(update, body, &ids);
-            if skip_known(Api::VoiceAi, "updateAction", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let updated = http.ok(update, &ids, &no_query(), Some(&body)).await;
                 assert_echo(
@@ -625,9 +604,6 @@ fn voice_list_call_logs() {
                 query["agentId"] = agent;
             }
             query.as_object_mut().map(|q| q.remove("contactId"));
-            if skip_known(Api::VoiceAi, "listCallLogs", &query) {
-                return Ok(());
-            }
             let page = rt.block_on(http.ok(list, &ids, &query, None));
             let size = query.get("pageSize").and_then(Value::as_u64).unwrap_or(10);
             let got = page["callLogs"].as_array().map_or(0, Vec::len) as u64;
@@ -679,9 +655,6 @@ fn voice_list_voices() {
         |mut query| {
             if query.get("agentId").is_some() {
                 query["agentId"] = json!(agent);
-            }
-            if skip_known(Api::VoiceAi, "listVoices", &query) {
-                return Ok(());
             }
             let page = rt.block_on(http.ok(list, &ids, &query, None));
             let size = query.get("pageSize").and_then(Value::as_u64).unwrap_or(10);
@@ -769,9 +742,6 @@ fn conversation_create_agent() {
         "conversation-createAgent",
         body_strategy(Api::ConversationAi, "createAgent"),
         |body| {
-            if skip_known(Api::ConversationAi, "createAgent", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let created = http.ok(create, &Ids::new(), &no_query(), Some(&body)).await;
                 let expected = echoable(Api::ConversationAi, "createAgent", &body);
@@ -802,9 +772,6 @@ fn conversation_search_agents() {
         |mut query| {
             if query.get("startAfter").is_some() {
                 query["startAfter"] = json!(agents[0]);
-            }
-            if skip_known(Api::ConversationAi, "searchAgents", &query) {
-                return Ok(());
             }
             let page = rt.block_on(http.ok(search, &ids, &query, None));
             let listed = page
@@ -865,9 +832,6 @@ fn conversation_update_agent() {
         "conversation-updateAgent",
         body_strategy(Api::ConversationAi, "updateAgent"),
         |body| {
-            if skip_known(Api::ConversationAi, "updateAgent", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let updated = http.ok(update, &ids, &no_query(), Some(&body)).await;
                 let expected = echoable(Api::ConversationAi, "updateAgent", &body);
@@ -937,9 +901,6 @@ fn conversation_create_action() {
         "conversation-createAction",
         body_strategy(Api::ConversationAi, "createAction"),
         |body| {
-            if skip_known(Api::ConversationAi, "createAction", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let created = http.ok(create, &ids, &no_query(), Some(&body)).await;
                 assert_echo(&body, &created["data"], &[], "conversation createAction");
@@ -1016,9 +977,6 @@ fn conversation_update_action() {
         "conversation-updateAction",
         body_strategy(Api::ConversationAi, "updateAction"),
         |body| {
-            if skip_known(Api::ConversationAi, "updateAction", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let updated = http.ok(update, &ids, &no_query(), Some(&body)).await;
                 assert_echo(&body, &updated["data"], &[], "conversation updateAction");
@@ -1121,9 +1079,6 @@ fn conversation_update_followup_settings() {
         body_strategy(Api::ConversationAi, "updateFollowupSettings"),
         |mut body| {
             body["actionIds"] = json!([action_id]);
-            if skip_known(Api::ConversationAi, "updateFollowupSettings", &body) {
-                return Ok(());
-            }
             rt.block_on(async {
                 let updated = http.ok(update, &ids, &no_query(), Some(&body)).await;
                 let applied = updated
