@@ -454,6 +454,60 @@ components:
     }
 
     #[test]
+    fn published_crates_ship_only_their_sources_readme_changelog_and_licences() {
+        let root = crate::workspace_root();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        for package in PACKAGES {
+            let name = api_diff::package_name(&root.join(package.dir).join("Cargo.toml"))
+                .expect("the crate has a name");
+            let output = Command::new(&cargo)
+                .current_dir(&root)
+                .args([
+                    "package",
+                    "--list",
+                    "--allow-dirty",
+                    "--offline",
+                    "-p",
+                    &name,
+                ])
+                .output()
+                .expect("cargo runs");
+            assert!(
+                output.status.success(),
+                "cargo package --list -p {name}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let files = String::from_utf8(output.stdout).expect("cargo prints UTF-8");
+            let files: Vec<&str> = files.lines().collect();
+            let generated_by_cargo = [
+                ".cargo_vcs_info.json",
+                "Cargo.lock",
+                "Cargo.toml",
+                "Cargo.toml.orig",
+            ];
+            let stray: Vec<&&str> = files
+                .iter()
+                .filter(|f| {
+                    !(generated_by_cargo.contains(f)
+                        || ["README.md", "CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT"]
+                            .contains(f)
+                        || (f.starts_with("src/") && f.ends_with(".rs")))
+                })
+                .collect();
+            assert!(stray.is_empty(), "{name} ships {stray:?}");
+            for needed in [
+                "README.md",
+                "CHANGELOG.md",
+                "LICENSE-APACHE",
+                "LICENSE-MIT",
+                "src/lib.rs",
+            ] {
+                assert!(files.contains(&needed), "{name} lacks {needed}: {files:?}");
+            }
+        }
+    }
+
+    #[test]
     fn semver_compatibility_follows_cargo_for_zero_versions() {
         let v = |s: &str| Version::parse(s).expect("a version");
         assert!(!is_incompatible_bump(&v("0.1.0"), &v("0.1.5")));
