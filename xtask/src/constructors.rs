@@ -28,3 +28,22 @@ pub(crate) fn apply(file: &mut syn::File) -> anyhow::Result<()> {
     anyhow::ensure!(removed, "the generated code has no `Client::new` to remove");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn client_new_is_removed_and_new_with_client_kept() {
+        let mut file: syn::File = syn::parse_quote! {
+            impl Client {
+                pub fn new(baseurl: &str) -> Self { Self::new_with_client(baseurl, build().unwrap()) }
+                pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self { Self { baseurl, client } }
+            }
+        };
+        super::apply(&mut file).expect("there is a Client::new");
+        let text = quote::quote!(#file).to_string();
+        assert!(!text.contains("fn new ("), "{text}");
+        assert!(text.contains("fn new_with_client"), "{text}");
+        let error = super::apply(&mut file).expect_err("nothing left to remove");
+        assert!(error.to_string().contains("no `Client::new`"), "{error}");
+    }
+}

@@ -4,7 +4,8 @@
 //! progenitor's `send()` returns `Result<ResponseValue<T>, progenitor_client::Error<E>>`, whose
 //! undeclared statuses (403, 404, 429, 5xx) keep their body unread. This pass renames it to a
 //! private `send_raw()` and adds a public `send()` that converts its error with
-//! `Runtime::error_for`, which reads that body and names the operation.
+//! `Runtime::error_for`, which reads that body and names the operation. progenitor's `Error`
+//! stops being re-exported, so the crate has one public error type.
 
 use syn::visit_mut::VisitMut;
 use syn::{GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type, parse_quote};
@@ -13,6 +14,7 @@ use crate::builder_types::module;
 
 /// Wraps every `send` of the generated `builder` module.
 pub(crate) fn apply(file: &mut syn::File) -> anyhow::Result<()> {
+    hide_progenitor_error(file)?;
     let Some(builders) = module(&mut file.items, "builder") else {
         anyhow::bail!("the generated code has no `builder` module");
     };
@@ -69,6 +71,45 @@ pub(crate) fn apply(file: &mut syn::File) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `pub use progenitor_client::{…, Error, …}` → the same without `Error`, plus a private
+/// `use progenitor_client::Error` for the generated code that still names it.
+fn hide_progenitor_error(file: &mut syn::File) -> anyhow::Result<()> {
+    let at = file.items.iter().position(|item| {
+        matches!(item, Item::Use(u) if matches!(u.vis, syn::Visibility::Public(_))
+            && quote::quote!(#u).to_string().contains("progenitor_client :: {"))
+    });
+    let Some(at) = at else {
+        anyhow::bail!("the generated code does not re-export progenitor_client's items");
+    };
+    let Item::Use(public) = &mut file.items[at] else {
+        unreachable!("position() matched a use item");
+    };
+    let syn::UseTree::Path(path) = &mut public.tree else {
+        anyhow::bail!("progenitor_client's re-export is not a path");
+    };
+    let syn::UseTree::Group(group) = path.tree.as_mut() else {
+        anyhow::bail!("progenitor_client's re-export is not a group");
+    };
+    let before = group.items.len();
+    group.items = group
+        .items
+        .iter()
+        .filter(|tree| !matches!(tree, syn::UseTree::Name(n) if n.ident == "Error"))
+        .cloned()
+        .collect();
+    anyhow::ensure!(
+        group.items.len() + 1 == before,
+        "progenitor_client's re-export has no `Error`"
+    );
+    file.items.insert(
+        at + 1,
+        parse_quote!(
+            use progenitor_client::Error;
+        ),
+    );
+    Ok(())
+}
+
 /// The `T` of a `Result<T, _>` return type.
 fn success_type(output: &ReturnType) -> Option<Type> {
     let ReturnType::Type(_, ty) = output else {
@@ -112,4 +153,37 @@ fn operation_id_of(block: &syn::Block) -> Option<String> {
     let mut find = Find(None);
     find.visit_block_mut(&mut block.clone());
     find.0
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    #[test]
+    fn send_becomes_a_private_send_raw_and_a_public_send_returns_api_error() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+            pub mod builder {
+                impl<'a> GetAgent<'a> {
+                    ///Sends a `GET` request
+                    pub async fn send(self) -> Result<ResponseValue<types::Agent>, Error<types::ErrorResponse>> {
+                        let info = OperationInfo { operation_id: "get_agent" };
+                        send_it(info)
+                    }
+                }
+            }
+        };
+        super::apply(&mut file).expect("the pass applies");
+        let text = quote!(#file).to_string();
+        assert!(
+            text.contains(
+                "pub use progenitor_client :: { ByteStream , ClientInfo , ResponseValue }"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("async fn send_raw (self)"), "{text}");
+        assert!(!text.contains("pub async fn send_raw"), "{text}");
+        assert!(text.contains("pub async fn send (self ,) -> :: std :: result :: Result < ResponseValue < types :: Agent > , highlevel_client_core :: ApiError >"), "{text}");
+        assert!(text.contains("error_for (\"get_agent\" , error)"), "{text}");
+    }
 }

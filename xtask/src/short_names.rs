@@ -97,3 +97,34 @@ impl VisitMut for Rename<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_table_entry_the_code_does_not_declare_is_an_error() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub struct ListCallLogsCallType;
+        };
+        let error = super::apply(&mut file, "voice-ai.yaml").expect_err("the table is stale here");
+        assert!(error.to_string().contains("no type `"), "{error}");
+    }
+
+    #[test]
+    fn renames_reach_every_use_of_the_type() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub enum AdvancedFollowupDetailsScenarioId { A }
+            pub enum FollowupSettingsTimezoneToUse { A }
+            pub enum HumanHandOverDetailsHandoverType { A }
+            pub enum StopBotDetailsStopBotDetectionType { A }
+            pub enum TransferBotDetailsTransferBotType { A }
+            pub struct Details { pub handover: HumanHandOverDetailsHandoverType }
+            impl From<HumanHandOverDetailsHandoverType> for Details {
+                fn from(handover: HumanHandOverDetailsHandoverType) -> Self { Self { handover } }
+            }
+        };
+        super::apply(&mut file, "conversation-ai.yaml").expect("the names exist");
+        let text = quote::quote!(#file).to_string();
+        assert!(!text.contains("HumanHandOverDetailsHandoverType"), "{text}");
+        assert_eq!(text.matches("HandoverType").count(), 4, "{text}");
+    }
+}
