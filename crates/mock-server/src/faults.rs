@@ -15,6 +15,7 @@
 //! Faults run before rate limiting (a faulted request is not counted) and never apply to the
 //! admin API under `/__mock/`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -406,6 +407,8 @@ struct Inner {
 #[derive(Debug)]
 pub(crate) struct Faults {
     seed: u64,
+    /// Whether any rule is set: requests skip the lock while none is (the usual case).
+    armed: AtomicBool,
     inner: Mutex<Inner>,
 }
 
@@ -417,6 +420,7 @@ impl Faults {
     pub(crate) fn new(seed: u64) -> Self {
         Self {
             seed,
+            armed: AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 rules: Vec::new(),
                 next_id: 1,
@@ -435,6 +439,7 @@ impl Faults {
         rule.id = format!("fault-{}", inner.next_id);
         inner.next_id += 1;
         inner.rules.push(rule.clone());
+        self.armed.store(true, Ordering::Release);
         rule
     }
 
@@ -447,6 +452,7 @@ impl Faults {
         let mut inner = self.lock();
         let before = inner.rules.len();
         inner.rules.retain(|r| r.id != id);
+        self.armed.store(!inner.rules.is_empty(), Ordering::Release);
         inner.rules.len() != before
     }
 
@@ -454,12 +460,16 @@ impl Faults {
     pub(crate) fn clear(&self) {
         let mut inner = self.lock();
         inner.rules.clear();
+        self.armed.store(false, Ordering::Release);
         inner.next_id = 1;
         inner.rng = rng_for(self.seed);
     }
 
     /// Decides what happens to one request, counting down the rule that fires.
     pub(crate) fn decide(&self, method: &str, path: &str) -> Verdict {
+        if !self.armed.load(Ordering::Acquire) {
+            return Verdict::default();
+        }
         let mut inner = self.lock();
         let Inner { rules, rng, .. } = &mut *inner;
         let mut fired = None;
@@ -492,6 +502,7 @@ impl Faults {
             *times -= 1;
             if *times == 0 {
                 rules.remove(index);
+                self.armed.store(!rules.is_empty(), Ordering::Release);
             }
         }
         Verdict { delay, effect }

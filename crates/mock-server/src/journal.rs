@@ -24,7 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, Method, Uri};
+use axum::http::{HeaderName, Method};
 use axum::response::Response;
 use ring::digest;
 use serde::Serialize;
@@ -49,8 +49,20 @@ pub const LEAN_HEADERS: [&str; 6] = [
 ];
 /// How many webhook deliveries are kept (the oldest are dropped first).
 pub const DELIVERY_CAPACITY: usize = 10_000;
-/// What one exchange costs besides the bytes it keeps (its record, list slot and `Arc`).
-const ENTRY_OVERHEAD: usize = 256;
+/// What one exchange costs besides the bytes it keeps (its record, `Arc`, list slot and URI
+/// parts, measured at about this much).
+const ENTRY_OVERHEAD: usize = 512;
+/// What one kept header costs besides its name and value bytes (the pair and its slot).
+const HEADER_OVERHEAD: usize = 48;
+/// [`LEAN_HEADERS`] as header names, so looking them up parses nothing.
+const LEAN_HEADER_NAMES: [HeaderName; 6] = [
+    HeaderName::from_static("version"),
+    axum::http::header::AUTHORIZATION,
+    axum::http::header::CONTENT_TYPE,
+    axum::http::header::CONTENT_LENGTH,
+    axum::http::header::USER_AGENT,
+    axum::http::header::ACCEPT,
+];
 
 /// What stands in for a bearer token in [`JournalEntry::headers`].
 pub const REDACTED: &str = "Bearer <redacted>";
@@ -268,14 +280,16 @@ enum KeptBody {
 }
 
 impl KeptBody {
-    fn of(body: Bytes) -> Self {
+    /// What to keep of `body`, copied: the request's buffer (which the connection's read buffer
+    /// may back) is never kept alive by the journal.
+    fn of(body: &[u8]) -> Self {
         if body.len() <= BODY_KEEP_BYTES {
-            return Self::Whole(body);
+            return Self::Whole(Bytes::copy_from_slice(body));
         }
         Self::Digest {
-            sha256: digest::digest(&digest::SHA256, &body),
+            sha256: digest::digest(&digest::SHA256, body),
             len: body.len(),
-            excerpt: body.slice(..BODY_EXCERPT_BYTES),
+            excerpt: Bytes::copy_from_slice(&body[..BODY_EXCERPT_BYTES]),
         }
     }
 
@@ -298,8 +312,10 @@ impl KeptBody {
 struct Exchange {
     at: SystemTime,
     method: Method,
-    uri: Uri,
-    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The path and query, copied (the request's URI may share the connection's read buffer).
+    target: Box<str>,
+    /// Kept header names and copied values (values may share the read buffer too).
+    headers: Vec<(HeaderName, Box<[u8]>)>,
     body: KeptBody,
     /// The status and latency in microseconds, once the response head is ready.
     outcome: OnceLock<(u16, u64)>,
@@ -308,6 +324,16 @@ struct Exchange {
 }
 
 impl Exchange {
+    fn path(&self) -> &str {
+        self.target
+            .split_once('?')
+            .map_or(&self.target, |(path, _)| path)
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, query)| query)
+    }
+
     fn header_pairs(&self, redacted: bool) -> Vec<(String, String)> {
         self.headers
             .iter()
@@ -315,7 +341,7 @@ impl Exchange {
                 let value = if redacted && name == axum::http::header::AUTHORIZATION {
                     REDACTED.to_owned()
                 } else {
-                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                    String::from_utf8_lossy(value).into_owned()
                 };
                 (name.as_str().to_owned(), value)
             })
@@ -325,8 +351,8 @@ impl Exchange {
     fn to_received(&self) -> ReceivedRequest {
         ReceivedRequest {
             method: self.method.as_str().to_owned(),
-            path: self.uri.path().to_owned(),
-            query: self.uri.query().map(str::to_owned),
+            path: self.path().to_owned(),
+            query: self.query().map(str::to_owned),
             headers: self.header_pairs(false),
             body: self.body.kept().to_vec(),
             body_len: self.body.len(),
@@ -351,8 +377,8 @@ impl Exchange {
         Some(JournalEntry {
             at: crate::store::rfc3339(epoch_ms),
             method: self.method.as_str().to_owned(),
-            path: self.uri.path().to_owned(),
-            query: self.uri.query().map(str::to_owned),
+            path: self.path().to_owned(),
+            query: self.query().map(str::to_owned),
             status,
             latency_micros,
             headers: self.header_pairs(true),
@@ -403,35 +429,32 @@ impl Journal {
         if self.budget == 0 {
             return None;
         }
-        let headers: Vec<(HeaderName, HeaderValue)> = match self.capture {
-            HeaderCapture::Full => parts
-                .headers
+        let copy = |name: &HeaderName, value: &axum::http::HeaderValue| {
+            (name.clone(), Box::<[u8]>::from(value.as_bytes()))
+        };
+        let headers: Vec<(HeaderName, Box<[u8]>)> = match self.capture {
+            HeaderCapture::Full => parts.headers.iter().map(|(n, v)| copy(n, v)).collect(),
+            HeaderCapture::Lean => LEAN_HEADER_NAMES
                 .iter()
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect(),
-            HeaderCapture::Lean => LEAN_HEADERS
-                .iter()
-                .filter_map(|name| {
-                    parts
-                        .headers
-                        .get(*name)
-                        .map(|v| (HeaderName::from_static(name), v.clone()))
-                })
+                .filter_map(|name| parts.headers.get(name).map(|v| copy(name, v)))
                 .collect(),
         };
-        let body = KeptBody::of(body);
+        let body = KeptBody::of(&body);
+        let target: Box<str> = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().into(), |pq| pq.as_str().into());
         let cost = ENTRY_OVERHEAD
-            + parts.uri.path().len()
-            + parts.uri.query().map_or(0, str::len)
+            + target.len()
             + headers
                 .iter()
-                .map(|(n, v)| n.as_str().len() + v.len())
+                .map(|(n, v)| HEADER_OVERHEAD + n.as_str().len() + v.len())
                 .sum::<usize>()
             + body.kept().len();
         let exchange = Arc::new(Exchange {
             at,
             method: parts.method.clone(),
-            uri: parts.uri.clone(),
+            target,
             headers,
             body,
             outcome: OnceLock::new(),
@@ -621,6 +644,13 @@ mod tests {
         let full = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Full);
         full.begin(SystemTime::now(), &parts("/"), Bytes::new());
         assert_eq!(full.snapshot()[0].header("x-custom"), Some("1"));
+    }
+
+    #[test]
+    fn the_lean_header_names_are_the_documented_ones() {
+        let names = LEAN_HEADER_NAMES;
+        let names: Vec<&str> = names.iter().map(HeaderName::as_str).collect();
+        assert_eq!(names, LEAN_HEADERS);
     }
 
     #[test]
