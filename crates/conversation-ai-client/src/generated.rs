@@ -468,7 +468,7 @@ asked to be contacted later.
         pub actions: ::std::vec::Vec<ActionRef>,
         ///Number of messages the agent may send in auto-pilot before a person must step in.
         #[serde(rename = "autoPilotMaxMessages")]
-        pub auto_pilot_max_messages: i32,
+        pub auto_pilot_max_messages: u32,
         ///Business the agent speaks for.
         #[serde(
             rename = "businessName",
@@ -525,7 +525,7 @@ asked to be contacted later.
             skip_serializing_if = "::std::option::Option::is_none",
             with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<u32>>,
         ///Unit of `sleepTime`; `null` when the agent sleeps indefinitely.
         #[serde(rename = "sleepTimeUnit")]
         #[serde(
@@ -536,7 +536,7 @@ asked to be contacted later.
         pub sleep_time_unit: ::std::option::Option<::std::option::Option<SleepTimeUnit>>,
         ///Delay before the agent replies, in `waitTimeUnit`.
         #[serde(rename = "waitTime")]
-        pub wait_time: i32,
+        pub wait_time: u32,
         #[serde(rename = "waitTimeUnit")]
         pub wait_time_unit: WaitTimeUnit,
     }
@@ -586,7 +586,7 @@ entries look like `{"id": "…", "type": "triggerWorkflow"}`.
         >,
         ///Number of messages the agent may send in auto-pilot before a person must step in.
         #[serde(rename = "autoPilotMaxMessages")]
-        pub auto_pilot_max_messages: i32,
+        pub auto_pilot_max_messages: u32,
         ///Business the agent speaks for.
         #[serde(
             rename = "businessName",
@@ -641,7 +641,7 @@ location is primary by default.
             skip_serializing_if = "::std::option::Option::is_none",
             with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<u32>>,
         ///Unit of `sleepTime`; `null` when the agent sleeps indefinitely.
         #[serde(rename = "sleepTimeUnit")]
         #[serde(
@@ -655,7 +655,7 @@ location is primary by default.
         pub updated_at: ::std::string::String,
         ///Delay before the agent replies, in `waitTimeUnit`.
         #[serde(rename = "waitTime")]
-        pub wait_time: i32,
+        pub wait_time: u32,
         #[serde(rename = "waitTimeUnit")]
         pub wait_time_unit: WaitTimeUnit,
     }
@@ -794,7 +794,7 @@ Default when left out: `false`.*/
             rename = "sleepTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sleep_time: ::std::option::Option<i32>,
+        pub sleep_time: ::std::option::Option<u32>,
         ///Unit of `sleepTime`; needed when `sleepAfterBooking` is true.
         #[serde(
             rename = "sleepTimeUnit",
@@ -958,7 +958,7 @@ Default when left out: `75`.*/
             rename = "autoPilotMaxMessages",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub auto_pilot_max_messages: ::std::option::Option<i32>,
+        pub auto_pilot_max_messages: ::std::option::Option<u32>,
         ///Business the agent speaks for.
         #[serde(
             rename = "businessName",
@@ -1042,7 +1042,7 @@ unit) means the agent sleeps indefinitely.
             skip_serializing_if = "::std::option::Option::is_none",
             with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<u32>>,
         /**Unit of `sleepTime`; needed when `sleepEnabled` is true. `null` means the agent
 sleeps indefinitely.
 */
@@ -1061,7 +1061,7 @@ Default when left out: `2`.*/
             rename = "waitTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub wait_time: ::std::option::Option<i32>,
+        pub wait_time: ::std::option::Option<u32>,
         ///Default when left out: `"seconds"`.
         #[serde(
             rename = "waitTimeUnit",
@@ -1260,7 +1260,7 @@ Default when left out: `true`.*/
 24 hours or 180 days.
 */
         #[serde(rename = "followupTime")]
-        pub followup_time: i32,
+        pub followup_time: u32,
         #[serde(rename = "followupTimeUnit")]
         pub followup_time_unit: DelayUnit,
         ///Number identifying the step within its sequence.
@@ -1578,7 +1578,7 @@ information, the agent could not resolve the issue, or a custom condition.
             rename = "sleepTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sleep_time: ::std::option::Option<i32>,
+        pub sleep_time: ::std::option::Option<u32>,
         ///Unit of `sleepTime`; needed when `reactivateEnabled` is true.
         #[serde(
             rename = "sleepTimeUnit",
@@ -1853,7 +1853,7 @@ over and can wake it up again later.
             rename = "sleepTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub sleep_time: ::std::option::Option<i32>,
+        pub sleep_time: ::std::option::Option<u32>,
         ///Unit of `sleepTime`; needed when `reactivateEnabled` is true.
         #[serde(
             rename = "sleepTimeUnit",
@@ -2115,7 +2115,7 @@ in; from 1 to 100.
 
 Default when left out: `75`.*/
         #[serde(rename = "autoPilotMaxMessages")]
-        pub auto_pilot_max_messages: i32,
+        pub auto_pilot_max_messages: u32,
         ///Business the agent speaks for.
         #[serde(
             rename = "businessName",
@@ -2201,7 +2201,7 @@ unit) means the agent sleeps indefinitely.
             skip_serializing_if = "::std::option::Option::is_none",
             with = "::highlevel_client_core::nullable"
         )]
-        pub sleep_time: ::std::option::Option<::std::option::Option<i32>>,
+        pub sleep_time: ::std::option::Option<::std::option::Option<u32>>,
         /**Unit of `sleepTime`; needed when `sleepEnabled` is true. `null` means the agent
 sleeps indefinitely.
 */
@@ -2219,7 +2219,7 @@ seconds.
             rename = "waitTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub wait_time: ::std::option::Option<i32>,
+        pub wait_time: ::std::option::Option<u32>,
         #[serde(
             rename = "waitTimeUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2782,7 +2782,7 @@ Voice AI numbers days differently.
                 ::std::vec::Vec<super::ActionRef>,
                 ::std::string::String,
             >,
-            auto_pilot_max_messages: ::std::result::Result<i32, ::std::string::String>,
+            auto_pilot_max_messages: ::std::result::Result<u32, ::std::string::String>,
             business_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2821,14 +2821,14 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<::std::option::Option<i32>>,
+                ::std::option::Option<::std::option::Option<u32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<super::SleepTimeUnit>>,
                 ::std::string::String,
             >,
-            wait_time: ::std::result::Result<i32, ::std::string::String>,
+            wait_time: ::std::result::Result<u32, ::std::string::String>,
             wait_time_unit: ::std::result::Result<
                 super::WaitTimeUnit,
                 ::std::string::String,
@@ -2876,7 +2876,7 @@ Voice AI numbers days differently.
             ///Sets `autoPilotMaxMessages`.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.auto_pilot_max_messages = value
@@ -3031,7 +3031,7 @@ Voice AI numbers days differently.
             ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -3055,7 +3055,7 @@ Voice AI numbers days differently.
             ///Sets `waitTime`.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.wait_time = value
@@ -3234,7 +3234,7 @@ Voice AI numbers days differently.
                 >,
                 ::std::string::String,
             >,
-            auto_pilot_max_messages: ::std::result::Result<i32, ::std::string::String>,
+            auto_pilot_max_messages: ::std::result::Result<u32, ::std::string::String>,
             business_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3269,7 +3269,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<::std::option::Option<i32>>,
+                ::std::option::Option<::std::option::Option<u32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
@@ -3280,7 +3280,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            wait_time: ::std::result::Result<i32, ::std::string::String>,
+            wait_time: ::std::result::Result<u32, ::std::string::String>,
             wait_time_unit: ::std::result::Result<
                 super::WaitTimeUnit,
                 ::std::string::String,
@@ -3332,7 +3332,7 @@ Voice AI numbers days differently.
             ///Sets `autoPilotMaxMessages`.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.auto_pilot_max_messages = value
@@ -3474,7 +3474,7 @@ Voice AI numbers days differently.
             ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -3509,7 +3509,7 @@ Voice AI numbers days differently.
             ///Sets `waitTime`.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.wait_time = value
@@ -3607,7 +3607,7 @@ Voice AI numbers days differently.
             reschedule_enabled: ::std::result::Result<bool, ::std::string::String>,
             sleep_after_booking: ::std::result::Result<bool, ::std::string::String>,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
@@ -3718,7 +3718,7 @@ Voice AI numbers days differently.
             ///Sets `sleepTime`; left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -3883,7 +3883,7 @@ Voice AI numbers days differently.
         #[derive(Clone, Debug)]
         pub struct CreateAgentRequest {
             auto_pilot_max_messages: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             business_name: ::std::result::Result<
@@ -3937,7 +3937,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<::std::option::Option<i32>>,
+                ::std::option::Option<::std::option::Option<u32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
@@ -3945,7 +3945,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             wait_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             wait_time_unit: ::std::result::Result<
@@ -3982,7 +3982,7 @@ Voice AI numbers days differently.
             ///Sets `autoPilotMaxMessages`; left out of the request when not set.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.auto_pilot_max_messages = value
@@ -4154,7 +4154,7 @@ Voice AI numbers days differently.
             ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -4178,7 +4178,7 @@ Voice AI numbers days differently.
             ///Sets `waitTime`; left out of the request when not set.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.wait_time = value
@@ -4516,7 +4516,7 @@ Voice AI numbers days differently.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            followup_time: ::std::result::Result<i32, ::std::string::String>,
+            followup_time: ::std::result::Result<u32, ::std::string::String>,
             followup_time_unit: ::std::result::Result<
                 super::DelayUnit,
                 ::std::string::String,
@@ -4587,7 +4587,7 @@ Voice AI numbers days differently.
             ///Sets `followupTime`.
             pub fn followup_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.followup_time = value
@@ -5012,7 +5012,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
@@ -5144,7 +5144,7 @@ Voice AI numbers days differently.
             ///Sets `sleepTime`; left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -5458,7 +5458,7 @@ Voice AI numbers days differently.
             >,
             reactivate_enabled: ::std::result::Result<bool, ::std::string::String>,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
@@ -5540,7 +5540,7 @@ Voice AI numbers days differently.
             ///Sets `sleepTime`; left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -5843,7 +5843,7 @@ Voice AI numbers days differently.
         }
         #[derive(Clone, Debug)]
         pub struct UpdateAgentRequest {
-            auto_pilot_max_messages: ::std::result::Result<i32, ::std::string::String>,
+            auto_pilot_max_messages: ::std::result::Result<u32, ::std::string::String>,
             business_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5901,7 +5901,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             sleep_time: ::std::result::Result<
-                ::std::option::Option<::std::option::Option<i32>>,
+                ::std::option::Option<::std::option::Option<u32>>,
                 ::std::string::String,
             >,
             sleep_time_unit: ::std::result::Result<
@@ -5909,7 +5909,7 @@ Voice AI numbers days differently.
                 ::std::string::String,
             >,
             wait_time: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<u32>,
                 ::std::string::String,
             >,
             wait_time_unit: ::std::result::Result<
@@ -5948,7 +5948,7 @@ Voice AI numbers days differently.
             ///Sets `autoPilotMaxMessages`.
             pub fn auto_pilot_max_messages<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.auto_pilot_max_messages = value
@@ -6127,7 +6127,7 @@ Voice AI numbers days differently.
             ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
             pub fn sleep_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sleep_time = value
@@ -6151,7 +6151,7 @@ Voice AI numbers days differently.
             ///Sets `waitTime`; left out of the request when not set.
             pub fn wait_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.wait_time = value
@@ -6998,7 +6998,7 @@ pub mod builder {
         ///Sets `autoPilotMaxMessages`; left out of the request when not set.
         pub fn auto_pilot_max_messages<T>(self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i32>,
+            T: ::std::convert::TryInto<u32>,
             T::Error: ::std::fmt::Display,
         {
             self.body_map(|body| body.auto_pilot_max_messages(value))
@@ -7118,7 +7118,7 @@ pub mod builder {
         ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
         pub fn sleep_time<T>(self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i32>,
+            T: ::std::convert::TryInto<u32>,
             T::Error: ::std::fmt::Display,
         {
             self.body_map(|body| body.sleep_time(value))
@@ -7134,7 +7134,7 @@ pub mod builder {
         ///Sets `waitTime`; left out of the request when not set.
         pub fn wait_time<T>(self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i32>,
+            T: ::std::convert::TryInto<u32>,
             T::Error: ::std::fmt::Display,
         {
             self.body_map(|body| body.wait_time(value))
@@ -7640,7 +7640,7 @@ pub mod builder {
         ///Sets `autoPilotMaxMessages`.
         pub fn auto_pilot_max_messages<T>(self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i32>,
+            T: ::std::convert::TryInto<u32>,
             T::Error: ::std::fmt::Display,
         {
             self.body_map(|body| body.auto_pilot_max_messages(value))
@@ -7760,7 +7760,7 @@ pub mod builder {
         ///Sets `sleepTime`; [`sleep_time_null`](Self::sleep_time_null) sends `null` instead. Left out of the request when not set.
         pub fn sleep_time<T>(self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i32>,
+            T: ::std::convert::TryInto<u32>,
             T::Error: ::std::fmt::Display,
         {
             self.body_map(|body| body.sleep_time(value))
@@ -7776,7 +7776,7 @@ pub mod builder {
         ///Sets `waitTime`; left out of the request when not set.
         pub fn wait_time<T>(self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i32>,
+            T: ::std::convert::TryInto<u32>,
             T::Error: ::std::fmt::Display,
         {
             self.body_map(|body| body.wait_time(value))

@@ -16,6 +16,7 @@ mod streams;
 pub use generated::*;
 
 // Everything a consumer needs comes from this crate, so it is their only dependency.
+pub use futures::future::BoxFuture;
 pub use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 pub use highlevel_client_core::{
     ApiError, ClientConfig, ErrorKind, OAuthCredentials, OAuthTokenSource, OAuthTokenSourceBuilder,

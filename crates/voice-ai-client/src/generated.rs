@@ -589,13 +589,13 @@ and in `listAgents`. It is `Agent` plus the required `actions` list, which
         pub calendar_id: ::std::string::String,
         ///How many days ahead the agent offers dates.
         #[serde(rename = "daysOfOfferingDates")]
-        pub days_of_offering_dates: i32,
+        pub days_of_offering_dates: u32,
         ///Minimum gap, in hours, between two offered slots.
         #[serde(rename = "hoursBetweenSlots")]
-        pub hours_between_slots: i32,
+        pub hours_between_slots: u32,
         ///How many free slots the agent offers per day.
         #[serde(rename = "slotsPerDay")]
-        pub slots_per_day: i32,
+        pub slots_per_day: u32,
     }
     impl AppointmentBookingParameters {
         pub fn builder() -> builder::AppointmentBookingParameters {
@@ -3533,9 +3533,9 @@ multilingual. New agents default to `en-US`.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            days_of_offering_dates: ::std::result::Result<i32, ::std::string::String>,
-            hours_between_slots: ::std::result::Result<i32, ::std::string::String>,
-            slots_per_day: ::std::result::Result<i32, ::std::string::String>,
+            days_of_offering_dates: ::std::result::Result<u32, ::std::string::String>,
+            hours_between_slots: ::std::result::Result<u32, ::std::string::String>,
+            slots_per_day: ::std::result::Result<u32, ::std::string::String>,
         }
         impl ::std::default::Default for AppointmentBookingParameters {
             fn default() -> Self {
@@ -3566,7 +3566,7 @@ multilingual. New agents default to `en-US`.
             ///Sets `daysOfOfferingDates`.
             pub fn days_of_offering_dates<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.days_of_offering_dates = value
@@ -3577,7 +3577,7 @@ multilingual. New agents default to `en-US`.
             ///Sets `hoursBetweenSlots`.
             pub fn hours_between_slots<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.hours_between_slots = value
@@ -3588,7 +3588,7 @@ multilingual. New agents default to `en-US`.
             ///Sets `slotsPerDay`.
             pub fn slots_per_day<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<u32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.slots_per_day = value

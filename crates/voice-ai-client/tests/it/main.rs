@@ -4,5 +4,6 @@ mod builders;
 mod call_logs;
 mod constructors;
 mod errors;
+mod reexports;
 mod support;
 mod tokens;
