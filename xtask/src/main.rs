@@ -15,6 +15,7 @@ mod facts;
 mod flatten;
 mod forward_compat;
 mod integers;
+mod method_docs;
 mod msrv;
 mod nullable_fields;
 mod operations;

@@ -12,8 +12,8 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 
 use crate::facts::Facts;
 use crate::{
-    constructors, defaults, flatten, integers, nullable_fields, operations, optional_lists,
-    request_setters, send_errors, setters, short_names, spec,
+    constructors, defaults, flatten, integers, method_docs, nullable_fields, operations,
+    optional_lists, request_setters, send_errors, setters, short_names, spec,
 };
 
 /// What `regen` does with a difference between the generated and checked-in code.
@@ -111,6 +111,7 @@ pub(crate) fn generate(spec_path: &Path) -> anyhow::Result<String> {
     optional_lists::apply(&mut file);
     nullable_fields::apply(&mut file, &nullable);
     constructors::apply(&mut file)?;
+    method_docs::apply(&mut file);
     setters::apply(&mut file, &facts)?;
     request_setters::apply(&mut file, &facts)?;
     send_errors::apply(&mut file)?;

@@ -6606,12 +6606,7 @@ default. Actions are attached afterwards with `createAction`.
 
 Sends a `POST` request to `/conversation-ai/agents`
 
-```ignore
-let response = client.create_agent()
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.create_agent()…send().await?`.*/
     pub fn create_agent(&self) -> builder::CreateAgent<'_> {
         builder::CreateAgent::new(self)
     }
@@ -6634,14 +6629,7 @@ server enforces, chosen to match the page sizes clients are seen to use.
 - `start_after`: Cursor: the id of the last agent of the previous page. Leave it empty, or
 leave it out, to get the first page.
 
-```ignore
-let response = client.search_agents()
-    .limit(limit)
-    .query(query)
-    .start_after(start_after)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.search_agents()…send().await?`.*/
     pub fn search_agents(&self) -> builder::SearchAgents<'_> {
         builder::SearchAgents::new(self)
     }
@@ -6656,12 +6644,7 @@ Sends a `GET` request to `/conversation-ai/agents/{agentId}`
 
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
-```ignore
-let response = client.get_agent()
-    .agent_id(agent_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.get_agent()…send().await?`.*/
     pub fn get_agent(&self) -> builder::GetAgent<'_> {
         builder::GetAgent::new(self)
     }
@@ -6677,13 +6660,7 @@ Sends a `PUT` request to `/conversation-ai/agents/{agentId}`
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
 - `body`
-```ignore
-let response = client.update_agent()
-    .agent_id(agent_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.update_agent()…send().await?`.*/
     pub fn update_agent(&self) -> builder::UpdateAgent<'_> {
         builder::UpdateAgent::new(self)
     }
@@ -6697,12 +6674,7 @@ Sends a `DELETE` request to `/conversation-ai/agents/{agentId}`
 
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
-```ignore
-let response = client.delete_agent()
-    .agent_id(agent_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.delete_agent()…send().await?`.*/
     pub fn delete_agent(&self) -> builder::DeleteAgent<'_> {
         builder::DeleteAgent::new(self)
     }
@@ -6717,13 +6689,7 @@ Sends a `POST` request to `/conversation-ai/agents/{agentId}/actions`
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
 - `body`
-```ignore
-let response = client.create_action()
-    .agent_id(agent_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.create_action()…send().await?`.*/
     pub fn create_action(&self) -> builder::CreateAction<'_> {
         builder::CreateAction::new(self)
     }
@@ -6737,12 +6703,7 @@ Sends a `GET` request to `/conversation-ai/agents/{agentId}/actions/list`
 
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
-```ignore
-let response = client.list_actions()
-    .agent_id(agent_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.list_actions()…send().await?`.*/
     pub fn list_actions(&self) -> builder::ListActions<'_> {
         builder::ListActions::new(self)
     }
@@ -6755,13 +6716,7 @@ Sends a `GET` request to `/conversation-ai/agents/{agentId}/actions/{actionId}`
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
 - `action_id`: Id of an action attached to the agent.
-```ignore
-let response = client.get_action()
-    .agent_id(agent_id)
-    .action_id(action_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.get_action()…send().await?`.*/
     pub fn get_action(&self) -> builder::GetAction<'_> {
         builder::GetAction::new(self)
     }
@@ -6778,14 +6733,7 @@ Arguments:
 - `agent_id`: Id of the Conversation AI agent.
 - `action_id`: Id of an action attached to the agent.
 - `body`
-```ignore
-let response = client.update_action()
-    .agent_id(agent_id)
-    .action_id(action_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.update_action()…send().await?`.*/
     pub fn update_action(&self) -> builder::UpdateAction<'_> {
         builder::UpdateAction::new(self)
     }
@@ -6799,13 +6747,7 @@ Sends a `DELETE` request to `/conversation-ai/agents/{agentId}/actions/{actionId
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
 - `action_id`: Id of an action attached to the agent.
-```ignore
-let response = client.delete_action()
-    .agent_id(agent_id)
-    .action_id(action_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.delete_action()…send().await?`.*/
     pub fn delete_action(&self) -> builder::DeleteAction<'_> {
         builder::DeleteAction::new(self)
     }
@@ -6822,13 +6764,7 @@ Sends a `PATCH` request to `/conversation-ai/agents/{agentId}/followup-settings`
 Arguments:
 - `agent_id`: Id of the Conversation AI agent.
 - `body`
-```ignore
-let response = client.update_followup_settings()
-    .agent_id(agent_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.update_followup_settings()…send().await?`.*/
     pub fn update_followup_settings(&self) -> builder::UpdateFollowupSettings<'_> {
         builder::UpdateFollowupSettings::new(self)
     }
@@ -6846,13 +6782,7 @@ Arguments:
 - `source`: Where the message was generated: in a conversation (`conversation`) or by a
 workflow step (`workflow`).
 
-```ignore
-let response = client.get_generation_details()
-    .message_id(message_id)
-    .source(source)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.get_generation_details()…send().await?`.*/
     pub fn get_generation_details(&self) -> builder::GetGenerationDetails<'_> {
         builder::GetGenerationDetails::new(self)
     }

@@ -6920,12 +6920,7 @@ shape `actionParameters` must have (see `ActionKind`).
 
 Sends a `POST` request to `/voice-ai/actions`
 
-```ignore
-let response = client.create_action()
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.create_action()…send().await?`.*/
     pub fn create_action(&self) -> builder::CreateAction<'_> {
         builder::CreateAction::new(self)
     }
@@ -6938,13 +6933,7 @@ Sends a `GET` request to `/voice-ai/actions/{actionId}`
 Arguments:
 - `action_id`: Id of the action to read.
 - `location_id`: Location the action's agent belongs to.
-```ignore
-let response = client.get_action()
-    .action_id(action_id)
-    .location_id(location_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.get_action()…send().await?`.*/
     pub fn get_action(&self) -> builder::GetAction<'_> {
         builder::GetAction::new(self)
     }
@@ -6960,13 +6949,7 @@ Sends a `PUT` request to `/voice-ai/actions/{actionId}`
 Arguments:
 - `action_id`: Id of the action to replace.
 - `body`
-```ignore
-let response = client.update_action()
-    .action_id(action_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.update_action()…send().await?`.*/
     pub fn update_action(&self) -> builder::UpdateAction<'_> {
         builder::UpdateAction::new(self)
     }
@@ -6981,14 +6964,7 @@ Arguments:
 - `action_id`: Id of the action to delete.
 - `agent_id`: Agent the action is attached to.
 - `location_id`: Location the action's agent belongs to.
-```ignore
-let response = client.delete_action()
-    .action_id(action_id)
-    .agent_id(agent_id)
-    .location_id(location_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.delete_action()…send().await?`.*/
     pub fn delete_action(&self) -> builder::DeleteAction<'_> {
         builder::DeleteAction::new(self)
     }
@@ -7008,15 +6984,7 @@ Arguments:
 - `query`: Search text; when given, only agents matching it are returned. The vendor does
 not document which fields are searched.
 
-```ignore
-let response = client.list_agents()
-    .location_id(location_id)
-    .page(page)
-    .page_size(page_size)
-    .query(query)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.list_agents()…send().await?`.*/
     pub fn list_agents(&self) -> builder::ListAgents<'_> {
         builder::ListAgents::new(self)
     }
@@ -7029,12 +6997,7 @@ without its actions (a new agent has none).
 
 Sends a `POST` request to `/voice-ai/agents`
 
-```ignore
-let response = client.create_agent()
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.create_agent()…send().await?`.*/
     pub fn create_agent(&self) -> builder::CreateAgent<'_> {
         builder::CreateAgent::new(self)
     }
@@ -7047,13 +7010,7 @@ Sends a `GET` request to `/voice-ai/agents/{agentId}`
 Arguments:
 - `agent_id`: Id of the agent to read.
 - `location_id`: Location the agent belongs to.
-```ignore
-let response = client.get_agent()
-    .agent_id(agent_id)
-    .location_id(location_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.get_agent()…send().await?`.*/
     pub fn get_agent(&self) -> builder::GetAgent<'_> {
         builder::GetAgent::new(self)
     }
@@ -7068,13 +7025,7 @@ Sends a `DELETE` request to `/voice-ai/agents/{agentId}`
 Arguments:
 - `agent_id`: Id of the agent to delete.
 - `location_id`: Location the agent belongs to.
-```ignore
-let response = client.delete_agent()
-    .agent_id(agent_id)
-    .location_id(location_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.delete_agent()…send().await?`.*/
     pub fn delete_agent(&self) -> builder::DeleteAgent<'_> {
         builder::DeleteAgent::new(self)
     }
@@ -7091,14 +7042,7 @@ Arguments:
 - `agent_id`: Id of the agent to update.
 - `location_id`: Location the agent belongs to.
 - `body`
-```ignore
-let response = client.patch_agent()
-    .agent_id(agent_id)
-    .location_id(location_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.patch_agent()…send().await?`.*/
     pub fn patch_agent(&self) -> builder::PatchAgent<'_> {
         builder::PatchAgent::new(self)
     }
@@ -7139,23 +7083,7 @@ sent together with `endDate` and be smaller than it.
 `America/Chicago`. HighLevel's description of this operation names it, but its
 parameter list leaves it out.
 
-```ignore
-let response = client.list_call_logs()
-    .action_type(action_type)
-    .agent_id(agent_id)
-    .call_type(call_type)
-    .contact_id(contact_id)
-    .end_date(end_date)
-    .location_id(location_id)
-    .page(page)
-    .page_size(page_size)
-    .sort(sort)
-    .sort_by(sort_by)
-    .start_date(start_date)
-    .timezone(timezone)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.list_call_logs()…send().await?`.*/
     pub fn list_call_logs(&self) -> builder::ListCallLogs<'_> {
         builder::ListCallLogs::new(self)
     }
@@ -7170,13 +7098,7 @@ Sends a `GET` request to `/voice-ai/dashboard/call-logs/{callId}`
 Arguments:
 - `call_id`: Id of the call.
 - `location_id`: Location the call belongs to.
-```ignore
-let response = client.get_call_log()
-    .call_id(call_id)
-    .location_id(location_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.get_call_log()…send().await?`.*/
     pub fn get_call_log(&self) -> builder::GetCallLog<'_> {
         builder::GetCallLog::new(self)
     }
@@ -7197,15 +7119,7 @@ Arguments:
 - `language`: Only return voices for this language.
 - `page`: Page to return, counted from 1.
 - `page_size`: How many voices to return per page.
-```ignore
-let response = client.list_voices()
-    .agent_id(agent_id)
-    .language(language)
-    .page(page)
-    .page_size(page_size)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.list_voices()…send().await?`.*/
     pub fn list_voices(&self) -> builder::ListVoices<'_> {
         builder::ListVoices::new(self)
     }
@@ -7220,12 +7134,7 @@ Sends a `GET` request to `/voice-ai/voices/{voiceId}`
 
 Arguments:
 - `voice_id`: Id of the voice, as used in an agent's `voiceId`.
-```ignore
-let response = client.get_voice()
-    .voice_id(voice_id)
-    .send()
-    .await;
-```*/
+Set the parameters and body fields on the returned builder, then call its `send()`: `client.get_voice()…send().await?`.*/
     pub fn get_voice(&self) -> builder::GetVoice<'_> {
         builder::GetVoice::new(self)
     }
