@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => Ed25519PublicKey::highlevel(),
     };
     let verifier = WebhookVerifier::new().with_ed25519_key(key);
-    let mut headers = reqwest::header::HeaderMap::new();
+    let mut headers = voice_ai_client::header::HeaderMap::new();
     headers.insert("x-ghl-signature", signature.parse()?);
     let event: VoiceAiCallEnd = verifier.verify(&headers, &body)?;
     println!(

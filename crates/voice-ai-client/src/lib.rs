@@ -28,6 +28,8 @@ pub use highlevel_client_core::{
     webhooks,
 };
 pub use reqwest::StatusCode;
+/// HTTP header types, for webhook verification ([`webhooks`]) and custom requests.
+pub use reqwest::header;
 
 /// The Voice AI client: the generated [`Client`] under the name this crate's docs use.
 pub type VoiceAiClient = Client;
