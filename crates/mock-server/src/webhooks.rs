@@ -47,16 +47,21 @@ const SPKI_PREFIX: [u8; 12] = [
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
 ];
 
-/// How often and how fast deliveries are retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How often and how fast deliveries are retried (serialized as the admin API shows it:
+/// `{maxAttempts, initialDelayMs, maxDelayMs, timeoutMs}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WebhookRetryPolicy {
     /// Attempts in all, the first included (at least 1).
     pub max_attempts: u32,
     /// The wait before the second attempt; it doubles for each later one.
+    #[serde(rename = "initialDelayMs", serialize_with = "as_millis")]
     pub initial_delay: Duration,
     /// The longest wait between attempts.
+    #[serde(rename = "maxDelayMs", serialize_with = "as_millis")]
     pub max_delay: Duration,
     /// How long one attempt may take (connect and response head).
+    #[serde(rename = "timeoutMs", serialize_with = "as_millis")]
     pub timeout: Duration,
 }
 
@@ -102,12 +107,7 @@ impl WebhookRetryPolicy {
     /// assert_eq!(json["maxAttempts"], 6);
     /// ```
     pub fn to_json(&self) -> Value {
-        json!({
-            "maxAttempts": self.max_attempts,
-            "initialDelayMs": self.initial_delay.as_millis() as u64,
-            "maxDelayMs": self.max_delay.as_millis() as u64,
-            "timeoutMs": self.timeout.as_millis() as u64,
-        })
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// This policy with the fields present in `value` changed (the names of
@@ -178,8 +178,25 @@ impl Subscription {
     /// assert_eq!(sub.to_json()["url"], "http://127.0.0.1:9/h");
     /// ```
     pub fn to_json(&self) -> Value {
-        json!({"id": self.id, "url": self.url, "events": [VOICE_AI_CALL_END]})
+        serde_json::to_value(SubscriptionDocument {
+            id: &self.id,
+            url: &self.url,
+            events: [VOICE_AI_CALL_END],
+        })
+        .unwrap_or_default()
     }
+}
+
+/// A subscription as the admin API shows it.
+#[derive(serde::Serialize)]
+struct SubscriptionDocument<'a> {
+    id: &'a str,
+    url: &'a str,
+    events: [&'static str; 1],
+}
+
+fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(duration.as_millis() as u64)
 }
 
 /// Checks a subscriber URL: absolute `http://` with a host.
