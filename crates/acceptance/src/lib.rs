@@ -1,0 +1,3 @@
+//! Consumer acceptance suite for `voice-ai-client` and `conversation-ai-client`: the tests in
+//! `tests/it/` do, one module per task, what another team does with the two clients against
+//! `mock_server::MockServer`. The library itself is empty.
