@@ -178,9 +178,13 @@ async fn a_failing_receiver_gets_retries_until_it_answers_2xx() {
 
 #[tokio::test]
 async fn an_unreachable_receiver_is_tried_a_bounded_number_of_times() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
-    let address = listener.local_addr().expect("an address");
-    drop(listener);
+    // A socket bound but not listening: connections to it are refused, and the port stays
+    // ours for the whole test (a dropped listener's port can be handed to another test's server).
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bound");
+    let address = socket.local_addr().expect("an address");
     let server = MockServer::builder()
         .fixtures(Fixtures::demo(1))
         .webhook_url(format!("http://{address}/gone"))
