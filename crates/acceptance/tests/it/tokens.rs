@@ -1,13 +1,12 @@
-//! Task 7: where tokens come from: a PIT from configuration, and OAuth tokens that renew.
+//! Task 7: where tokens come from: a PIT from configuration, and an OAuth source that renews a
+//! refused token.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mock_server::MockServer;
-use mock_server::oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID};
-use voice_ai_client::{
-    ApiError, Client, ClientConfig, OAuthCredentials, OAuthTokenSource, Token, UserType,
-};
+use mock_server::oauth::AuthorizationRequest;
+use voice_ai_client::{ApiError, Client, ClientConfig, OAuthCredentials, OAuthTokenSource, Token};
 
 #[tokio::test]
 async fn a_private_integration_token_comes_from_environment_like_configuration()
@@ -71,39 +70,22 @@ async fn a_refused_oauth_token_is_renewed_once_for_concurrent_requests_and_rotat
         assert_eq!(page.total, 0);
     }
     assert_eq!(token_requests(&server, "/oauth/token"), 1, "single-flight");
+    let statuses: Vec<u16> = server
+        .state()
+        .journal_entries()
+        .iter()
+        .filter(|exchange| exchange.path == "/voice-ai/agents")
+        .map(|exchange| exchange.status)
+        .collect();
+    assert!(
+        statuses.contains(&401),
+        "the stored token was refused: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|&&status| status == 200).count(), 3);
     let rotated = stored.lock().expect("not poisoned").clone();
     assert_ne!(
         rotated, install.refresh_token,
         "the callback got the new one"
     );
-    Ok(())
-}
-
-#[tokio::test]
-async fn an_agency_install_mints_a_location_token_that_the_api_accepts() -> Result<(), ApiError> {
-    let server = MockServer::start().await;
-    let location = server.location_id();
-    let install = server
-        .state()
-        .issue_oauth_tokens(
-            &AuthorizationRequest::company(DEFAULT_COMPANY_ID).approved_locations([location]),
-        )
-        .expect("the mock installs the app");
-    let app = server.oauth_app();
-    let agency = OAuthTokenSource::builder(
-        OAuthCredentials::new(app.client_id, app.client_secret),
-        Token::new(&install.refresh_token),
-    )
-    .user_type(UserType::Company)
-    .base_url(server.uri())
-    .build()?;
-    let tokens =
-        OAuthTokenSource::location_from_agency(Arc::new(agency), DEFAULT_COMPANY_ID, location);
-    let client = Client::from_config(ClientConfig::oauth(tokens).base_url(server.uri()))?;
-
-    let page = client.list_agents().location_id(location).send().await?;
-    assert_eq!(page.total, 0);
-    assert_eq!(token_requests(&server, "/oauth/token"), 1);
-    assert_eq!(token_requests(&server, "/oauth/locationToken"), 1);
     Ok(())
 }
