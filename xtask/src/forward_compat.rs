@@ -271,6 +271,9 @@ fn string_enum(item: &mut ItemEnum, values: &[(Ident, String)]) -> Vec<Item> {
             variant.attrs.push(parse_quote!(#[doc = #doc]));
         }
     }
+    // A later client may learn values the API added: matches need a wildcard arm, so that
+    // naming a new variant is not a breaking change (as aws-sdk-rust's enums).
+    item.attrs.push(parse_quote!(#[non_exhaustive]));
     item.variants.push(parse_quote! {
         /// A value this version of the client does not know: the API added it later. It keeps
         /// the value as received (`as_str()`) and sends it back unchanged; it cannot be built
@@ -332,6 +335,7 @@ fn tagged_union(
     variants: &[(Ident, String, bool)],
 ) -> Vec<Item> {
     strip_serde(item, &["Deserialize", "Serialize"]);
+    item.attrs.push(parse_quote!(#[non_exhaustive]));
     item.variants.push(parse_quote! {
         /// A tag this version of the client does not know: the API added it later. It keeps
         /// the tag (`tag()`) and its content as raw JSON (`content()`), and sends both back
@@ -670,6 +674,7 @@ mod tests {
     fn a_string_enum_gains_an_unknown_variant_and_loses_copy() {
         let out = rewritten(quote_enum()).expect("the enum is rewritten");
         assert!(has(&out, "Unknown(UnknownVariantValue)"), "{out}");
+        assert!(has(&out, "#[non_exhaustive] pub enum"), "{out}");
         assert!(has(&out, "///`ascend`\n Ascend,"), "{out}");
         assert!(!has(&out, "Copy"), "{out}");
         assert!(

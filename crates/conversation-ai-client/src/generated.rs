@@ -33,6 +33,7 @@ pub mod types {
 object `details` holds; on the wire both are plain sibling fields of the action.
 */
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub enum ActionKind {
         ///Start workflows.
         TriggerWorkflow(TriggerWorkflowDetails),
@@ -229,6 +230,7 @@ object `details` holds; on the wire both are plain sibling fields of the action.
     }
     ///What an action does.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ActionType {
         ///`triggerWorkflow`
         TriggerWorkflow,
@@ -374,6 +376,7 @@ asked to be contacted later.
 asked to be contacted later.
 */
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum FollowupScenario {
         ///`contactStoppedReplying`
         ContactStoppedReplying,
@@ -668,6 +671,7 @@ location is primary by default.
 person to send) or `auto-pilot` (replies on its own).
 */
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum AgentMode {
         ///`off`
         Off,
@@ -830,6 +834,7 @@ Default when left out: `false`.*/
 `WebChat`, `WhatsApp` or `Live_Chat`.
 */
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum Channel {
         ///`IG`
         Ig,
@@ -1076,6 +1081,7 @@ Default when left out: `2`.*/
     }
     ///Unit of a pause or follow-up delay.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum DelayUnit {
         ///`days`
         Days,
@@ -1320,6 +1326,7 @@ Default when left out: `true`.*/
     }
     ///Read `workingHours` in the contact's time zone or in the business's.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum TimezoneToUse {
         ///`contact`
         Contact,
@@ -1450,6 +1457,7 @@ Default when left out: `true`.*/
     }
     ///Where an AI message was generated.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum GenerationSource {
         ///`conversation`
         Conversation,
@@ -1601,6 +1609,7 @@ information, the agent could not resolve the issue, or a custom condition.
 information, the agent could not resolve the issue, or a custom condition.
 */
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum HandoverType {
         ///`contactRequest`
         ContactRequest,
@@ -1748,6 +1757,7 @@ missing list as empty.
     }
     ///Unit of an agent's `sleepTime`.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum SleepTimeUnit {
         ///`hours`
         Hours,
@@ -1880,6 +1890,7 @@ over and can wake it up again later.
     }
     ///How the end of the conversation is detected.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum StopBotDetectionType {
         ///`Goodbye`
         Goodbye,
@@ -2002,6 +2013,7 @@ Conversation AI agent.
 `transferBotExamples`.
 */
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum TransferBotType {
         ///`Default`
         Default,
@@ -2275,6 +2287,7 @@ Default when left out: `[]`.*/
     }
     ///Unit of `waitTime`.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum WaitTimeUnit {
         ///`minutes`
         Minutes,

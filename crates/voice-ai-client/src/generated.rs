@@ -30,6 +30,7 @@ shape `actionParameters` has; both always travel side by side in the same JSON
 object as the other fields of the action.
 */
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub enum ActionKind {
         ///Transfer the call to a phone number.
         CallTransfer(CallTransferParameters),
@@ -229,6 +230,7 @@ belongs to, its name, and its type with matching parameters.
     }
     ///What an action does.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ActionType {
         ///`CALL_TRANSFER`
         CallTransfer,
@@ -752,6 +754,7 @@ The keys depend on the agent's configuration.
     }
     ///Kind of transfer target; only a phone number is supported.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum TransferToType {
         ///`number`
         Number,
@@ -982,6 +985,7 @@ location's time zone.
     }
     ///HTTP method of the request.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum HttpMethod {
         ///`POST`
         Post,
@@ -1348,6 +1352,7 @@ calls from 9 September 2025 on.
     }
     ///`ListCallLogsCallType`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum CallType {
         ///`LIVE`
         Live,
@@ -1451,6 +1456,7 @@ calls from 9 September 2025 on.
     }
     ///`ListCallLogsSort`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum SortOrder {
         ///`ascend`
         Ascend,
@@ -1535,6 +1541,7 @@ calls from 9 September 2025 on.
     }
     ///`ListCallLogsSortBy`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum CallLogSortBy {
         ///`duration`
         Duration,
@@ -1757,6 +1764,7 @@ location's time zone.
 default to `high`.
 */
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum PatienceLevel {
         ///`low`
         Low,
@@ -2071,6 +2079,7 @@ enabled, `language` is required and must be either the agent's language or
 multilingual. New agents default to `en-US`.
 */
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum VoiceAiLanguage {
         ///`en-US`
         EnUs,
@@ -2185,6 +2194,7 @@ multilingual. New agents default to `en-US`.
     }
     ///Whether the voice sounds male or female.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum VoiceGender {
         ///`male`
         Male,
