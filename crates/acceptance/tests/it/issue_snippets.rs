@@ -112,3 +112,26 @@ async fn a_rename_with_the_optional_name_setter_sends_only_what_was_set()
     assert_eq!(fields, ["autoPilotMaxMessages", "name"]);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_missing_required_parameter_fails_at_send_naming_it_and_the_operation()
+-> Result<(), voice_ai_client::ApiError> {
+    let server = MockServer::start().await;
+    let client = voice_ai_client::Client::from_config(
+        voice_ai_client::ClientConfig::new(voice_ai_client::Token::new(server.dev_token()))
+            .base_url(server.uri()),
+    )?;
+
+    let error = client
+        .list_call_logs()
+        .page(1)
+        .send()
+        .await
+        .expect_err("locationId is required");
+
+    assert_eq!(error.kind(), voice_ai_client::ErrorKind::InvalidRequest);
+    assert_eq!(error.operation(), Some("listCallLogs"));
+    assert!(error.to_string().contains("locationId"), "{error}");
+    assert!(server.received_requests().is_empty(), "nothing is sent");
+    Ok(())
+}
