@@ -43,7 +43,7 @@ pub enum ErrorKind {
     WrongLocation,
     /// Any other 403.
     Forbidden,
-    /// 404, or a 400 "No … found for the id: …" (how Conversation AI reports unknown ids).
+    /// 404, or a 400 "No … found for the …: …" (how Conversation AI reports unknown ids).
     NotFound,
     /// Any other 400.
     BadRequest,
@@ -663,7 +663,10 @@ fn classify(status: StatusCode, body: Option<&ErrorBody>) -> ErrorKind {
         403 => ErrorKind::Forbidden,
         404 => ErrorKind::NotFound,
         400 if text.contains("invalid api version") => ErrorKind::InvalidVersion,
-        400 if text.contains("found for the id") || text.contains("not found") => {
+        // "No Agent found for the id: …", "No generation details found for the messageId: …".
+        400 if (text.starts_with("no ") && text.contains(" found for the "))
+            || text.contains("not found") =>
+        {
             ErrorKind::NotFound
         }
         400 => ErrorKind::BadRequest,
@@ -772,6 +775,17 @@ mod tests {
         );
         assert_eq!(error.kind(), ErrorKind::NotFound);
         assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
+    }
+
+    #[test]
+    fn an_unknown_message_id_of_the_generations_route_is_not_found() {
+        let error = error_for(
+            400,
+            json!({"message": "No generation details found for the messageId: m1", "error": "Bad Request", "statusCode": 400}),
+        );
+        assert_eq!(error.kind(), ErrorKind::NotFound);
+        let other = error_for(400, json!({"message": "Nothing to say", "statusCode": 400}));
+        assert_eq!(other.kind(), ErrorKind::BadRequest);
     }
 
     #[test]
