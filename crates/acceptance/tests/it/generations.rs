@@ -1,12 +1,12 @@
 //! Task 5: the generation details of an AI message, and of a message that has none.
 
 use conversation_ai_client::types::GenerationSource;
-use conversation_ai_client::{ApiError, Client, ClientConfig, StatusCode, Token};
+use conversation_ai_client::{ApiError, Client, ClientConfig, ErrorKind, StatusCode, Token};
 use mock_server::MockServer;
 use serde_json::json;
 
 #[tokio::test]
-async fn a_messages_generation_details_are_read_and_an_unknown_message_is_refused_with_a_400()
+async fn a_messages_generation_details_are_read_and_an_unknown_message_is_not_found()
 -> Result<(), ApiError> {
     let server = MockServer::start().await;
     server.state().add_generation(
@@ -43,6 +43,9 @@ async fn a_messages_generation_details_are_read_and_an_unknown_message_is_refuse
         .send()
         .await
         .expect_err("no generation for that message");
+    // The vendor's 400 "No generation details found for the messageId: …" (the first run found
+    // it read as BadRequest).
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
     assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
     assert_eq!(error.operation(), Some("getGenerationDetails"));
     assert!(error.messages()[0].contains("msg-9999"));

@@ -11,8 +11,7 @@ mod tokens;
 mod tracing_spans;
 mod webhooks;
 
-// Added in the port: the issue's own snippets, its claims, and its open gaps.
+// Added in the port: the issue's own snippets and claims.
 mod anyhow_downcast;
 mod issue_snippets;
 mod oauth_renewal;
-mod open_gaps;
