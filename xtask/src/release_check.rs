@@ -11,7 +11,10 @@
 //! - any other change to what the crate ships (`src/`, `Cargo.toml`, `README.md`) needs a
 //!   higher version, since the check cannot tell whether hand-written code broke its API.
 //!
-//! With no tag yet there is nothing to compare with: the crate passes and the check says so.
+//! With no tag yet (nothing has been released), the check guards the change being made: the
+//! working tree's spec is compared with the spec at `HEAD`, and a breaking change needs a
+//! version semver-incompatible with the one committed at `HEAD`. Other changes need no bump
+//! before a first release.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -97,11 +100,8 @@ pub(crate) fn check(root: &Path, package: &Package) -> anyhow::Result<Verdict> {
         changes,
     };
     let Some((tag, released)) = last_release(root, &name)? else {
-        return Ok(verdict(
-            true,
-            format!("no release tag `{name}-v*` yet, nothing to compare {current} with"),
-            Vec::new(),
-        ));
+        let (ok, message, changes) = unreleased(root, package, &name, &current)?;
+        return Ok(verdict(ok, message, changes));
     };
     if current < released {
         return Ok(verdict(
@@ -149,6 +149,67 @@ pub(crate) fn check(root: &Path, package: &Package) -> anyhow::Result<Verdict> {
         format!("{current} follows {released} ({tag}) as its changes require")
     };
     Ok(verdict(true, message, changes))
+}
+
+/// The check of a crate with no release tag: breaking spec changes in the working tree since
+/// `HEAD` need a version semver-incompatible with `HEAD`'s.
+fn unreleased(
+    root: &Path,
+    package: &Package,
+    name: &str,
+    current: &Version,
+) -> anyhow::Result<(bool, String, Vec<Change>)> {
+    let untagged = format!("no release tag `{name}-v*` yet");
+    let Some(spec) = package.spec else {
+        return Ok((
+            true,
+            format!("{untagged}, nothing to compare {current} with"),
+            Vec::new(),
+        ));
+    };
+    let Some(old) = api_diff::spec_at(root, "HEAD", spec)? else {
+        return Ok((true, format!("{untagged}, and {spec} is new"), Vec::new()));
+    };
+    let new = crate::spec::load(&root.join(spec))?;
+    let changes = api_diff::changes(&old, &new);
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    if breaking == 0 {
+        let message = if changes.is_empty() {
+            format!("{untagged}; {spec} is as committed")
+        } else {
+            format!(
+                "{untagged}; {} API change(s) since HEAD, none breaking",
+                changes.len()
+            )
+        };
+        return Ok((true, message, changes));
+    }
+    let manifest = format!("{}/Cargo.toml", package.dir);
+    let committed = git(root, &["show", &format!("HEAD:{manifest}")])
+        .ok()
+        .and_then(|text| api_diff::package_field_in(&text, "version"))
+        .and_then(|text| Version::parse(&text).ok());
+    let Some(committed) = committed else {
+        return Ok((true, format!("{untagged}, and {manifest} is new"), changes));
+    };
+    if is_incompatible_bump(&committed, current) {
+        return Ok((
+            true,
+            format!(
+                "{untagged}; {breaking} breaking API change(s) since HEAD, and {current} follows {committed} as they require"
+            ),
+            changes,
+        ));
+    }
+    let needed = incompatible_successor(&committed);
+    Ok((
+        false,
+        format!(
+            "{untagged}, but {breaking} breaking API change(s) since HEAD and version {current} is \
+             semver-compatible with the committed {committed}: bump to {needed} or later"
+        ),
+        changes,
+    ))
 }
 
 /// Fails in a shallow clone: it may lack the release tags, and the check would pass for want
@@ -328,10 +389,6 @@ components:
     #[test]
     fn a_crate_without_a_release_tag_passes_and_says_so() {
         let repo = Repo::new("untagged");
-        repo.write(
-            "openapi/demo.yaml",
-            &SPEC_V1.replace("        name: {type: string}\n", ""),
-        );
         let verdict = repo.check();
         assert!(verdict.ok, "{verdict:?}");
         assert!(
@@ -340,6 +397,44 @@ components:
                 .contains("no release tag `demo-client-v*` yet"),
             "{verdict:?}"
         );
+        // An additive spec edit needs no bump before a first release.
+        repo.write(
+            "openapi/demo.yaml",
+            &SPEC_V1.replace(
+                "        name: {type: string}\n",
+                "        name: {type: string}\n        phone: {type: string}\n",
+            ),
+        );
+        let verdict = repo.check();
+        assert!(verdict.ok, "{verdict:?}");
+        assert!(verdict.message.contains("none breaking"), "{verdict:?}");
+    }
+
+    #[test]
+    fn without_a_release_tag_a_breaking_edit_needs_a_bump_from_the_committed_version() {
+        let repo = Repo::new("untagged-breaking");
+        repo.write(
+            "openapi/demo.yaml",
+            &SPEC_V1.replace("        name: {type: string}\n", ""),
+        );
+        let verdict = repo.check();
+        assert!(!verdict.ok, "{verdict:?}");
+        assert!(verdict.message.contains("bump to 0.2.0"), "{verdict:?}");
+        assert!(
+            verdict
+                .changes
+                .iter()
+                .any(|c| c.breaking && c.item == "types::Agent::name"),
+            "{verdict:?}"
+        );
+        repo.set_version("0.1.1");
+        assert!(!repo.check().ok, "a patch bump is not enough for 0.x");
+        repo.set_version("0.2.0");
+        let verdict = repo.check();
+        assert!(verdict.ok, "{verdict:?}");
+        // Once committed, the bumped version is the one later edits are measured against.
+        repo.commit("remove name, bump to 0.2.0");
+        assert!(repo.check().ok);
     }
 
     #[test]

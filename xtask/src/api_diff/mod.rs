@@ -59,6 +59,12 @@ pub(crate) fn package_name(manifest: &Path) -> anyhow::Result<String> {
 pub(crate) fn package_field(manifest: &Path, key: &str) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(manifest)
         .with_context(|| format!("reading {}", manifest.display()))?;
+    package_field_in(&text, key)
+        .with_context(|| format!("{} has no `{key} = \"…\"` in [package]", manifest.display()))
+}
+
+/// A string field of the `[package]` table of the manifest text `text`.
+pub(crate) fn package_field_in(text: &str, key: &str) -> Option<String> {
     let mut in_package = false;
     for line in text.lines() {
         let line = line.trim();
@@ -76,10 +82,10 @@ pub(crate) fn package_field(manifest: &Path, key: &str) -> anyhow::Result<String
                 .strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
         {
-            return Ok(value.to_owned());
+            return Some(value.to_owned());
         }
     }
-    anyhow::bail!("{} has no `{key} = \"…\"` in [package]", manifest.display())
+    None
 }
 
 /// The directory of the crate a regen target writes into (`crates/voice-ai-client`).
