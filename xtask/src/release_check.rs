@@ -68,7 +68,10 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<ExitCode> {
         let verdict = check(root, package)?;
         if !verdict.changes.is_empty() {
             api_diff::print_summary(
-                &format!("{} since its release", verdict.name),
+                &format!(
+                    "{} since its last release (HEAD before its first)",
+                    verdict.name
+                ),
                 &verdict.changes,
             );
         }
