@@ -184,7 +184,7 @@ impl Runtime {
     /// once, after refreshing the token when HighLevel answers 401 "invalid/expired token".
     ///
     /// Each attempt runs in a `highlevel.request` span with the method, path template,
-    /// operation id, attempt number, status and duration (until the response headers); the
+    /// `operation` (the spec's operationId), progenitor's `operation_id`, attempt number, status and duration (until the response headers); the
     /// token is never recorded.
     /// A request whose body cannot be cloned (a stream) is sent once.
     pub async fn exec(
@@ -194,10 +194,13 @@ impl Runtime {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let method = request.method().clone();
-        let path: Cow<'static, str> = match self.operation(info.operation_id) {
+        let meta = self.operation(info.operation_id);
+        let path: Cow<'static, str> = match meta {
             Some(operation) => Cow::Borrowed(operation.path),
             None => Cow::Owned(request.url().path().to_owned()),
         };
+        // The spec's operationId, as `ApiError::operation()` names it (`getAgent`).
+        let operation = meta.map_or(info.operation_id, |operation| operation.name);
         let mut request = request;
         let mut attempt = 1u32;
         let mut policy_attempt = 1u32;
@@ -209,6 +212,7 @@ impl Runtime {
                 method = %method,
                 path = %path,
                 operation_id = info.operation_id,
+                operation,
                 attempt,
                 status = Empty,
                 duration_ms = Empty,

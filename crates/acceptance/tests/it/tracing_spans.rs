@@ -59,6 +59,7 @@ async fn one_request_records_one_span_with_its_operation_status_and_no_token()
         "method=GET",
         "path=/voice-ai/agents",
         "operation_id=\"list_agents\"",
+        "operation=\"listAgents\"",
         "attempt=1",
         "status=200",
         "duration_ms=",

@@ -137,6 +137,7 @@ fn each_attempt_gets_a_span_with_method_path_template_operation_status_and_attem
         assert_eq!(field(fields, "method"), Some("GET"));
         assert_eq!(field(fields, "path"), Some("/voice-ai/agents/{agentId}"));
         assert_eq!(field(fields, "operation_id"), Some("\"trace-agent\""));
+        assert_eq!(field(fields, "operation"), Some("\"traceAgent\""));
         assert_eq!(
             field(fields, "attempt"),
             Some((index + 1).to_string().as_str())
