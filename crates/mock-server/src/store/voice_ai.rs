@@ -10,9 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    IdGen, Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339, rfc3339,
-};
+use super::{IdGen, Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339};
 use crate::pagination::page_bounds;
 
 /// The business name the mock's locations report.
@@ -660,41 +658,22 @@ impl Store {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (years 0000-9999) to epoch milliseconds; anything else,
 /// including impossible dates such as February 30, is `None`.
 pub(crate) fn parse_rfc3339_ms(text: &str) -> Option<i64> {
-    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
-    let numbers = |part: &str, sep: char| -> Option<Vec<i64>> {
-        part.split(sep).map(|p| p.parse::<i64>().ok()).collect()
-    };
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let (ymd, clock) = (numbers(date, '-')?, numbers(hms, ':')?);
-    let ([y, m, d], [hh, mm, ss]) = (
-        <[i64; 3]>::try_from(ymd).ok()?,
-        <[i64; 3]>::try_from(clock).ok()?,
-    );
-    let in_range = (0..=9999).contains(&y)
-        && (1..=12).contains(&m)
-        && (1..=31).contains(&d)
-        && (0..24).contains(&hh)
-        && (0..60).contains(&mm)
-        && (0..60).contains(&ss);
-    if !in_range || frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let millis: i64 = format!("{frac:0<3}").get(..3)?.parse().ok()?;
-    // Days-from-civil (the inverse of `rfc3339`).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let ms = (days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000 + millis;
-    // A day past the end of its month rolls over; the round trip catches it.
-    rfc3339(ms).starts_with(date).then_some(ms)
+    let four_digit_year = text.get(4..5) == Some("-")
+        && text
+            .get(..4)
+            .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    let parsed =
+        chrono::NaiveDateTime::parse_from_str(text.strip_suffix('Z')?, "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()?;
+    // chrono reads a leap second as nanoseconds past 1e9; the vendor format has none.
+    let no_leap_second = chrono::Timelike::nanosecond(&parsed) < 1_000_000_000;
+    (four_digit_year && no_leap_second).then(|| parsed.and_utc().timestamp_millis())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::rfc3339;
 
     #[test]
     fn timestamps_round_trip() {
