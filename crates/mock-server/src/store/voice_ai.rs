@@ -82,33 +82,6 @@ fn agent_defaults(body: &mut Map<String, Value>, ids: &mut IdGen, voice_id: &str
         .or_insert_with(|| json!(format!("You are {name}, a friendly receptionist for {business}. Answer questions and help callers.")));
 }
 
-/// The vendor's translation rules, checked on the agent as it would be stored.
-pub(crate) fn translation_problems(agent: &Map<String, Value>) -> Vec<String> {
-    let Some(translation) = agent.get("translation").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    if translation.get("enabled").and_then(Value::as_bool) != Some(true) {
-        return Vec::new();
-    }
-    let language = agent
-        .get("language")
-        .and_then(Value::as_str)
-        .unwrap_or("en-US");
-    let mut problems = Vec::new();
-    if language == "en-US" {
-        problems.push(
-            "translation.enabled can only be true if the agent's language is not en-US".to_owned(),
-        );
-    }
-    match translation.get("language").and_then(Value::as_str) {
-        None => problems.push("translation.language should not be empty".to_owned()),
-        Some(target) if target != language && target != "en-US" => problems
-            .push("translation.language must be either the agent's language or en-US".to_owned()),
-        Some(_) => {}
-    }
-    problems
-}
-
 fn agent_json(location: &Location, agent: &Record, with_actions: bool) -> Value {
     let mut out = agent.to_json();
     if with_actions {
@@ -310,8 +283,8 @@ impl Store {
         })
     }
 
-    /// Merges the sent fields into an agent. The translation rules are checked on the merged
-    /// agent; on a violation nothing changes.
+    /// Merges the sent fields into an agent, with no request rule (see
+    /// [`Store::voice_patch_agent_checked`]).
     /// ```
     /// use mock_server::store::Store;
     /// use serde_json::json;
@@ -331,6 +304,18 @@ impl Store {
         agent_id: &str,
         patch: Map<String, Value>,
     ) -> Result<Value, StoreError> {
+        self.voice_patch_agent_checked(location_id, agent_id, patch, |_| Vec::new())
+    }
+
+    /// Merges the sent fields into an agent once `rule` finds no problem with the merged agent
+    /// (the API passes its Voice AI rules); on a violation nothing changes.
+    pub fn voice_patch_agent_checked(
+        &self,
+        location_id: &str,
+        agent_id: &str,
+        patch: Map<String, Value>,
+        rule: impl FnOnce(&Map<String, Value>) -> Vec<String>,
+    ) -> Result<Value, StoreError> {
         self.with_location(location_id, |location, _| {
             let agent = location
                 .voice_agents
@@ -342,7 +327,7 @@ impl Store {
                     merged.insert(key, value);
                 }
             }
-            let problems = translation_problems(&merged);
+            let problems = rule(&merged);
             if !problems.is_empty() {
                 return Err(StoreError::Invalid(problems));
             }
@@ -706,29 +691,6 @@ mod tests {
         assert_eq!(
             store.voice_get_action("loc", &action_id),
             Err(StoreError::ActionNotFound(action_id.clone()))
-        );
-    }
-
-    #[test]
-    fn translation_rules_follow_the_vendor_description() {
-        let agent = |v: Value| v.as_object().cloned().expect("object");
-        assert!(
-            translation_problems(&agent(
-                json!({"language": "es", "translation": {"enabled": true, "language": "es"}})
-            ))
-            .is_empty()
-        );
-        assert_eq!(
-            translation_problems(&agent(
-                json!({"language": "en-US", "translation": {"enabled": true, "language": "en-US"}})
-            )),
-            vec!["translation.enabled can only be true if the agent's language is not en-US"]
-        );
-        assert_eq!(
-            translation_problems(&agent(
-                json!({"language": "es", "translation": {"enabled": true, "language": "fr"}})
-            )),
-            vec!["translation.language must be either the agent's language or en-US"]
         );
     }
 }
