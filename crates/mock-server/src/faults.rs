@@ -25,7 +25,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -203,122 +204,11 @@ impl FaultRule {
     /// assert!(matches!(rule.effect, Some(Effect::Status { retry_after: Some(2), .. })));
     /// ```
     pub fn from_json(value: &Value) -> Result<Self, Vec<String>> {
-        let mut problems = Vec::new();
-        let Some(object) = value.as_object() else {
+        if !value.is_object() {
             return Err(vec!["the fault rule must be a JSON object".to_owned()]);
-        };
-        let mut rule = Self::new();
-        let text = |key: &str, problems: &mut Vec<String>| match object.get(key) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                problems.push(format!("{key} must be a string"));
-                None
-            }
-        };
-        rule.method = text("method", &mut problems).map(|m| m.to_ascii_uppercase());
-        match (
-            text("path", &mut problems),
-            text("pathPrefix", &mut problems),
-        ) {
-            (Some(_), Some(_)) => problems.push("give path or pathPrefix, not both".to_owned()),
-            (Some(glob), None) => rule.path = PathMatch::Glob(glob),
-            (None, Some(prefix)) => rule.path = PathMatch::Prefix(prefix),
-            (None, None) => {}
         }
-        match object.get("latencyMs") {
-            None | Some(Value::Null) => {}
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(ms) => rule.latency = Some(Latency::Fixed(Duration::from_millis(ms))),
-                None => problems.push("latencyMs must be a whole number".to_owned()),
-            },
-            Some(Value::Object(range)) => {
-                match (
-                    range.get("min").and_then(Value::as_u64),
-                    range.get("max").and_then(Value::as_u64),
-                ) {
-                    (Some(min), Some(max)) if min <= max => {
-                        rule.latency = Some(Latency::Between(
-                            Duration::from_millis(min),
-                            Duration::from_millis(max),
-                        ));
-                    }
-                    _ => problems.push(
-                        "latencyMs must be {\"min\": N, \"max\": M} with whole numbers, min <= max"
-                            .to_owned(),
-                    ),
-                }
-            }
-            Some(_) => problems.push("latencyMs must be a number or {min, max}".to_owned()),
-        }
-        let drop = match object.get("drop") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
-                problems.push("drop must be a boolean".to_owned());
-                false
-            }
-        };
-        let status = match object.get("status") {
-            None | Some(Value::Null) => None,
-            Some(v) => match v
-                .as_u64()
-                .filter(|s| (400..=599).contains(s))
-                .and_then(|s| StatusCode::from_u16(s as u16).ok())
-            {
-                Some(status) => Some(status),
-                None => {
-                    problems.push("status must be a whole number from 400 to 599".to_owned());
-                    None
-                }
-            },
-        };
-        let retry_after = match object.get("retryAfter") {
-            None | Some(Value::Null) => None,
-            Some(v) => {
-                let seconds = v.as_u64();
-                if seconds.is_none() {
-                    problems.push("retryAfter must be a whole number of seconds".to_owned());
-                }
-                seconds
-            }
-        };
-        let message = text("message", &mut problems);
-        rule.effect = match (drop, status) {
-            (true, Some(_)) => {
-                problems.push("give status or drop, not both".to_owned());
-                None
-            }
-            (true, None) => Some(Effect::Drop),
-            (false, Some(status)) => Some(Effect::Status {
-                status,
-                message,
-                retry_after,
-            }),
-            (false, None) => None,
-        };
-        if rule.effect.is_none() && rule.latency.is_none() && problems.is_empty() {
-            problems.push("a fault rule needs latencyMs, status or drop".to_owned());
-        }
-        match object.get("times") {
-            None | Some(Value::Null) => {}
-            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-                Some(n) if n > 0 => rule.times = Some(n),
-                _ => problems.push("times must be a whole number of at least 1".to_owned()),
-            },
-        }
-        match object.get("probability") {
-            None | Some(Value::Null) => {}
-            Some(v) => match v.as_f64() {
-                Some(p) if (0.0..=1.0).contains(&p) => rule.probability = Some(p),
-                _ => problems.push("probability must be a number from 0 to 1".to_owned()),
-            },
-        }
-        if problems.is_empty() {
-            Ok(rule)
-        } else {
-            Err(problems)
-        }
+        let doc = FaultRuleJson::deserialize(value).map_err(|e| vec![e.to_string()])?;
+        doc.into_rule()
     }
 
     /// The rule as the admin API shows it (the same fields [`FaultRule::from_json`] reads).
@@ -335,44 +225,7 @@ impl FaultRule {
     /// assert_eq!(json["path"], "/voice-ai/*");
     /// ```
     pub fn to_json(&self) -> Value {
-        let mut out = json!({"id": self.id, "method": self.method});
-        match &self.path {
-            PathMatch::Any => {}
-            PathMatch::Glob(g) => out["path"] = json!(g),
-            PathMatch::Prefix(p) => out["pathPrefix"] = json!(p),
-        }
-        match self.latency {
-            None => {}
-            Some(Latency::Fixed(d)) => out["latencyMs"] = json!(d.as_millis() as u64),
-            Some(Latency::Between(a, b)) => {
-                out["latencyMs"] =
-                    json!({"min": a.as_millis() as u64, "max": b.as_millis() as u64});
-            }
-        }
-        match &self.effect {
-            None => {}
-            Some(Effect::Drop) => out["drop"] = json!(true),
-            Some(Effect::Status {
-                status,
-                message,
-                retry_after,
-            }) => {
-                out["status"] = json!(status.as_u16());
-                if let Some(m) = message {
-                    out["message"] = json!(m);
-                }
-                if let Some(r) = retry_after {
-                    out["retryAfter"] = json!(r);
-                }
-            }
-        }
-        if let Some(t) = self.times {
-            out["times"] = json!(t);
-        }
-        if let Some(p) = self.probability {
-            out["probability"] = json!(p);
-        }
-        out
+        serde_json::to_value(FaultRuleJson::from(self)).expect("a fault rule always serializes")
     }
 
     fn applies_to(&self, method: &str, path: &str) -> bool {
@@ -380,6 +233,199 @@ impl FaultRule {
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && self.path.matches(path)
+    }
+}
+
+/// A field as the client sent it: the expected type, or any other JSON kept for the message.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Lenient<T> {
+    Valid(T),
+    Invalid(Value),
+}
+
+impl<T> Lenient<T> {
+    /// The value when it had the expected type; otherwise `None` and a problem naming `what`.
+    fn take(field: Option<Self>, what: &str, problems: &mut Vec<String>) -> Option<T> {
+        match field? {
+            Self::Valid(v) => Some(v),
+            Self::Invalid(_) => {
+                problems.push(what.to_owned());
+                None
+            }
+        }
+    }
+}
+
+/// `latencyMs`: a whole number of milliseconds, or a `{min, max}` range.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum LatencyMs {
+    Fixed(u64),
+    Between { min: u64, max: u64 },
+}
+
+/// The admin API's JSON form of a [`FaultRule`], in both directions.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FaultRuleJson {
+    #[serde(skip_deserializing)]
+    id: String,
+    #[serde(default)]
+    method: Option<Lenient<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<Lenient<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path_prefix: Option<Lenient<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<Lenient<LatencyMs>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    drop: Option<Lenient<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<Lenient<u16>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<Lenient<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after: Option<Lenient<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    times: Option<Lenient<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    probability: Option<Lenient<f64>>,
+}
+
+impl FaultRuleJson {
+    /// Checks what serde cannot (ranges, exclusive fields); one message per problem.
+    fn into_rule(self) -> Result<FaultRule, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut rule = FaultRule::new();
+        let text = |key: &str| format!("{key} must be a string");
+        rule.method = Lenient::take(self.method, &text("method"), &mut problems)
+            .map(|m| m.to_ascii_uppercase());
+        let path = Lenient::take(self.path, &text("path"), &mut problems);
+        let prefix = Lenient::take(self.path_prefix, &text("pathPrefix"), &mut problems);
+        match (path, prefix) {
+            (Some(_), Some(_)) => problems.push("give path or pathPrefix, not both".to_owned()),
+            (Some(glob), None) => rule.path = PathMatch::Glob(glob),
+            (None, Some(prefix)) => rule.path = PathMatch::Prefix(prefix),
+            (None, None) => {}
+        }
+        let range_problem =
+            "latencyMs must be {\"min\": N, \"max\": M} with whole numbers, min <= max";
+        match self.latency_ms {
+            None => {}
+            Some(Lenient::Valid(LatencyMs::Fixed(ms))) => {
+                rule.latency = Some(Latency::Fixed(Duration::from_millis(ms)));
+            }
+            Some(Lenient::Valid(LatencyMs::Between { min, max })) if min <= max => {
+                rule.latency = Some(Latency::Between(
+                    Duration::from_millis(min),
+                    Duration::from_millis(max),
+                ));
+            }
+            Some(Lenient::Valid(LatencyMs::Between { .. })) => {
+                problems.push(range_problem.to_owned());
+            }
+            Some(Lenient::Invalid(raw)) => problems.push(
+                match raw {
+                    Value::Number(_) => "latencyMs must be a whole number",
+                    Value::Object(_) => range_problem,
+                    _ => "latencyMs must be a number or {min, max}",
+                }
+                .to_owned(),
+            ),
+        }
+        let drop =
+            Lenient::take(self.drop, "drop must be a boolean", &mut problems).unwrap_or(false);
+        let status_problem = "status must be a whole number from 400 to 599";
+        let status = Lenient::take(self.status, status_problem, &mut problems).and_then(|s| {
+            let status = Some(s)
+                .filter(|s| (400..=599).contains(s))
+                .and_then(|s| StatusCode::from_u16(s).ok());
+            if status.is_none() {
+                problems.push(status_problem.to_owned());
+            }
+            status
+        });
+        let retry_after = Lenient::take(
+            self.retry_after,
+            "retryAfter must be a whole number of seconds",
+            &mut problems,
+        );
+        let message = Lenient::take(self.message, &text("message"), &mut problems);
+        rule.effect = match (drop, status) {
+            (true, Some(_)) => {
+                problems.push("give status or drop, not both".to_owned());
+                None
+            }
+            (true, None) => Some(Effect::Drop),
+            (false, Some(status)) => Some(Effect::Status {
+                status,
+                message,
+                retry_after,
+            }),
+            (false, None) => None,
+        };
+        if rule.effect.is_none() && rule.latency.is_none() && problems.is_empty() {
+            problems.push("a fault rule needs latencyMs, status or drop".to_owned());
+        }
+        let times_problem = "times must be a whole number of at least 1";
+        match Lenient::take(self.times, times_problem, &mut problems) {
+            None => {}
+            Some(0) => problems.push(times_problem.to_owned()),
+            Some(n) => rule.times = Some(n),
+        }
+        let probability_problem = "probability must be a number from 0 to 1";
+        match Lenient::take(self.probability, probability_problem, &mut problems) {
+            None => {}
+            Some(p) if (0.0..=1.0).contains(&p) => rule.probability = Some(p),
+            Some(_) => problems.push(probability_problem.to_owned()),
+        }
+        if problems.is_empty() {
+            Ok(rule)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+impl From<&FaultRule> for FaultRuleJson {
+    fn from(rule: &FaultRule) -> Self {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let (path, path_prefix) = match &rule.path {
+            PathMatch::Any => (None, None),
+            PathMatch::Glob(g) => (Some(g.clone()), None),
+            PathMatch::Prefix(p) => (None, Some(p.clone())),
+        };
+        let (drop, status, message, retry_after) = match &rule.effect {
+            None => (None, None, None, None),
+            Some(Effect::Drop) => (Some(true), None, None, None),
+            Some(Effect::Status {
+                status,
+                message,
+                retry_after,
+            }) => (None, Some(status.as_u16()), message.clone(), *retry_after),
+        };
+        Self {
+            id: rule.id.clone(),
+            method: rule.method.clone().map(Lenient::Valid),
+            path: path.map(Lenient::Valid),
+            path_prefix: path_prefix.map(Lenient::Valid),
+            latency_ms: rule.latency.map(|latency| {
+                Lenient::Valid(match latency {
+                    Latency::Fixed(d) => LatencyMs::Fixed(ms(d)),
+                    Latency::Between(a, b) => LatencyMs::Between {
+                        min: ms(a),
+                        max: ms(b),
+                    },
+                })
+            }),
+            drop: drop.map(Lenient::Valid),
+            status: status.map(Lenient::Valid),
+            message: message.map(Lenient::Valid),
+            retry_after: retry_after.map(Lenient::Valid),
+            times: rule.times.map(Lenient::Valid),
+            probability: rule.probability.map(Lenient::Valid),
+        }
     }
 }
 
@@ -588,6 +634,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn globs_match_any_run_of_characters() {

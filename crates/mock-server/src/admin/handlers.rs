@@ -22,18 +22,9 @@ use crate::webhooks::{self, Subscription};
 
 /// The request body as a JSON object (`{}` when empty); 400 in the vendor shape otherwise.
 fn json_body(body: &Bytes) -> Result<Value, AdminError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(_) => Err(AdminError::BadBody(
-            "Request body must be a JSON object".to_owned(),
-        )),
-        Err(e) => Err(AdminError::BadBody(format!(
-            "Unexpected token in JSON: {e}"
-        ))),
-    }
+    crate::api::json_object(body)
+        .map(Value::Object)
+        .map_err(AdminError::BadBody)
 }
 
 fn ok(body: Value) -> Response {

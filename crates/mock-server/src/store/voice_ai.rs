@@ -10,9 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    IdGen, Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339, rfc3339,
-};
+use super::{IdGen, Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339};
 use crate::pagination::page_bounds;
 
 /// The business name the mock's locations report.
@@ -82,33 +80,6 @@ fn agent_defaults(body: &mut Map<String, Value>, ids: &mut IdGen, voice_id: &str
     });
     body.entry("agentPrompt".to_owned())
         .or_insert_with(|| json!(format!("You are {name}, a friendly receptionist for {business}. Answer questions and help callers.")));
-}
-
-/// The vendor's translation rules, checked on the agent as it would be stored.
-pub(crate) fn translation_problems(agent: &Map<String, Value>) -> Vec<String> {
-    let Some(translation) = agent.get("translation").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    if translation.get("enabled").and_then(Value::as_bool) != Some(true) {
-        return Vec::new();
-    }
-    let language = agent
-        .get("language")
-        .and_then(Value::as_str)
-        .unwrap_or("en-US");
-    let mut problems = Vec::new();
-    if language == "en-US" {
-        problems.push(
-            "translation.enabled can only be true if the agent's language is not en-US".to_owned(),
-        );
-    }
-    match translation.get("language").and_then(Value::as_str) {
-        None => problems.push("translation.language should not be empty".to_owned()),
-        Some(target) if target != language && target != "en-US" => problems
-            .push("translation.language must be either the agent's language or en-US".to_owned()),
-        Some(_) => {}
-    }
-    problems
 }
 
 fn agent_json(location: &Location, agent: &Record, with_actions: bool) -> Value {
@@ -312,8 +283,8 @@ impl Store {
         })
     }
 
-    /// Merges the sent fields into an agent. The translation rules are checked on the merged
-    /// agent; on a violation nothing changes.
+    /// Merges the sent fields into an agent, with no request rule (see
+    /// [`Store::voice_patch_agent_checked`]).
     /// ```
     /// use mock_server::store::Store;
     /// use serde_json::json;
@@ -333,6 +304,18 @@ impl Store {
         agent_id: &str,
         patch: Map<String, Value>,
     ) -> Result<Value, StoreError> {
+        self.voice_patch_agent_checked(location_id, agent_id, patch, |_| Vec::new())
+    }
+
+    /// Merges the sent fields into an agent once `rule` finds no problem with the merged agent
+    /// (the API passes its Voice AI rules); on a violation nothing changes.
+    pub fn voice_patch_agent_checked(
+        &self,
+        location_id: &str,
+        agent_id: &str,
+        patch: Map<String, Value>,
+        rule: impl FnOnce(&Map<String, Value>) -> Vec<String>,
+    ) -> Result<Value, StoreError> {
         self.with_location(location_id, |location, _| {
             let agent = location
                 .voice_agents
@@ -344,7 +327,7 @@ impl Store {
                     merged.insert(key, value);
                 }
             }
-            let problems = translation_problems(&merged);
+            let problems = rule(&merged);
             if !problems.is_empty() {
                 return Err(StoreError::Invalid(problems));
             }
@@ -660,41 +643,22 @@ impl Store {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (years 0000-9999) to epoch milliseconds; anything else,
 /// including impossible dates such as February 30, is `None`.
 pub(crate) fn parse_rfc3339_ms(text: &str) -> Option<i64> {
-    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
-    let numbers = |part: &str, sep: char| -> Option<Vec<i64>> {
-        part.split(sep).map(|p| p.parse::<i64>().ok()).collect()
-    };
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let (ymd, clock) = (numbers(date, '-')?, numbers(hms, ':')?);
-    let ([y, m, d], [hh, mm, ss]) = (
-        <[i64; 3]>::try_from(ymd).ok()?,
-        <[i64; 3]>::try_from(clock).ok()?,
-    );
-    let in_range = (0..=9999).contains(&y)
-        && (1..=12).contains(&m)
-        && (1..=31).contains(&d)
-        && (0..24).contains(&hh)
-        && (0..60).contains(&mm)
-        && (0..60).contains(&ss);
-    if !in_range || frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let millis: i64 = format!("{frac:0<3}").get(..3)?.parse().ok()?;
-    // Days-from-civil (the inverse of `rfc3339`).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let ms = (days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000 + millis;
-    // A day past the end of its month rolls over; the round trip catches it.
-    rfc3339(ms).starts_with(date).then_some(ms)
+    let four_digit_year = text.get(4..5) == Some("-")
+        && text
+            .get(..4)
+            .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    let parsed =
+        chrono::NaiveDateTime::parse_from_str(text.strip_suffix('Z')?, "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()?;
+    // chrono reads a leap second as nanoseconds past 1e9; the vendor format has none.
+    let no_leap_second = chrono::Timelike::nanosecond(&parsed) < 1_000_000_000;
+    (four_digit_year && no_leap_second).then(|| parsed.and_utc().timestamp_millis())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::rfc3339;
 
     #[test]
     fn timestamps_round_trip() {
@@ -727,29 +691,6 @@ mod tests {
         assert_eq!(
             store.voice_get_action("loc", &action_id),
             Err(StoreError::ActionNotFound(action_id.clone()))
-        );
-    }
-
-    #[test]
-    fn translation_rules_follow_the_vendor_description() {
-        let agent = |v: Value| v.as_object().cloned().expect("object");
-        assert!(
-            translation_problems(&agent(
-                json!({"language": "es", "translation": {"enabled": true, "language": "es"}})
-            ))
-            .is_empty()
-        );
-        assert_eq!(
-            translation_problems(&agent(
-                json!({"language": "en-US", "translation": {"enabled": true, "language": "en-US"}})
-            )),
-            vec!["translation.enabled can only be true if the agent's language is not en-US"]
-        );
-        assert_eq!(
-            translation_problems(&agent(
-                json!({"language": "es", "translation": {"enabled": true, "language": "fr"}})
-            )),
-            vec!["translation.language must be either the agent's language or en-US"]
         );
     }
 }

@@ -99,7 +99,7 @@ pub(crate) async fn patch_agent(
     let agent_id = call.param("agentId").unwrap_or_default().to_owned();
     let agent = state
         .store()
-        .voice_patch_agent(&location, &agent_id, call.body)
+        .voice_patch_agent_checked(&location, &agent_id, call.body, rules::patch_agent)
         .map_err(voice_error)?;
     Ok(respond(call.op, StatusCode::OK, agent))
 }
