@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, header};
 
 use crate::error::ApiError;
 
@@ -201,7 +201,7 @@ impl Principal {
 /// Checks the `Version` header, the token, its class and its scopes against `scopes`.
 /// ```
 /// use mock_server::auth::*;
-/// use axum::http::HeaderMap;
+/// use axum::http::{HeaderMap, HeaderName, header};
 /// // Arrange
 /// let mut registry = TokenRegistry::default();
 /// registry.insert(TokenSpec::location_pit("pit-1", "loc"));
@@ -226,7 +226,8 @@ pub fn authenticate(
 
 /// Step 1: the `Version` header is present and one of [`KNOWN_VERSIONS`].
 pub(crate) fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(version) = headers.get("version") else {
+    static VERSION: HeaderName = HeaderName::from_static("version");
+    let Some(version) = headers.get(&VERSION) else {
         return Err(ApiError::unauthorized("version header was not found."));
     };
     let version = String::from_utf8_lossy(version.as_bytes());
@@ -246,7 +247,7 @@ pub(crate) fn invalid_token() -> ApiError {
 /// Step 2: the token text of `Authorization: Bearer <token>`.
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
     let header = headers
-        .get("authorization")
+        .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .ok_or_else(invalid_token)?;
     let (scheme, token) = header.trim().split_once(' ').ok_or_else(invalid_token)?;

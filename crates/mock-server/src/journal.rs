@@ -564,9 +564,14 @@ where
 {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let (bytes, kept) = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
-        Ok(bytes) => (bytes.clone(), bytes),
-        Err(_) => (Bytes::from(vec![0; crate::BODY_LIMIT + 1]), Bytes::new()),
+    // A body known to be empty (a GET without one) is not collected: nothing to read.
+    let (bytes, kept) = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+        (Bytes::new(), Bytes::new())
+    } else {
+        match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+            Ok(bytes) => (bytes.clone(), bytes),
+            Err(_) => (Bytes::from(vec![0; crate::BODY_LIMIT + 1]), Bytes::new()),
+        }
     };
     let exchange = state.journal().begin(SystemTime::now(), &parts, kept);
     let response = next(Request::from_parts(parts, Body::from(bytes))).await;

@@ -56,6 +56,9 @@ impl FromRequest<AppState> for ApiRequest {
             .and_then(|v| v.parse::<u64>().ok());
         let body = if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
             None
+        } else if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+            // Known to be empty (a GET): nothing to collect.
+            Some(Bytes::new())
         } else {
             axum::body::to_bytes(body, BODY_LIMIT).await.ok()
         };

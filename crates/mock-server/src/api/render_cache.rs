@@ -5,6 +5,10 @@
 //! unchanged agent then copy no maps and serialize nothing. The cache has a budget of
 //! [`RENDER_CACHE_BYTES`]; when a new rendering would exceed it, the cache starts afresh
 //! (entries of old revisions are never read again, so dropping everything is as good as LRU).
+//!
+//! A list page is cached whole, under the location's generation (which changes on every write
+//! to the location) and the request's page parameters: a repeated read of an unchanged page
+//! then looks up neither its agents nor their renderings.
 
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
@@ -17,9 +21,26 @@ use crate::spec::Shape;
 /// The render cache's budget: 16 MiB of rendered answers.
 pub(crate) const RENDER_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
+/// What names a cached list page: the location's generation, the operation, and the page
+/// parameters as validated (the filter text, page number and page size).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PageKey {
+    /// The location's [`crate::store::Store::location_generation`].
+    pub(crate) generation: u64,
+    /// The list operation's `operationId`.
+    pub(crate) operation: &'static str,
+    /// The filter text, if any.
+    pub(crate) query: Option<String>,
+    /// The page number.
+    pub(crate) page: u64,
+    /// The page size.
+    pub(crate) page_size: u64,
+}
+
 #[derive(Debug, Default)]
 struct Entries {
     map: HashMap<(u64, usize), Bytes>,
+    pages: HashMap<PageKey, Bytes>,
     bytes: usize,
 }
 
@@ -56,6 +77,27 @@ impl RenderCache {
         }
         entries.bytes += bytes.len();
         entries.map.insert(key, bytes.clone());
+        bytes
+    }
+
+    /// The page answer named by `key`: cached, or `render()` now.
+    pub(crate) fn page_or_render(&self, key: PageKey, render: impl FnOnce() -> Bytes) -> Bytes {
+        if let Some(bytes) = self
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pages
+            .get(&key)
+        {
+            return bytes.clone();
+        }
+        let bytes = render();
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if entries.bytes + bytes.len() > RENDER_CACHE_BYTES {
+            *entries = Entries::default();
+        }
+        entries.bytes += bytes.len();
+        entries.pages.insert(key, bytes.clone());
         bytes
     }
 
@@ -143,6 +185,34 @@ mod tests {
         let stored = store.conversation_get_agent("loc", &id).expect("exists");
         assert_eq!(stored["respondToAudio"], true);
         assert!(stored.get("createdAt").is_some());
+    }
+
+    #[test]
+    fn a_cached_list_page_is_not_served_after_any_write_to_its_location() {
+        let store = Store::new(5);
+        let cache = RenderCache::default();
+        let key = |store: &Store| PageKey {
+            generation: store.location_generation("loc"),
+            operation: "listAgents",
+            query: None,
+            page: 1,
+            page_size: 10,
+        };
+        let total = |store: &Store| -> Bytes {
+            cache.page_or_render(key(store), || {
+                Bytes::from(store.voice_list_agents("loc", None, 1, 10).0.to_string())
+            })
+        };
+        store.voice_create_agent("loc", None, Map::new());
+        assert_eq!(total(&store), "1");
+        assert_eq!(key(&store), key(&store), "reads keep the generation");
+        let agent = store.voice_create_agent("loc", None, Map::new());
+        assert_eq!(total(&store), "2");
+        let id = agent["id"].as_str().expect("id").to_owned();
+        store.voice_delete_agent("loc", &id).expect("exists");
+        assert_eq!(total(&store), "1");
+        store.clear();
+        assert_eq!(total(&store), "0");
     }
 
     #[test]

@@ -95,6 +95,13 @@ impl Revision {
     }
 }
 
+impl Default for Revision {
+    /// A fresh revision, as [`Revision::next`].
+    fn default() -> Self {
+        Self::next()
+    }
+}
+
 impl PartialEq for Revision {
     fn eq(&self, _: &Self) -> bool {
         true
@@ -127,6 +134,9 @@ pub(crate) struct Location {
     pub(crate) voice_agent_order: AgentIndex,
     /// Conversation AI agents in creation order, with their lower-cased names.
     pub(crate) conversation_agent_order: AgentIndex,
+    /// Changes on every write access to this location (and differs between any two
+    /// `Location`s), so a reader can cache what it derived from the whole location.
+    pub(crate) generation: Revision,
 }
 
 /// Derived indexes of one kind of agent: creation order, lower-cased names and each agent's
@@ -367,9 +377,17 @@ impl Store {
             }
         };
         let mut location = lock(&slot);
+        location.generation = Revision::next();
         // Lock order is always location, then ids: no operation takes them the other way.
         let mut ids = lock(&self.ids);
         f(&mut location, &mut ids)
+    }
+
+    /// The location's current [`Location::generation`]: what a reader caches a derived answer
+    /// under. Any later write gives the location a new one. (A location not yet created has a
+    /// new one on every call.)
+    pub(crate) fn location_generation(&self, location_id: &str) -> u64 {
+        self.read_location(location_id, |location| location.generation.get())
     }
 
     /// Runs `f` with read access to a location's data, without creating it.

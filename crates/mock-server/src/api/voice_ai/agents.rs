@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use super::{rules, voice_error};
 use crate::AppState;
+use crate::api::render_cache::PageKey;
 use crate::api::{ApiRequest, begin, begin_with, bytes_response, item_shape, page_bytes, respond};
 use crate::error::ApiError;
 use crate::spec::{self, Api, Shape};
@@ -47,23 +48,34 @@ pub(crate) async fn list_agents(
     let page = call.number("page").unwrap_or(1);
     let page_size = call.number("pageSize").unwrap_or(10);
     let cache = state.render_cache();
-    let (total, agents) = state.store().voice_list_agents_by_revision(
-        call.param("locationId").unwrap_or_default(),
-        call.param("query"),
+    let location = call.param("locationId").unwrap_or_default();
+    let query = call.param("query");
+    let key = PageKey {
+        generation: state.store().location_generation(location),
+        operation: "listAgents",
+        query: query.map(str::to_owned),
         page,
         page_size,
-        |revision, value| cache.get_or_render(revision, *ITEM, value),
-    );
-    let body = page_bytes(
-        call.op,
-        "agents",
-        &agents,
-        &[
-            ("total", json!(total)),
-            ("page", json!(page)),
-            ("pageSize", json!(page_size)),
-        ],
-    );
+    };
+    let body = cache.page_or_render(key, || {
+        let (total, agents) = state.store().voice_list_agents_by_revision(
+            location,
+            query,
+            page,
+            page_size,
+            |revision, value| cache.get_or_render(revision, *ITEM, value),
+        );
+        page_bytes(
+            call.op,
+            "agents",
+            &agents,
+            &[
+                ("total", json!(total)),
+                ("page", json!(page)),
+                ("pageSize", json!(page_size)),
+            ],
+        )
+    });
     Ok(bytes_response(StatusCode::OK, body))
 }
 
