@@ -7,7 +7,7 @@
 use contract_tests::spec::{Api, spec};
 use contract_tests::strategies::{self, sample};
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
+use mock_server::Fixtures;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};

@@ -2,8 +2,8 @@
 //! the server received.
 
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
-use mock_server::journal::ReceivedRequest;
+use mock_server::Fixtures;
+use mock_server::ReceivedRequest;
 use voice_ai_client::{Client, ClientConfig, Token};
 
 /// A mock server with its seeded demo data (three agents, one call log), and a client of it.
