@@ -88,12 +88,12 @@ pub struct ReceivedRequest {
     pub query: Option<String>,
     /// Header names (lower case) and values, in arrival order ([`HeaderCapture`] says which).
     pub headers: Vec<(String, String)>,
-    /// The body: whole up to [`BODY_KEEP_BYTES`], else its first [`BODY_EXCERPT_BYTES`] bytes
+    /// The body: whole up to 4 KiB, else its first 1024 bytes
     /// (empty when it was over the size limit).
     pub body: Vec<u8>,
     /// The body's full length.
     pub body_len: usize,
-    /// The SHA-256 of a body longer than [`BODY_KEEP_BYTES`] (lowercase hex).
+    /// The SHA-256 of a body longer than 4 KiB (lowercase hex).
     pub body_sha256: Option<String>,
 }
 
@@ -189,11 +189,11 @@ pub struct JournalEntry {
     /// shown as `latencyMs`).
     #[serde(rename = "latencyMs", serialize_with = "micros_as_millis")]
     pub latency_micros: u64,
-    /// Header names (lower case) and values; `authorization` reads [`REDACTED`] (shown as an
+    /// Header names (lower case) and values; `authorization` reads `Bearer <redacted>` (shown as an
     /// object).
     #[serde(serialize_with = "pairs_as_object")]
     pub headers: Vec<(String, String)>,
-    /// The first [`BODY_EXCERPT_BYTES`] bytes of the body, as lossy UTF-8.
+    /// The first 1024 bytes of the body, as lossy UTF-8.
     pub body_excerpt: String,
     /// The body's full length.
     pub body_len: usize,

@@ -37,7 +37,7 @@ pub use journal::{
     DEFAULT_JOURNAL_BYTES, HeaderCapture, JournalEntry, LEAN_HEADERS, ReceivedRequest,
     WebhookDelivery,
 };
-pub use oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID, OAuthApp, OAuthError};
+pub use oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID, OAuthApp, OAuthError, OAuthTokens};
 pub use rate_limit::RateLimitConfig;
 pub use spec::{Api, Spec};
 pub use store::voice_ai::CallLogFilter;

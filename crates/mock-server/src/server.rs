@@ -224,7 +224,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// Enforces rate limits like the live API's (default: none; see [`crate::rate_limit`]).
+    /// Enforces rate limits like the live API's (default: none; see [`RateLimitConfig`](crate::RateLimitConfig)).
     ///
     /// ```
     /// use mock_server::RateLimitConfig;
@@ -242,7 +242,7 @@ impl MockServerBuilder {
     }
 
     /// The request journal's budget in bytes (default 32 MiB; the oldest exchanges are dropped
-    /// first; 0 switches the journal off). See [`crate::journal`].
+    /// first; 0 switches the journal off). See [`JournalEntry`](crate::JournalEntry).
     ///
     /// ```
     /// // Arrange / Act

@@ -428,7 +428,7 @@ impl AppState {
             .clone()
     }
 
-    /// The whole state as a versioned JSON document (see [`crate::persistence`]).
+    /// The whole state as a versioned JSON document (written atomically; see [`MockServerBuilder::state_file`](crate::MockServerBuilder::state_file)).
     ///
     /// ```
     /// use mock_server::Fixtures;

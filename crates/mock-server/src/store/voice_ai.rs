@@ -576,7 +576,7 @@ impl Store {
     }
 
     /// One page of call logs and the number matching the filter (served from the location's
-    /// call-log indexes; see [`crate::store`]'s `call_logs` module).
+    /// call-log indexes; see the store's `call_logs` module).
     /// ```
     /// use mock_server::{CallLogFilter, Store};
     /// use serde_json::json;
