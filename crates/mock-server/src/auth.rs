@@ -20,10 +20,11 @@ use axum::http::{HeaderMap, HeaderName, header};
 use crate::error::ApiError;
 
 /// The `Version` header values the live API accepts.
-pub const KNOWN_VERSIONS: [&str; 5] = ["2021-04-15", "2021-07-28", "2023-02-21", "v3", "legacy"];
+pub(crate) const KNOWN_VERSIONS: [&str; 5] =
+    ["2021-04-15", "2021-07-28", "2023-02-21", "v3", "legacy"];
 
 /// Every scope either API declares.
-pub const ALL_SCOPES: [&str; 7] = [
+pub(crate) const ALL_SCOPES: [&str; 7] = [
     "voice-ai-agents.readonly",
     "voice-ai-agents.write",
     "voice-ai-dashboard.readonly",
@@ -72,7 +73,7 @@ impl TokenSpec {
     /// A sub-account private integration token with every scope of both APIs.
     ///
     /// ```
-    /// use mock_server::auth::{TokenKind, TokenSpec, UserType};
+    /// use mock_server::{TokenKind, TokenSpec, UserType};
     /// // Arrange / Act
     /// let token = TokenSpec::location_pit("pit-1", "loc1");
     /// // Assert
@@ -94,7 +95,7 @@ impl TokenSpec {
     /// The same token with only these scopes.
     ///
     /// ```
-    /// use mock_server::auth::TokenSpec;
+    /// use mock_server::TokenSpec;
     /// // Arrange
     /// let token = TokenSpec::location_pit("pit-1", "loc1");
     /// // Act
@@ -114,7 +115,7 @@ impl TokenSpec {
     /// The same token, issued differently.
     ///
     /// ```
-    /// use mock_server::auth::{TokenKind, TokenSpec, UserType};
+    /// use mock_server::{TokenKind, TokenSpec, UserType};
     /// // Arrange
     /// let token = TokenSpec::location_pit("t", "loc1");
     /// // Act
@@ -131,44 +132,25 @@ impl TokenSpec {
 
 /// The accepted tokens, by token text.
 #[derive(Debug, Clone, Default)]
-pub struct TokenRegistry {
+pub(crate) struct TokenRegistry {
     tokens: BTreeMap<String, TokenSpec>,
 }
 
 impl TokenRegistry {
     /// Adds (or replaces) a token.
-    /// ```
-    /// use mock_server::auth::*;
-    /// // Arrange
-    /// let mut registry = TokenRegistry::default();
-    /// // Act
-    /// registry.insert(TokenSpec::location_pit("pit-1", "loc"));
-    /// // Assert
-    /// assert!(registry.get("pit-1").is_some());
-    /// ```
-    pub fn insert(&mut self, spec: TokenSpec) {
+    pub(crate) fn insert(&mut self, spec: TokenSpec) {
         self.tokens.insert(spec.token.clone(), spec);
     }
 
     /// The spec of a token.
-    /// ```
-    /// use mock_server::auth::*;
-    /// // Arrange
-    /// let mut registry = TokenRegistry::default();
-    /// registry.insert(TokenSpec::location_pit("pit-1", "loc"));
-    /// // Act
-    /// let found = registry.get("pit-2");
-    /// // Assert
-    /// assert!(found.is_none());
-    /// ```
-    pub fn get(&self, token: &str) -> Option<&TokenSpec> {
+    pub(crate) fn get(&self, token: &str) -> Option<&TokenSpec> {
         self.tokens.get(token)
     }
 }
 
 /// The caller a request was authenticated as.
 #[derive(Debug, Clone)]
-pub struct Principal {
+pub(crate) struct Principal {
     /// The location the token belongs to.
     pub location_id: String,
     /// Whether it may act on any location.
@@ -177,17 +159,7 @@ pub struct Principal {
 
 impl Principal {
     /// 403 unless the token may act on `location_id`.
-    /// ```
-    /// use mock_server::auth::*;
-    /// // Arrange
-    /// let principal = Principal { location_id: "loc".into(), any_location: false };
-    /// // Act
-    /// let other = principal.check_location("elsewhere");
-    /// // Assert
-    /// assert!(principal.check_location("loc").is_ok());
-    /// assert_eq!(other.expect_err("another location").status(), 403);
-    /// ```
-    pub fn check_location(&self, location_id: &str) -> Result<(), ApiError> {
+    pub(crate) fn check_location(&self, location_id: &str) -> Result<(), ApiError> {
         if self.any_location || self.location_id == location_id {
             Ok(())
         } else {
@@ -199,21 +171,8 @@ impl Principal {
 }
 
 /// Checks the `Version` header, the token, its class and its scopes against `scopes`.
-/// ```
-/// use mock_server::auth::*;
-/// use axum::http::{HeaderMap, HeaderName, header};
-/// // Arrange
-/// let mut registry = TokenRegistry::default();
-/// registry.insert(TokenSpec::location_pit("pit-1", "loc"));
-/// let mut headers = HeaderMap::new();
-/// headers.insert("version", "v3".parse().expect("a header value"));
-/// headers.insert("authorization", "Bearer pit-1".parse().expect("a header value"));
-/// // Act
-/// let principal = authenticate(&registry, &headers, &["conversation-ai.write".to_owned()]);
-/// // Assert
-/// assert_eq!(principal.expect("accepted").location_id, "loc");
-/// ```
-pub fn authenticate(
+#[cfg(test)]
+pub(crate) fn authenticate(
     registry: &TokenRegistry,
     headers: &HeaderMap,
     scopes: &[String],
@@ -285,6 +244,55 @@ pub(crate) fn authorize(spec: &TokenSpec, scopes: &[String]) -> Result<Principal
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn an_inserted_token_can_be_found_again() {
+        // Arrange
+        let mut registry = TokenRegistry::default();
+        // Act
+        registry.insert(TokenSpec::location_pit("pit-1", "loc"));
+        // Assert
+        assert!(registry.get("pit-1").is_some());
+    }
+
+    #[test]
+    fn a_token_never_inserted_is_not_found() {
+        // Arrange
+        let mut registry = TokenRegistry::default();
+        registry.insert(TokenSpec::location_pit("pit-1", "loc"));
+        // Act
+        let found = registry.get("pit-2");
+        // Assert
+        assert!(found.is_none());
+    }
+
+    #[test]
+    fn a_principal_may_act_only_on_its_own_location() {
+        // Arrange
+        let principal = Principal {
+            location_id: "loc".into(),
+            any_location: false,
+        };
+        // Act
+        let other = principal.check_location("elsewhere");
+        // Assert
+        assert!(principal.check_location("loc").is_ok());
+        assert_eq!(other.expect_err("another location").status(), 403);
+    }
+
+    #[test]
+    fn a_known_token_with_the_scope_authenticates_as_its_location() {
+        // Arrange
+        let mut registry = TokenRegistry::default();
+        registry.insert(TokenSpec::location_pit("pit-1", "loc"));
+        let mut headers = HeaderMap::new();
+        headers.insert("version", HeaderValue::from_static("v3"));
+        headers.insert("authorization", HeaderValue::from_static("Bearer pit-1"));
+        // Act
+        let principal = authenticate(&registry, &headers, &["conversation-ai.write".to_owned()]);
+        // Assert
+        assert_eq!(principal.expect("accepted").location_id, "loc");
+    }
 
     fn registry() -> TokenRegistry {
         let mut r = TokenRegistry::default();

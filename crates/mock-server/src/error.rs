@@ -32,7 +32,7 @@ impl ApiError {
     /// Any status with a single message.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange / Act
     /// let error = ApiError::new(StatusCode::CONFLICT, "taken");
     /// // Assert
@@ -48,7 +48,7 @@ impl ApiError {
     /// 400 Bad Request.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange / Act
     /// let error = ApiError::bad_request("No Agent found for the id: x");
     /// // Assert
@@ -61,7 +61,7 @@ impl ApiError {
     /// 401 Unauthorized.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange / Act
     /// let error = ApiError::unauthorized("The token is not authorized for this scope.");
     /// // Assert
@@ -74,7 +74,7 @@ impl ApiError {
     /// 403 Forbidden.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange / Act
     /// let error = ApiError::forbidden("The token does not have access to this location.");
     /// // Assert
@@ -87,7 +87,7 @@ impl ApiError {
     /// 404 Not Found.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange / Act
     /// let error = ApiError::not_found("Agent not found");
     /// // Assert
@@ -100,7 +100,7 @@ impl ApiError {
     /// 413 Payload Too Large.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange / Act
     /// let error = ApiError::payload_too_large();
     /// // Assert
@@ -113,7 +113,7 @@ impl ApiError {
     /// 422 Unprocessable Entity with one message per validation problem.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange / Act
     /// let error = ApiError::unprocessable(vec!["name must be a string".into()]);
     /// // Assert
@@ -129,7 +129,7 @@ impl ApiError {
     /// The HTTP status.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange
     /// let error = ApiError::not_found("Voice not found");
     /// // Act
@@ -144,7 +144,7 @@ impl ApiError {
     /// The message.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// // Arrange
     /// let error = ApiError::not_found("Voice not found");
     /// // Act
@@ -159,7 +159,7 @@ impl ApiError {
     /// The wire body: `{"statusCode", "message", "error"}`.
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::error::{ApiError, ErrorMessage};
+    /// use mock_server::{ApiError, ErrorMessage};
     /// # use serde_json::json;
     /// // Arrange
     /// let error = ApiError::forbidden("no");

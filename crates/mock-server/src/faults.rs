@@ -47,7 +47,7 @@ impl PathMatch {
     /// Whether `path` matches.
     ///
     /// ```
-    /// use mock_server::faults::PathMatch;
+    /// use mock_server::PathMatch;
     /// // Arrange
     /// let glob = PathMatch::Glob("/voice-ai/agents/*".into());
     /// // Act / Assert
@@ -134,7 +134,7 @@ impl FaultRule {
     /// A rule for every request that does nothing yet (set its fields, or use the helpers).
     ///
     /// ```
-    /// use mock_server::faults::{FaultRule, PathMatch};
+    /// use mock_server::{FaultRule, PathMatch};
     /// // Arrange / Act
     /// let rule = FaultRule::new();
     /// // Assert
@@ -158,7 +158,7 @@ impl FaultRule {
     ///
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::faults::FaultRule;
+    /// use mock_server::FaultRule;
     /// // Arrange / Act
     /// let rule = FaultRule::status(Some("GET"), "/voice-ai/*", StatusCode::SERVICE_UNAVAILABLE).times(2);
     /// // Assert
@@ -180,7 +180,7 @@ impl FaultRule {
     /// Fires only for the next `n` matching requests.
     ///
     /// ```
-    /// use mock_server::faults::FaultRule;
+    /// use mock_server::FaultRule;
     /// // Arrange / Act
     /// let rule = FaultRule::new().times(1);
     /// // Assert
@@ -194,7 +194,7 @@ impl FaultRule {
     /// Parses the admin API's JSON form (see the crate README); one message per problem.
     ///
     /// ```
-    /// use mock_server::faults::{Effect, FaultRule};
+    /// use mock_server::{Effect, FaultRule};
     /// use serde_json::json;
     /// // Arrange
     /// let body = json!({"method": "GET", "pathPrefix": "/voice-ai/", "status": 429, "retryAfter": 2, "times": 1});
@@ -215,7 +215,7 @@ impl FaultRule {
     ///
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::faults::FaultRule;
+    /// use mock_server::FaultRule;
     /// // Arrange
     /// let rule = FaultRule::status(None, "/voice-ai/*", StatusCode::BAD_GATEWAY);
     /// // Act

@@ -163,7 +163,7 @@ fn entry(
 impl Fixtures {
     /// No records.
     /// ```
-    /// use mock_server::{fixtures::Fixtures, store::Store};
+    /// use mock_server::{Fixtures, Store};
     /// // Arrange
     /// let store = Store::new(1);
     /// // Act
@@ -178,7 +178,7 @@ impl Fixtures {
     /// Parses and validates a fixtures document.
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// use serde_json::json;
     /// // Arrange
     /// let doc = json!({"voiceAgents": [{"agentName": "Front Desk", "actions": []}]});
@@ -268,7 +268,7 @@ impl Fixtures {
     /// Parses a fixtures document from JSON text.
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange
     /// let text = r#"{"conversationAgents": [{"name": "Helper", "personality": "kind", "goal": "help", "instructions": "be brief"}]}"#;
     /// // Act
@@ -286,7 +286,7 @@ impl Fixtures {
     /// The seeded demo data set.
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange / Act
     /// let demo = Fixtures::demo(7);
     /// // Assert
@@ -300,7 +300,7 @@ impl Fixtures {
 
     /// Loads the records into `store`, defaulting `locationId` to `default_location`.
     /// ```
-    /// use mock_server::{fixtures::Fixtures, store::Store};
+    /// use mock_server::{Fixtures, Store};
     /// // Arrange
     /// let store = Store::new(1);
     /// // Act

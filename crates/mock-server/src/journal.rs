@@ -35,9 +35,9 @@ use crate::AppState;
 /// The journal's budget when none is configured: 32 MiB.
 pub const DEFAULT_JOURNAL_BYTES: usize = 32 * 1024 * 1024;
 /// Bodies up to this size (4 KiB) are kept whole.
-pub const BODY_KEEP_BYTES: usize = 4 * 1024;
+pub(crate) const BODY_KEEP_BYTES: usize = 4 * 1024;
 /// How many leading bytes of a larger body are kept, and how many a [`JournalEntry`] shows.
-pub const BODY_EXCERPT_BYTES: usize = 1024;
+pub(crate) const BODY_EXCERPT_BYTES: usize = 1024;
 /// The headers [`HeaderCapture::Lean`] keeps.
 pub const LEAN_HEADERS: [&str; 6] = [
     "version",
@@ -48,7 +48,7 @@ pub const LEAN_HEADERS: [&str; 6] = [
     "accept",
 ];
 /// How many webhook deliveries are kept (the oldest are dropped first).
-pub const DELIVERY_CAPACITY: usize = 10_000;
+pub(crate) const DELIVERY_CAPACITY: usize = 10_000;
 /// What one exchange costs besides the bytes it keeps (its record, `Arc`, list slot and URI
 /// parts, measured at about this much).
 const ENTRY_OVERHEAD: usize = 512;
@@ -65,7 +65,7 @@ const LEAN_HEADER_NAMES: [HeaderName; 6] = [
 ];
 
 /// What stands in for a bearer token in [`JournalEntry::headers`].
-pub const REDACTED: &str = "Bearer <redacted>";
+pub(crate) const REDACTED: &str = "Bearer <redacted>";
 
 /// Which request headers the journal keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,12 +88,12 @@ pub struct ReceivedRequest {
     pub query: Option<String>,
     /// Header names (lower case) and values, in arrival order ([`HeaderCapture`] says which).
     pub headers: Vec<(String, String)>,
-    /// The body: whole up to [`BODY_KEEP_BYTES`], else its first [`BODY_EXCERPT_BYTES`] bytes
+    /// The body: whole up to 4 KiB, else its first 1024 bytes
     /// (empty when it was over the size limit).
     pub body: Vec<u8>,
     /// The body's full length.
     pub body_len: usize,
-    /// The SHA-256 of a body longer than [`BODY_KEEP_BYTES`] (lowercase hex).
+    /// The SHA-256 of a body longer than 4 KiB (lowercase hex).
     pub body_sha256: Option<String>,
 }
 
@@ -101,7 +101,7 @@ impl ReceivedRequest {
     /// The first value of a header, by case-insensitive name.
     ///
     /// ```
-    /// use mock_server::journal::ReceivedRequest;
+    /// use mock_server::ReceivedRequest;
     /// // Arrange
     /// let request = ReceivedRequest {
     ///     method: "GET".into(),
@@ -127,7 +127,7 @@ impl ReceivedRequest {
     /// The body parsed as JSON, if it is JSON (and was kept whole).
     ///
     /// ```
-    /// use mock_server::journal::ReceivedRequest;
+    /// use mock_server::ReceivedRequest;
     /// // Arrange
     /// let body = br#"{"agentName":"A"}"#.to_vec();
     /// let request = ReceivedRequest {
@@ -152,7 +152,7 @@ impl ReceivedRequest {
 /// One exchange: the request and the status it got, as `GET /__mock/journal` shows it.
 ///
 /// ```
-/// use mock_server::journal::JournalEntry;
+/// use mock_server::JournalEntry;
 /// // Arrange
 /// let entry = JournalEntry {
 ///     at: "2026-01-01T00:00:00.000Z".into(),
@@ -189,11 +189,11 @@ pub struct JournalEntry {
     /// shown as `latencyMs`).
     #[serde(rename = "latencyMs", serialize_with = "micros_as_millis")]
     pub latency_micros: u64,
-    /// Header names (lower case) and values; `authorization` reads [`REDACTED`] (shown as an
+    /// Header names (lower case) and values; `authorization` reads `Bearer <redacted>` (shown as an
     /// object).
     #[serde(serialize_with = "pairs_as_object")]
     pub headers: Vec<(String, String)>,
-    /// The first [`BODY_EXCERPT_BYTES`] bytes of the body, as lossy UTF-8.
+    /// The first 1024 bytes of the body, as lossy UTF-8.
     pub body_excerpt: String,
     /// The body's full length.
     pub body_len: usize,
@@ -231,7 +231,7 @@ pub struct DeliveryAttempt {
 /// API shows it).
 ///
 /// ```
-/// use mock_server::journal::WebhookDelivery;
+/// use mock_server::WebhookDelivery;
 /// // Arrange
 /// let delivery = WebhookDelivery {
 ///     webhook_id: "w1".into(),

@@ -1,18 +1,18 @@
 #![doc = include_str!("../README.md")]
 
-pub mod admin;
-pub mod auth;
-pub mod error;
-pub mod faults;
-pub mod fixtures;
-pub mod journal;
-pub mod oauth;
-pub mod persistence;
-pub mod rate_limit;
-pub mod spec;
-pub mod store;
-pub mod validation;
-pub mod webhooks;
+mod admin;
+mod auth;
+mod error;
+mod faults;
+mod fixtures;
+mod journal;
+mod oauth;
+mod persistence;
+mod rate_limit;
+mod spec;
+mod store;
+mod validation;
+mod webhooks;
 
 mod api;
 mod middleware;
@@ -27,3 +27,34 @@ pub use server::{
     DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder, dev_token_for_seed, serve,
 };
 pub use state::AppState;
+
+pub use admin::TokenDocument;
+pub use auth::{TokenKind, TokenSpec, UserType};
+pub use error::{ApiError, ErrorMessage};
+pub use faults::{Effect, FaultRule, Latency, PathMatch};
+pub use fixtures::Fixtures;
+pub use journal::{
+    DEFAULT_JOURNAL_BYTES, HeaderCapture, JournalEntry, LEAN_HEADERS, ReceivedRequest,
+    WebhookDelivery,
+};
+pub use oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID, OAuthApp, OAuthError, OAuthTokens};
+pub use rate_limit::RateLimitConfig;
+pub use spec::{Api, Spec};
+pub use store::voice_ai::CallLogFilter;
+pub use store::{Store, StoreError};
+pub use webhooks::{Subscription, WebhookRetryPolicy, check_url};
+
+/// Internal helpers that the crate's own integration tests and doc examples reach for.
+///
+/// Not part of the supported surface: names here may change without notice.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::persistence::{PAUSE_ENV, read_document, temp_path, write_atomically};
+    pub use crate::validation::{Validator, coerce_param};
+    pub use crate::webhooks::call_end_event;
+
+    /// The parsed vendor specs, for tests that walk operations.
+    pub mod spec {
+        pub use crate::spec::{conversation_ai, operation, spec, voice_ai};
+    }
+}

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use mock_server::fixtures::Fixtures;
-use mock_server::rate_limit::RateLimitConfig;
+use mock_server::Fixtures;
+use mock_server::RateLimitConfig;
 use mock_server::{DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer};
 use tokio::net::TcpListener;
 
@@ -92,7 +92,7 @@ struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 86_399)]
     oauth_token_lifetime: u64,
     /// The request journal's budget in bytes (oldest exchanges dropped first; 0 turns it off).
-    #[arg(long, value_name = "BYTES", default_value_t = mock_server::journal::DEFAULT_JOURNAL_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = mock_server::DEFAULT_JOURNAL_BYTES)]
     journal_bytes: usize,
     /// Journal every request header, not only Version, Authorization, Content-Type,
     /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
@@ -139,19 +139,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         .oauth_token_lifetime(Duration::from_secs(cli.oauth_token_lifetime))
         .journal_bytes(cli.journal_bytes)
         .journal_capture(if cli.journal_full_headers {
-            mock_server::journal::HeaderCapture::Full
+            mock_server::HeaderCapture::Full
         } else {
-            mock_server::journal::HeaderCapture::Lean
+            mock_server::HeaderCapture::Lean
         })
         .fixtures(fixtures);
     if let Some(token) = cli.token {
         builder = builder.dev_token(token);
     }
     for url in &cli.webhook_urls {
-        mock_server::webhooks::check_url(url).map_err(|e| format!("--webhook-url: {e}"))?;
+        mock_server::check_url(url).map_err(|e| format!("--webhook-url: {e}"))?;
         builder = builder.webhook_url(url.clone());
     }
-    builder = builder.webhook_retry(mock_server::webhooks::WebhookRetryPolicy {
+    builder = builder.webhook_retry(mock_server::WebhookRetryPolicy {
         max_attempts: cli.webhook_max_attempts.max(1),
         initial_delay: Duration::from_millis(cli.webhook_retry_delay_ms),
         ..Default::default()

@@ -35,13 +35,13 @@ use serde_json::json;
 use crate::auth::{ALL_SCOPES, TokenKind, TokenSpec, UserType};
 
 /// The access-token lifetime when none is configured (the vendor's `expires_in`).
-pub const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
+pub(crate) const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
 /// How long a used refresh token still yields the pair it was exchanged for.
-pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(30);
 /// The company of grants that name none (20 characters, like HighLevel's ids).
 pub const DEFAULT_COMPANY_ID: &str = "mockCompany000000001";
 /// The scope an agency token needs for `POST /oauth/locationToken`.
-pub const LOCATION_TOKEN_SCOPE: &str = "oauth.write";
+pub(crate) const LOCATION_TOKEN_SCOPE: &str = "oauth.write";
 /// The scopes a minted location token gains besides its agency token's.
 const OAUTH_SCOPES: [&str; 2] = ["oauth.readonly", "oauth.write"];
 /// Expired access tokens and dead refresh tokens are swept once this many are kept.
@@ -61,7 +61,7 @@ impl OAuthApp {
     /// An app with this id and secret.
     ///
     /// ```
-    /// use mock_server::oauth::OAuthApp;
+    /// use mock_server::OAuthApp;
     /// // Arrange / Act
     /// let app = OAuthApp::new("66aa00bb11cc22dd33ee44ff-lz1x2y3z", "s3cret");
     /// // Assert
@@ -79,7 +79,7 @@ impl OAuthApp {
     /// 8-character suffix, and a UUID-shaped secret.
     ///
     /// ```
-    /// use mock_server::oauth::OAuthApp;
+    /// use mock_server::OAuthApp;
     /// // Arrange / Act
     /// let app = OAuthApp::for_seed(1);
     /// // Assert
@@ -108,7 +108,7 @@ impl OAuthApp {
     /// The app id: the client id up to its first `-` (the whole id when it has none).
     ///
     /// ```
-    /// use mock_server::oauth::OAuthApp;
+    /// use mock_server::OAuthApp;
     /// // Arrange
     /// let app = OAuthApp::new("plain", "s");
     /// // Act / Assert
@@ -133,8 +133,8 @@ fn hex(rng: &mut ChaCha8Rng, len: usize) -> String {
 /// What an authorization code grants: who installed the app, where, with which scopes.
 ///
 /// ```
-/// use mock_server::auth::UserType;
-/// use mock_server::oauth::AuthorizationRequest;
+/// use mock_server::UserType;
+/// use mock_server::AuthorizationRequest;
 /// // Arrange / Act
 /// let request = AuthorizationRequest::company("comp1").approved_locations(["loc1", "loc2"]);
 /// // Assert
@@ -164,7 +164,7 @@ impl AuthorizationRequest {
     /// A sub-account install in `location_id`.
     ///
     /// ```
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange / Act
     /// let request = AuthorizationRequest::location("loc1");
     /// // Assert
@@ -185,7 +185,7 @@ impl AuthorizationRequest {
     /// An agency install in `company_id`.
     ///
     /// ```
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange / Act
     /// let request = AuthorizationRequest::company("comp1");
     /// // Assert
@@ -204,7 +204,7 @@ impl AuthorizationRequest {
     /// Only these scopes.
     ///
     /// ```
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange / Act
     /// let request = AuthorizationRequest::location("loc1").scopes(["voice-ai-agents.readonly"]);
     /// // Assert
@@ -222,7 +222,7 @@ impl AuthorizationRequest {
     /// For another registered app.
     ///
     /// ```
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange / Act
     /// let request = AuthorizationRequest::location("loc1").client_id("app-2");
     /// // Assert
@@ -236,7 +236,7 @@ impl AuthorizationRequest {
     /// The locations a Company install covers (the locations it may mint tokens for).
     ///
     /// ```
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange / Act
     /// let request = AuthorizationRequest::company("c").approved_locations(["l1"]);
     /// // Assert
@@ -294,7 +294,7 @@ pub struct OAuthTokens {
 
 /// The answer of `POST /oauth/locationToken` (status 201).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocationToken {
+pub(crate) struct LocationToken {
     /// The JWT-shaped Location access token.
     pub access_token: String,
     /// Always `Bearer`.

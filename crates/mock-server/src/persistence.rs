@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The version of the state document this build writes and reads.
-pub const STATE_VERSION: u64 = 1;
+pub(crate) const STATE_VERSION: u64 = 1;
 
 /// Test hook: milliseconds to pause halfway through writing the temporary file.
 pub const PAUSE_ENV: &str = "HIGHLEVEL_MOCK_TEST_SAVE_PAUSE_MS";
@@ -35,7 +35,7 @@ pub const PAUSE_ENV: &str = "HIGHLEVEL_MOCK_TEST_SAVE_PAUSE_MS";
 /// ```
 /// use std::path::Path;
 /// // Arrange / Act
-/// let tmp = mock_server::persistence::temp_path(Path::new("/tmp/state.json"));
+/// let tmp = mock_server::testing::temp_path(Path::new("/tmp/state.json"));
 /// // Assert
 /// assert_eq!(tmp, Path::new(&format!("/tmp/.state.json.tmp-{}", std::process::id())));
 /// ```
@@ -54,7 +54,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
 /// // Arrange
 /// let path = std::env::temp_dir().join(format!("mock-doc-{}.json", std::process::id()));
 /// // Act
-/// mock_server::persistence::write_atomically(&path, b"{}").expect("written");
+/// mock_server::testing::write_atomically(&path, b"{}").expect("written");
 /// // Assert
 /// assert_eq!(std::fs::read(&path).expect("readable"), b"{}");
 /// # std::fs::remove_file(&path).expect("removed");
@@ -95,7 +95,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// // Arrange
 /// let path = std::env::temp_dir().join("mock-doc-that-does-not-exist.json");
 /// // Act
-/// let read = mock_server::persistence::read_document(&path);
+/// let read = mock_server::testing::read_document(&path);
 /// // Assert
 /// assert_eq!(read, Ok(None));
 /// ```

@@ -39,7 +39,7 @@ impl RateLimitConfig {
     /// The live API's limits: 100 requests per 10 s, 200 000 per day.
     ///
     /// ```
-    /// use mock_server::rate_limit::RateLimitConfig;
+    /// use mock_server::RateLimitConfig;
     /// // Arrange / Act
     /// let config = RateLimitConfig::vendor();
     /// // Assert

@@ -156,7 +156,7 @@ impl MockServerBuilder {
     /// Accepts one more token (e.g. one lacking a scope, or an agency token).
     ///
     /// ```
-    /// use mock_server::auth::TokenSpec;
+    /// use mock_server::TokenSpec;
     /// // Arrange / Act
     /// let readonly = TokenSpec::location_pit("pit-readonly", "loc").with_scopes(["conversation-ai.readonly"]);
     /// let state = mock_server::MockServer::builder().token(readonly.clone()).build_state();
@@ -171,7 +171,7 @@ impl MockServerBuilder {
     /// Records to preload (and to restore on reset).
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
     /// // Assert
@@ -213,7 +213,7 @@ impl MockServerBuilder {
     /// none). Deterministic per seed; see [`crate::store::Store::generate_call_logs`].
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).call_logs(100).build_state();
     /// // Assert
@@ -224,10 +224,10 @@ impl MockServerBuilder {
         self
     }
 
-    /// Enforces rate limits like the live API's (default: none; see [`crate::rate_limit`]).
+    /// Enforces rate limits like the live API's (default: none; see [`RateLimitConfig`](crate::RateLimitConfig)).
     ///
     /// ```
-    /// use mock_server::rate_limit::RateLimitConfig;
+    /// use mock_server::RateLimitConfig;
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder()
     ///     .rate_limit(RateLimitConfig::vendor())
@@ -242,7 +242,7 @@ impl MockServerBuilder {
     }
 
     /// The request journal's budget in bytes (default 32 MiB; the oldest exchanges are dropped
-    /// first; 0 switches the journal off). See [`crate::journal`].
+    /// first; 0 switches the journal off). See [`JournalEntry`](crate::JournalEntry).
     ///
     /// ```
     /// // Arrange / Act
@@ -259,7 +259,7 @@ impl MockServerBuilder {
     /// reads; [`HeaderCapture::Full`]: every one, at the cost of a header-map copy per request).
     ///
     /// ```
-    /// use mock_server::journal::HeaderCapture;
+    /// use mock_server::HeaderCapture;
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder().journal_capture(HeaderCapture::Full).build_state();
     /// // Assert
@@ -274,7 +274,7 @@ impl MockServerBuilder {
     /// [`AppState::oauth_app`]); repeatable.
     ///
     /// ```
-    /// use mock_server::oauth::OAuthApp;
+    /// use mock_server::OAuthApp;
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder().oauth_app(OAuthApp::new("second-app", "s")).build_state();
     /// // Assert
@@ -290,7 +290,7 @@ impl MockServerBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().oauth_token_lifetime(Duration::from_secs(2)).build_state();
     /// // Act
@@ -419,7 +419,7 @@ impl MockServerBuilder {
     /// How webhook deliveries are retried (default [`WebhookRetryPolicy::default`]).
     ///
     /// ```
-    /// use mock_server::webhooks::WebhookRetryPolicy;
+    /// use mock_server::WebhookRetryPolicy;
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder()
     ///     .webhook_retry(WebhookRetryPolicy { max_attempts: 2, ..Default::default() })
@@ -557,7 +557,7 @@ impl MockServer {
     /// // Arrange / Act
     /// let server = mock_server::MockServer::start().await;
     /// // Assert
-    /// assert_eq!(server.oauth_app(), mock_server::oauth::OAuthApp::for_seed(mock_server::DEFAULT_SEED));
+    /// assert_eq!(server.oauth_app(), mock_server::OAuthApp::for_seed(mock_server::DEFAULT_SEED));
     /// # }
     /// ```
     pub fn oauth_app(&self) -> OAuthApp {
@@ -569,7 +569,7 @@ impl MockServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange
     /// let server = mock_server::MockServer::start().await;
     /// // Act

@@ -206,7 +206,8 @@ const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "
 impl Spec {
     /// Parses a spec from YAML (or JSON) text.
     /// ```
-    /// use mock_server::spec::{self, Api, Spec};
+    /// use mock_server::testing::spec;
+    /// use mock_server::{Api, Spec};
     /// // Arrange
     /// let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      operationId: getX\n      security: [{bearer: [x.readonly]}]\n      responses: {}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {type: string}\n";
     /// // Act
@@ -320,7 +321,8 @@ impl Spec {
 
     /// The operation with this `operationId`.
     /// ```
-    /// use mock_server::spec::{self, Api, Spec};
+    /// use mock_server::testing::spec;
+    /// use mock_server::{Api, Spec};
     /// // Arrange
     /// let spec = spec::voice_ai();
     /// // Act
@@ -335,7 +337,8 @@ impl Spec {
 
     /// All operations, by `operationId`.
     /// ```
-    /// use mock_server::spec::{self, Api, Spec};
+    /// use mock_server::testing::spec;
+    /// use mock_server::{Api, Spec};
     /// // Arrange
     /// let spec = spec::conversation_ai();
     /// // Act
@@ -349,7 +352,8 @@ impl Spec {
 
     /// A named schema of `components/schemas`.
     /// ```
-    /// use mock_server::spec::{self, Api, Spec};
+    /// use mock_server::testing::spec;
+    /// use mock_server::{Api, Spec};
     /// // Arrange
     /// let spec = spec::voice_ai();
     /// // Act
@@ -364,7 +368,8 @@ impl Spec {
     /// Follows local `$ref`s until a non-reference value is reached. An unresolvable reference
     /// resolves to itself (an object with only `$ref`, which validation treats as "anything").
     /// ```
-    /// use mock_server::spec::{self, Api, Spec};
+    /// use mock_server::testing::spec;
+    /// use mock_server::{Api, Spec};
     /// // Arrange
     /// let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      operationId: getX\n      security: [{bearer: [x.readonly]}]\n      responses: {}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {type: string}\n";
     /// let spec = Spec::parse(text).expect("a valid spec");
@@ -390,7 +395,8 @@ impl Spec {
 
 /// The Voice AI spec (`openapi/voice-ai.yaml`).
 /// ```
-/// use mock_server::spec::{self, Api, Spec};
+/// use mock_server::testing::spec;
+/// use mock_server::{Api, Spec};
 /// // Arrange / Act
 /// let spec = spec::voice_ai();
 /// // Assert
@@ -406,7 +412,8 @@ pub fn voice_ai() -> &'static Spec {
 
 /// The Conversation AI spec (`openapi/conversation-ai.yaml`).
 /// ```
-/// use mock_server::spec::{self, Api, Spec};
+/// use mock_server::testing::spec;
+/// use mock_server::{Api, Spec};
 /// // Arrange / Act
 /// let spec = spec::conversation_ai();
 /// // Assert
@@ -422,7 +429,8 @@ pub fn conversation_ai() -> &'static Spec {
 
 /// The spec of an API.
 /// ```
-/// use mock_server::spec::{self, Api, Spec};
+/// use mock_server::testing::spec;
+/// use mock_server::{Api, Spec};
 /// // Arrange / Act
 /// let spec = spec::spec(Api::ConversationAi);
 /// // Assert
@@ -438,7 +446,8 @@ pub fn spec(api: Api) -> &'static Spec {
 /// The operation `id` of `api`. The router only names operations that exist; a unit test checks
 /// every name the router uses against the embedded specs.
 /// ```
-/// use mock_server::spec::{self, Api, Spec};
+/// use mock_server::testing::spec;
+/// use mock_server::{Api, Spec};
 /// // Arrange / Act
 /// let op = spec::operation(Api::VoiceAi, "deleteAgent");
 /// // Assert

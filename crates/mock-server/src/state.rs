@@ -179,7 +179,7 @@ impl AppState {
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder().seed(4).build_state();
     /// // Assert
-    /// assert_eq!(state.oauth_app(), mock_server::oauth::OAuthApp::for_seed(4));
+    /// assert_eq!(state.oauth_app(), mock_server::OAuthApp::for_seed(4));
     /// ```
     pub fn oauth_app(&self) -> OAuthApp {
         self.shared
@@ -193,7 +193,7 @@ impl AppState {
     /// Every registered OAuth app, the default one first.
     ///
     /// ```
-    /// use mock_server::oauth::OAuthApp;
+    /// use mock_server::OAuthApp;
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder().oauth_app(OAuthApp::new("app2-x", "s2")).build_state();
     /// // Assert
@@ -208,7 +208,7 @@ impl AppState {
     /// Registers one more OAuth app until the next reset (replacing one with the same id).
     ///
     /// ```
-    /// use mock_server::oauth::OAuthApp;
+    /// use mock_server::OAuthApp;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Act
@@ -238,7 +238,7 @@ impl AppState {
     /// install without a location.
     ///
     /// ```
-    /// use mock_server::oauth::{AuthorizationRequest, OAuthError};
+    /// use mock_server::{AuthorizationRequest, OAuthError};
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Act
@@ -256,7 +256,7 @@ impl AppState {
     /// way to a refresh token for a client's token source.
     ///
     /// ```
-    /// use mock_server::oauth::AuthorizationRequest;
+    /// use mock_server::AuthorizationRequest;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Act
@@ -293,7 +293,7 @@ impl AppState {
         &self.shared.oauth
     }
 
-    /// The bearer-token checks of [`auth::authenticate`] over the registered tokens and the
+    /// The bearer-token checks (`Version` header, token, class, scopes) over the registered tokens and the
     /// OAuth access tokens issued here (an expired one is an invalid token).
     pub(crate) fn authenticate(
         &self,
@@ -316,7 +316,7 @@ impl AppState {
     /// The journal's byte budget and header capture (see [`crate::MockServerBuilder::journal_bytes`]).
     ///
     /// ```
-    /// use mock_server::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture};
+    /// use mock_server::{DEFAULT_JOURNAL_BYTES, HeaderCapture};
     /// // Arrange / Act
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Assert
@@ -395,7 +395,7 @@ impl AppState {
     /// Accepts one more token from now on (replacing one with the same text).
     ///
     /// ```
-    /// use mock_server::auth::TokenSpec;
+    /// use mock_server::TokenSpec;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Act
@@ -428,10 +428,10 @@ impl AppState {
             .clone()
     }
 
-    /// The whole state as a versioned JSON document (see [`crate::persistence`]).
+    /// The whole state as a versioned JSON document (written atomically; see [`MockServerBuilder::state_file`](crate::MockServerBuilder::state_file)).
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
     /// // Act
@@ -465,7 +465,7 @@ impl AppState {
     /// document (400) changes nothing.
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange
     /// let source = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
     /// let target = mock_server::MockServer::builder().build_state();
@@ -588,7 +588,7 @@ impl AppState {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
     /// let (_, agents) = state.store().voice_list_agents(state.location_id(), None, 1, 1);
@@ -622,7 +622,7 @@ impl AppState {
     /// [`crate::store::Store::generate_call_logs`]); 422 when the location has no agent.
     ///
     /// ```
-    /// use mock_server::fixtures::Fixtures;
+    /// use mock_server::Fixtures;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().fixtures(Fixtures::demo(1)).build_state();
     /// // Act
@@ -691,7 +691,7 @@ impl AppState {
     ///
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::faults::FaultRule;
+    /// use mock_server::FaultRule;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Act
@@ -719,10 +719,10 @@ impl AppState {
     /// Removes one fault rule; false when there is none with this id.
     ///
     /// ```
-    /// use mock_server::faults::FaultRule;
+    /// use mock_server::FaultRule;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
-    /// let rule = state.add_fault(FaultRule { latency: Some(mock_server::faults::Latency::Fixed(std::time::Duration::from_millis(1))), ..FaultRule::new() });
+    /// let rule = state.add_fault(FaultRule { latency: Some(mock_server::Latency::Fixed(std::time::Duration::from_millis(1))), ..FaultRule::new() });
     /// // Act
     /// let removed = state.remove_fault(&rule.id);
     /// // Assert
@@ -736,7 +736,7 @@ impl AppState {
     ///
     /// ```
     /// use axum::http::StatusCode;
-    /// use mock_server::faults::FaultRule;
+    /// use mock_server::FaultRule;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// state.add_fault(FaultRule::status(None, "*", StatusCode::BAD_GATEWAY));
@@ -764,7 +764,7 @@ impl AppState {
     /// Switches rate limiting on (with these limits) or off; every window starts afresh.
     ///
     /// ```
-    /// use mock_server::rate_limit::RateLimitConfig;
+    /// use mock_server::RateLimitConfig;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Act
@@ -857,7 +857,7 @@ impl AppState {
     /// Changes the retry policy of deliveries started from now on.
     ///
     /// ```
-    /// use mock_server::webhooks::WebhookRetryPolicy;
+    /// use mock_server::WebhookRetryPolicy;
     /// // Arrange
     /// let state = mock_server::MockServer::builder().build_state();
     /// // Act

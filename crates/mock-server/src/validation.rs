@@ -67,7 +67,7 @@ impl<'s> Validator<'s> {
     /// A validator for schemas of `spec`; `apply_defaults` fills in absent properties that
     /// declare a `default` (used for create operations only).
     /// ```
-    /// use mock_server::{spec, validation::Validator};
+    /// use mock_server::testing::{Validator, spec};
     /// use serde_json::json;
     /// // Arrange
     /// let spec = spec::voice_ai();
@@ -86,7 +86,7 @@ impl<'s> Validator<'s> {
 
     /// The messages collected so far.
     /// ```
-    /// use mock_server::{spec, validation::Validator};
+    /// use mock_server::testing::{Validator, spec};
     /// use serde_json::json;
     /// // Arrange
     /// let spec = spec::voice_ai();
@@ -103,7 +103,7 @@ impl<'s> Validator<'s> {
 
     /// Consumes the validator, returning its messages.
     /// ```
-    /// use mock_server::{spec, validation::Validator};
+    /// use mock_server::testing::{Validator, spec};
     /// use serde_json::json;
     /// // Arrange
     /// let spec = spec::voice_ai();
@@ -126,7 +126,7 @@ impl<'s> Validator<'s> {
 
     /// Checks `value` at `path` against `schema`, returning the cleaned value.
     /// ```
-    /// use mock_server::{spec, validation::Validator};
+    /// use mock_server::testing::{Validator, spec};
     /// use serde_json::json;
     /// // Arrange
     /// let spec = spec::voice_ai();
@@ -643,7 +643,7 @@ fn pattern_matches(pattern: &str, text: &str) -> bool {
 /// checks apply as for bodies (`page=2` becomes the integer 2; `page=abc` stays a string and
 /// is reported as `page must be an integer number`).
 /// ```
-/// use mock_server::{spec, validation::coerce_param};
+/// use mock_server::testing::{coerce_param, spec};
 /// use serde_json::json;
 /// // Arrange
 /// let spec = spec::voice_ai();

@@ -37,10 +37,10 @@ use crate::journal::{DeliveryAttempt, WebhookDelivery};
 use crate::store::now_rfc3339;
 
 /// The signature header, as HighLevel names it.
-pub const SIGNATURE_HEADER: &str = "x-ghl-signature";
+pub(crate) const SIGNATURE_HEADER: &str = "x-ghl-signature";
 
 /// The event type of a Voice AI call end.
-pub const VOICE_AI_CALL_END: &str = "VoiceAiCallEnd";
+pub(crate) const VOICE_AI_CALL_END: &str = "VoiceAiCallEnd";
 
 /// The DER prefix of an Ed25519 `SubjectPublicKeyInfo` (RFC 8410), before the 32 key bytes.
 const SPKI_PREFIX: [u8; 12] = [
@@ -81,7 +81,7 @@ impl WebhookRetryPolicy {
     /// The wait after failed attempt number `attempt` (1-based).
     ///
     /// ```
-    /// use mock_server::webhooks::WebhookRetryPolicy;
+    /// use mock_server::WebhookRetryPolicy;
     /// use std::time::Duration;
     /// // Arrange
     /// let policy = WebhookRetryPolicy { initial_delay: Duration::from_millis(10), max_delay: Duration::from_millis(25), ..Default::default() };
@@ -100,7 +100,7 @@ impl WebhookRetryPolicy {
     /// The policy as the admin API shows it.
     ///
     /// ```
-    /// use mock_server::webhooks::WebhookRetryPolicy;
+    /// use mock_server::WebhookRetryPolicy;
     /// // Arrange / Act
     /// let json = WebhookRetryPolicy::default().to_json();
     /// // Assert
@@ -114,7 +114,7 @@ impl WebhookRetryPolicy {
     /// [`WebhookRetryPolicy::to_json`]).
     ///
     /// ```
-    /// use mock_server::webhooks::WebhookRetryPolicy;
+    /// use mock_server::WebhookRetryPolicy;
     /// use serde_json::json;
     /// // Arrange
     /// let policy = WebhookRetryPolicy::default();
@@ -171,7 +171,7 @@ impl Subscription {
     /// The subscription as the admin API shows it.
     ///
     /// ```
-    /// use mock_server::webhooks::Subscription;
+    /// use mock_server::Subscription;
     /// // Arrange
     /// let sub = Subscription { id: "sub-1".into(), url: "http://127.0.0.1:9/h".into() };
     /// // Act / Assert
@@ -203,8 +203,8 @@ fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result
 ///
 /// ```
 /// // Arrange / Act / Assert
-/// assert!(mock_server::webhooks::check_url("http://127.0.0.1:8080/hook").is_ok());
-/// assert!(mock_server::webhooks::check_url("https://example.com/hook").is_err());
+/// assert!(mock_server::check_url("http://127.0.0.1:8080/hook").is_ok());
+/// assert!(mock_server::check_url("https://example.com/hook").is_err());
 /// ```
 pub fn check_url(url: &str) -> Result<(), String> {
     let uri: Uri = url
@@ -446,7 +446,7 @@ impl Webhooks {
 /// let log = json!({"id": "c1", "agentId": "a1", "duration": 12, "isAgentDeleted": false,
 ///     "executedCallActions": [{"actionId": "x1", "actionType": "SMS", "actionName": "Text"}]});
 /// // Act
-/// let event = mock_server::webhooks::call_end_event(&log, "loc1", "w1", "2026-01-01T00:00:00.000Z");
+/// let event = mock_server::testing::call_end_event(&log, "loc1", "w1", "2026-01-01T00:00:00.000Z");
 /// // Assert
 /// assert_eq!(event["type"], "VoiceAiCallEnd");
 /// assert_eq!(event["executedCallActions"][0]["_id"], "x1");

@@ -17,7 +17,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), voice_ai_client::ApiError> {
     /// # let mock = mock_server::MockServer::builder()
-    /// #     .fixtures(mock_server::fixtures::Fixtures::demo(mock_server::DEFAULT_SEED))
+    /// #     .fixtures(mock_server::Fixtures::demo(mock_server::DEFAULT_SEED))
     /// #     .start()
     /// #     .await;
     /// # let client = voice_ai_client::Client::from_config(

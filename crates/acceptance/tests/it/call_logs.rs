@@ -1,6 +1,6 @@
 //! Task 2: filtered, sorted and paged Voice AI call logs, then all of them as a stream.
 
-use mock_server::fixtures::Fixtures;
+use mock_server::Fixtures;
 use mock_server::{DEFAULT_SEED, MockServer};
 use voice_ai_client::builder::ListCallLogs;
 use voice_ai_client::chrono::Duration;

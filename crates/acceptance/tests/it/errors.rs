@@ -1,7 +1,7 @@
 //! Task 6: failures as a consumer meets them: an unknown id, a bad body, a missing scope.
 
 use mock_server::MockServer;
-use mock_server::auth::TokenSpec;
+use mock_server::TokenSpec;
 use voice_ai_client::{ApiError, Client, ClientConfig, ErrorKind, StatusCode, Token};
 
 #[tokio::test]

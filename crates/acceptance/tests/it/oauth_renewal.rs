@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mock_server::MockServer;
-use mock_server::oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID};
+use mock_server::{AuthorizationRequest, DEFAULT_COMPANY_ID};
 use voice_ai_client::{
     ApiError, Client, ClientConfig, OAuthCredentials, OAuthTokenSource, Token, UserType,
 };

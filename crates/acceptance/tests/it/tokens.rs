@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use mock_server::AuthorizationRequest;
 use mock_server::MockServer;
-use mock_server::oauth::AuthorizationRequest;
 use voice_ai_client::{ApiError, Client, ClientConfig, OAuthCredentials, OAuthTokenSource, Token};
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use highlevel_client_core::{
     OAuthTokenSourceBuilder, RetryPolicy, Token, TokenSource, UserType,
 };
 use mock_server::MockServer;
-use mock_server::oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID};
+use mock_server::{AuthorizationRequest, DEFAULT_COMPANY_ID};
 use reqwest::Method;
 
 use crate::support::{GET_AGENTS, OPERATIONS};

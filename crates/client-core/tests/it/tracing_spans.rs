@@ -167,7 +167,7 @@ fn each_attempt_gets_a_span_with_method_path_template_operation_status_and_attem
 /// secrets involved (client secret, refresh tokens, access tokens).
 async fn oauth_round_trip() -> Vec<String> {
     use highlevel_client_core::{ClientConfig, OAuthCredentials, OAuthTokenSource, Token};
-    use mock_server::oauth::AuthorizationRequest;
+    use mock_server::AuthorizationRequest;
 
     let server = mock_server::MockServer::start().await;
     let install = server

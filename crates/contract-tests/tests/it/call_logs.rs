@@ -6,8 +6,8 @@
 
 use contract_tests::spec::{Api, spec};
 use contract_tests::strategies::{self, sample};
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};

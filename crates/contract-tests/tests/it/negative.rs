@@ -13,7 +13,7 @@
 use contract_tests::spec::{Api, spec};
 use contract_tests::strategies::{self, Invalid, Mode, Mutation, sample};
 use mock_server::MockServer;
-use mock_server::auth::TokenSpec;
+use mock_server::TokenSpec;
 use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::TestRunner;
 use serde_json::{Map, Value, json};
@@ -460,7 +460,7 @@ fn every_operation_refuses_a_token_without_its_declared_scope() {
 
 #[test]
 fn every_operation_refuses_missing_or_bad_credentials_and_versions_as_the_vendor_does() {
-    use mock_server::auth::{TokenKind, UserType};
+    use mock_server::{TokenKind, UserType};
     const AGENCY_OAUTH: &str = "agency-oauth-token";
     const AGENCY_PIT: &str = "pit-00000000-0000-4000-8000-0000000000ac";
     rt_run(async {

@@ -8,8 +8,8 @@
 
 use contract_tests::spec::{Api, spec};
 use contract_tests::strategies::{self, honour_prose_rules, sample};
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
 use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Value, json};

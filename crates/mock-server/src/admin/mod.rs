@@ -21,7 +21,7 @@ use handlers::*;
 pub use types::TokenDocument;
 
 /// The reserved path prefix of the admin API (without its trailing slash).
-pub const PREFIX: &str = "/__mock";
+pub(crate) const PREFIX: &str = "/__mock";
 
 /// The admin routes, relative to [`PREFIX`] (nested there by [`crate::router`], outside the API
 /// middleware), with their own fallback for unknown paths and methods.

@@ -33,8 +33,8 @@ enum UserTypeName {
 /// `anyLocation` to false.
 ///
 /// ```
-/// use mock_server::admin::TokenDocument;
-/// use mock_server::auth::{TokenSpec, UserType};
+/// use mock_server::TokenDocument;
+/// use mock_server::{TokenSpec, UserType};
 /// // Arrange
 /// let body = serde_json::json!({"token": "t1", "userType": "company", "scopes": ["conversation-ai.readonly"]});
 /// // Act

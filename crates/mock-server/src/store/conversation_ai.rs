@@ -93,7 +93,7 @@ impl Store {
     /// Creates a Conversation AI agent from a validated body. Fields the response requires but
     /// the body left out get the spec's documented defaults.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -145,7 +145,7 @@ impl Store {
     /// Agents in creation order after the `start_after` agent, whose lower-cased name contains
     /// `query` as given, at most `limit` of them.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -192,7 +192,7 @@ impl Store {
 
     /// One agent with its action ids and types.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -229,7 +229,7 @@ impl Store {
 
     /// Merges the sent fields into an agent.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -282,7 +282,7 @@ impl Store {
 
     /// Deletes an agent and its actions.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -315,7 +315,7 @@ impl Store {
 
     /// Attaches a new action to an agent.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -358,7 +358,7 @@ impl Store {
 
     /// The actions of an agent, in creation order.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -383,7 +383,7 @@ impl Store {
 
     /// One action of an agent.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -408,7 +408,7 @@ impl Store {
 
     /// Replaces an action's fields.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -442,7 +442,7 @@ impl Store {
 
     /// Deletes an action of an agent.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -474,7 +474,7 @@ impl Store {
     /// Writes `settings` into `details.followupSettings` of each listed action (all must be
     /// `advancedFollowup` actions of the agent) and returns the first of them.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -536,7 +536,7 @@ impl Store {
     /// message id and source (`conversation` or `workflow`).
     ///
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
@@ -562,7 +562,7 @@ impl Store {
 
     /// The generation details registered for a message id and source.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// // Arrange
     /// let store = Store::new(1);
     /// // Act

@@ -12,8 +12,8 @@
 //! [`StoreError`]s, which the HTTP layer renders per API (Voice AI 404, Conversation AI 400).
 
 pub(crate) mod call_logs;
-pub mod conversation_ai;
-pub mod voice_ai;
+pub(crate) mod conversation_ai;
+pub(crate) mod voice_ai;
 mod voices;
 
 mod snapshot;
@@ -302,7 +302,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Store {
     /// An empty store whose ids derive from `seed`.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// // Arrange / Act
     /// let store = Store::new(42);
     /// // Assert
@@ -319,7 +319,7 @@ impl Store {
 
     /// The seed this store was built with.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// // Arrange
     /// let store = Store::new(7);
     /// // Act
@@ -333,7 +333,7 @@ impl Store {
 
     /// Forgets every record and restarts the id generator from the seed.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange

@@ -238,7 +238,7 @@ impl Store {
     /// [`Store::import_snapshot`]).
     ///
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
@@ -269,7 +269,7 @@ impl Store {
     /// (a message naming the bad field) nothing changes.
     ///
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let source = Store::new(1);

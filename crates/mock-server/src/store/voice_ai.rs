@@ -14,9 +14,9 @@ use super::{IdGen, Location, Record, Revision, Store, StoreError, insert_record,
 use crate::pagination::page_bounds;
 
 /// The business name the mock's locations report.
-pub const LOCATION_BUSINESS_NAME: &str = "Mock Business";
+pub(crate) const LOCATION_BUSINESS_NAME: &str = "Mock Business";
 /// The timezone the mock's locations report.
-pub const LOCATION_TIMEZONE: &str = "America/New_York";
+pub(crate) const LOCATION_TIMEZONE: &str = "America/New_York";
 
 /// Filters of the call-log list, already validated.
 #[derive(Debug, Clone, Default)]
@@ -110,7 +110,7 @@ impl Store {
     /// Creates a Voice AI agent from a validated body, filling the documented defaults. A given
     /// `id` (fixtures) is kept; otherwise a fresh ObjectId is issued.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -159,7 +159,7 @@ impl Store {
     /// One page of agents (creation order) whose name contains `query` case-insensitively,
     /// each with its actions, and the number of matching agents.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -262,7 +262,7 @@ impl Store {
 
     /// One agent with its actions.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -286,7 +286,7 @@ impl Store {
     /// Merges the sent fields into an agent, with no request rule (see
     /// [`Store::voice_patch_agent_checked`]).
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -352,7 +352,7 @@ impl Store {
 
     /// Deletes an agent and its actions.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -379,7 +379,7 @@ impl Store {
 
     /// Attaches a new action to an agent of the location.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -424,7 +424,7 @@ impl Store {
 
     /// Replaces an action's type, name and parameters. The agent must exist and own the action.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -462,7 +462,7 @@ impl Store {
 
     /// One action of the location.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -490,7 +490,7 @@ impl Store {
 
     /// Deletes an action owned by `agent_id`.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// # let obj = |v: serde_json::Value| v.as_object().cloned().expect("an object");
     /// // Arrange
@@ -533,7 +533,7 @@ impl Store {
     /// `trialCall`, `duration`, `summary` and `transcript` are filled in.
     ///
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
@@ -576,9 +576,9 @@ impl Store {
     }
 
     /// One page of call logs and the number matching the filter (served from the location's
-    /// call-log indexes; see [`crate::store`]'s `call_logs` module).
+    /// call-log indexes; see the store's `call_logs` module).
     /// ```
-    /// use mock_server::store::{Store, voice_ai::CallLogFilter};
+    /// use mock_server::{CallLogFilter, Store};
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
@@ -613,7 +613,7 @@ impl Store {
 
     /// One call log.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// // Arrange
     /// let store = Store::new(1);
     /// // Act

@@ -233,7 +233,7 @@ pub(crate) fn voice_catalog(seed: u64) -> Vec<Value> {
 impl Store {
     /// One page of the voices catalog, optionally of one language, and the number matching.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// // Arrange
     /// let store = Store::new(1);
     /// // Act
@@ -267,7 +267,7 @@ impl Store {
 
     /// One voice of the catalog.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// // Arrange
     /// let store = Store::new(1);
     /// let (_, voices) = store.voice_list_voices(None, 1, 1);

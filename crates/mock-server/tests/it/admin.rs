@@ -3,8 +3,8 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
 use serde_json::{Value, json};
 
 use crate::support::{Harness, Reply, assert_error, raw_response, send_to};
@@ -494,10 +494,10 @@ async fn reset_restores_the_builders_tokens_limits_faults_and_subscriptions() {
     let h = Harness::with(
         MockServer::builder()
             .webhook_url("http://127.0.0.1:9/initial")
-            .rate_limit(mock_server::rate_limit::RateLimitConfig::vendor()),
+            .rate_limit(mock_server::RateLimitConfig::vendor()),
     );
     h.state
-        .register_token(mock_server::auth::TokenSpec::location_pit("pit-tmp", "l"));
+        .register_token(mock_server::TokenSpec::location_pit("pit-tmp", "l"));
     h.state.set_rate_limit(None);
     h.state
         .add_webhook_subscription("http://127.0.0.1:9/later")
@@ -518,7 +518,7 @@ async fn reset_restores_the_builders_tokens_limits_faults_and_subscriptions() {
     );
     assert_eq!(
         h.state.rate_limit(),
-        Some(mock_server::rate_limit::RateLimitConfig::vendor())
+        Some(mock_server::RateLimitConfig::vendor())
     );
     assert!(h.state.fault_rules().is_empty());
     let subs = h.state.webhook_subscriptions();

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use mock_server::MockServer;
-use mock_server::auth::{TokenKind, TokenSpec, UserType};
+use mock_server::{TokenKind, TokenSpec, UserType};
 use serde_json::json;
 
 use crate::support::{Harness, VERSION, assert_error};

@@ -3,10 +3,10 @@
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
+use mock_server::Api;
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
-use mock_server::spec::Api;
-use mock_server::store::StoreError;
+use mock_server::StoreError;
 use serde_json::{Value, json};
 
 use crate::support::{Harness, assert_conforms, assert_error};

@@ -1,8 +1,8 @@
 //! Call-log listing basics (paging echo, date window, filter validation, unknown ids) and the voices catalog.
 
 use axum::http::StatusCode;
+use mock_server::Api;
 use mock_server::MockServer;
-use mock_server::spec::Api;
 use serde_json::json;
 
 use crate::support::{Harness, assert_conforms, assert_error};

@@ -1,7 +1,7 @@
 //! Conversation AI actions: create, list, read, replace, delete, typed `details` and follow-up settings.
 
 use axum::http::StatusCode;
-use mock_server::spec::Api;
+use mock_server::Api;
 use serde_json::{Value, json};
 
 use crate::support::{Harness, assert_conforms, assert_error};

@@ -1,7 +1,7 @@
 //! Conversation AI agents: create with spec defaults, required fields, nullable fields and cursor search.
 
 use axum::http::StatusCode;
-use mock_server::spec::Api;
+use mock_server::Api;
 use serde_json::{Value, json};
 
 use crate::support::{Harness, assert_conforms, assert_error};

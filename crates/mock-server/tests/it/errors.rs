@@ -157,7 +157,7 @@ async fn hostile_inputs_never_cause_a_server_error() {
 
 #[tokio::test]
 async fn error_bodies_conform_to_the_declared_error_responses() {
-    use mock_server::spec::Api;
+    use mock_server::Api;
 
     use crate::support::assert_conforms;
 
@@ -251,7 +251,7 @@ async fn a_configured_rate_limit_answers_429_with_the_vendor_headers() {
     use std::time::Duration;
 
     use mock_server::MockServer;
-    use mock_server::rate_limit::RateLimitConfig;
+    use mock_server::RateLimitConfig;
 
     let h = Harness::with(MockServer::builder().rate_limit(RateLimitConfig {
         max: 2,

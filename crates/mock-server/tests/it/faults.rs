@@ -225,10 +225,10 @@ async fn raw_exchange(server: &MockServer) -> std::io::Result<Vec<u8>> {
 #[tokio::test]
 async fn a_dropped_connection_closes_without_a_response() {
     let server = MockServer::start().await;
-    server.state().add_fault(mock_server::faults::FaultRule {
-        effect: Some(mock_server::faults::Effect::Drop),
+    server.state().add_fault(mock_server::FaultRule {
+        effect: Some(mock_server::Effect::Drop),
         times: Some(1),
-        ..mock_server::faults::FaultRule::new()
+        ..mock_server::FaultRule::new()
     });
     let dropped = tokio::time::timeout(Duration::from_secs(5), raw_exchange(&server))
         .await

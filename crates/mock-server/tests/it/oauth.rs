@@ -6,8 +6,8 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use base64::Engine;
-use mock_server::oauth::{AuthorizationRequest, OAuthApp};
 use mock_server::{AppState, MockServer, MockServerBuilder};
+use mock_server::{AuthorizationRequest, OAuthApp};
 use serde_json::{Value, json};
 
 use crate::support::{Reply, VERSION, assert_error, send_to};
@@ -131,7 +131,7 @@ async fn a_code_exchange_answers_the_vendor_token_fields() {
     assert_eq!(body["expires_in"], 86_399);
     assert_eq!(body["userType"], "Location");
     assert_eq!(body["locationId"], state.location_id());
-    assert_eq!(body["companyId"], mock_server::oauth::DEFAULT_COMPANY_ID);
+    assert_eq!(body["companyId"], mock_server::DEFAULT_COMPANY_ID);
     assert_eq!(body["isBulkInstallation"], false);
     for key in ["access_token", "refresh_token", "userId", "planId"] {
         assert!(
@@ -531,7 +531,7 @@ async fn a_pit_or_a_location_token_cannot_mint_location_tokens() {
     let state = MockServer::builder().build_state();
     let location = location_pair(&state).await;
     let fields = [
-        ("companyId", mock_server::oauth::DEFAULT_COMPANY_ID),
+        ("companyId", mock_server::DEFAULT_COMPANY_ID),
         ("locationId", state.location_id()),
     ];
     for token in [

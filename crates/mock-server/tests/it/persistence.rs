@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
-use mock_server::persistence::PAUSE_ENV;
+use mock_server::testing::PAUSE_ENV;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_highlevel-mock");
@@ -204,7 +204,7 @@ fn a_crash_in_the_middle_of_a_write_leaves_the_previous_file_intact() {
             let _ = stream.read_to_end(&mut sink);
         }
     });
-    let temp = mock_server::persistence::temp_path(&path)
+    let temp = mock_server::testing::temp_path(&path)
         .with_file_name(format!(".state.json.tmp-{}", server.child.id()));
     let deadline = Instant::now() + Duration::from_secs(10);
     while !temp.exists() || std::fs::metadata(&temp).map(|m| m.len()).unwrap_or(0) == 0 {

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -3,8 +3,9 @@
 
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode};
-use mock_server::spec::{self, Api};
-use mock_server::validation::Validator;
+use mock_server::Api;
+use mock_server::testing::Validator;
+use mock_server::testing::spec;
 use mock_server::{AppState, MockServer, MockServerBuilder, router};
 use serde_json::Value;
 use tower::ServiceExt;

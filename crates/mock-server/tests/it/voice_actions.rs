@@ -1,7 +1,7 @@
 //! Voice AI actions: create, read, update, delete, and parameters checked against the variant `actionType` names.
 
 use axum::http::StatusCode;
-use mock_server::spec::Api;
+use mock_server::Api;
 use serde_json::{Value, json};
 
 use crate::support::{Harness, assert_conforms, assert_error};

@@ -1,7 +1,7 @@
 //! Voice AI agents: create with documented defaults, validation messages, paging, patch and delete.
 
 use axum::http::StatusCode;
-use mock_server::spec::Api;
+use mock_server::Api;
 use serde_json::{Value, json};
 
 use crate::support::{Harness, assert_conforms, assert_error};
@@ -83,7 +83,7 @@ async fn every_invalid_field_is_reported_together_in_a_stable_order() {
         "agentWorkingHours": [{"dayOfTheWeek": 9, "intervals": [{"startHour": 25, "endHour": 1, "startMinute": 0, "endMinute": 0}]}],
         "timezone": "not a zone"
     });
-    let pattern = mock_server::spec::voice_ai()
+    let pattern = mock_server::testing::spec::voice_ai()
         .schema("Timezone")
         .and_then(|t| t["pattern"].as_str())
         .expect("the spec declares the timezone pattern")

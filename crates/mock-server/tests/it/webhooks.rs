@@ -10,9 +10,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::routing::post;
 use highlevel_client_core::webhooks::{Ed25519PublicKey, VoiceAiCallEnd, WebhookVerifier};
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
-use mock_server::webhooks::WebhookRetryPolicy;
+use mock_server::WebhookRetryPolicy;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 

@@ -1,6 +1,6 @@
 //! One error type: every `send()` fails with an `ApiError` that names the operation.
 
-use mock_server::faults::{Effect, FaultRule};
+use mock_server::{Effect, FaultRule};
 use voice_ai_client::{ApiError, ErrorKind, StatusCode};
 
 use crate::support::client_of_mock;

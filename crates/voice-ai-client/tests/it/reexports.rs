@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use mock_server::faults::FaultRule;
+use mock_server::FaultRule;
 use voice_ai_client::{BoxFuture, Client, ClientConfig, RetryPolicy, Sleeper, StatusCode, Token};
 
 use crate::support::client_of_mock;

@@ -1,9 +1,9 @@
 //! A client of a fresh mock server, as a consumer's test would build one, and a look at what
 //! the server received.
 
+use mock_server::Fixtures;
 use mock_server::MockServer;
-use mock_server::fixtures::Fixtures;
-use mock_server::journal::ReceivedRequest;
+use mock_server::ReceivedRequest;
 use voice_ai_client::{Client, ClientConfig, Token};
 
 /// A mock server with its seeded demo data (three agents, one call log), and a client of it.

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use mock_server::oauth::AuthorizationRequest;
+use mock_server::AuthorizationRequest;
 use voice_ai_client::{Client, ClientConfig, OAuthCredentials, OAuthTokenSource, Token};
 
 use crate::support::client_of_mock;

@@ -135,7 +135,7 @@ impl Store {
     /// [`StoreError::Invalid`] when the location has no Voice AI agent (and `count > 0`).
     ///
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
@@ -179,7 +179,7 @@ impl Store {
     /// order, so the result is deterministic) and returns how many were added in all.
     ///
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
@@ -215,7 +215,7 @@ impl Store {
     /// [`StoreError::AgentNotFound`] when the location has no such Voice AI agent.
     ///
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
@@ -244,7 +244,7 @@ impl Store {
 
     /// How many call logs the location has.
     /// ```
-    /// use mock_server::store::Store;
+    /// use mock_server::Store;
     /// use serde_json::json;
     /// // Arrange
     /// let store = Store::new(1);
