@@ -23,9 +23,10 @@ pub(crate) mod voice_ai;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -36,11 +37,12 @@ use crate::validation::{Validator, coerce_param};
 /// The largest request body accepted (1 MiB); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// Everything a handler needs from the raw request.
+/// Everything a handler needs from the raw request. The query string and the path parameters
+/// are kept as received and decoded where they are read ([`query_pairs`]), without copies.
 pub(crate) struct ApiRequest {
     headers: HeaderMap,
-    query: Vec<(String, String)>,
-    path: Vec<(String, String)>,
+    uri: Uri,
+    path: RawPathParams,
     body: Bytes,
 }
 
@@ -65,17 +67,12 @@ impl FromRequest<AppState> for ApiRequest {
         let Some(body) = body else {
             return Err(ApiError::payload_too_large());
         };
-        let path = match RawPathParams::from_request_parts(&mut parts, state).await {
-            Ok(params) => params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            Err(_) => return Err(ApiError::bad_request("Invalid path parameter encoding")),
+        let Ok(path) = RawPathParams::from_request_parts(&mut parts, state).await else {
+            return Err(ApiError::bad_request("Invalid path parameter encoding"));
         };
-        let query = parts.uri.query().map(parse_query).unwrap_or_default();
         Ok(Self {
             headers: parts.headers,
-            query,
+            uri: parts.uri,
             path,
             body,
         })
@@ -142,12 +139,13 @@ pub(crate) fn begin_with(
         Some(_) => parse_body(&req)?,
     };
 
+    let query = query_pairs(req.uri.query().unwrap_or_default());
+    let path: Vec<(&str, &str)> = req.path.iter().collect();
     if api == Api::VoiceAi {
-        let from_query = req
-            .query
+        let from_query = query
             .iter()
             .find(|(k, _)| k == "locationId")
-            .map(|(_, v)| v.as_str());
+            .map(|(_, v)| v.as_ref());
         let from_body = raw_body.get("locationId").and_then(Value::as_str);
         for location in from_query.into_iter().chain(from_body) {
             principal.check_location(location)?;
@@ -157,14 +155,17 @@ pub(crate) fn begin_with(
     let mut validator = Validator::new(spec, defaults);
     let mut params = Map::new();
     for location in [ParamIn::Query, ParamIn::Path] {
-        let raw = if location == ParamIn::Query {
-            &req.query
-        } else {
-            &req.path
-        };
         for param in op.params.iter().filter(|p| p.location == location) {
-            match raw.iter().find(|(k, _)| *k == param.name) {
-                Some((_, text)) => {
+            let raw = if location == ParamIn::Query {
+                query
+                    .iter()
+                    .find(|(k, _)| *k == param.name)
+                    .map(|(_, v)| v.as_ref())
+            } else {
+                path.iter().find(|(k, _)| *k == param.name).map(|(_, v)| *v)
+            };
+            match raw {
+                Some(text) => {
                     let value = coerce_param(spec, &param.schema, text);
                     let cleaned = validator.check(&param.schema, &value, &param.name);
                     params.insert(param.name.clone(), cleaned);
@@ -354,47 +355,11 @@ pub(crate) fn page_bytes(
     Bytes::from(out)
 }
 
-/// `application/x-www-form-urlencoded` pairs, as `form_urlencoded` (and so axum's `Query`)
-/// reads them: split on `&` (empty parts skipped), name and value split at the first `=`, `+`
-/// is a space, `%XX` is a byte, invalid UTF-8 is replaced; without the serde layers.
-pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
-    fn decode(text: &str) -> String {
-        let bytes = text.as_bytes();
-        if !bytes.iter().any(|b| matches!(b, b'+' | b'%')) {
-            return text.to_owned();
-        }
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    let hex = |b: u8| (b as char).to_digit(16);
-                    match (
-                        bytes.get(i + 1).copied().and_then(hex),
-                        bytes.get(i + 2).copied().and_then(hex),
-                    ) {
-                        (Some(hi), Some(lo)) => {
-                            out.push((hi * 16 + lo) as u8);
-                            i += 2;
-                        }
-                        _ => out.push(b'%'),
-                    }
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    query
-        .split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            (decode(name), decode(value))
-        })
-        .collect()
+/// `application/x-www-form-urlencoded` pairs as axum's `Query` reads them (`form_urlencoded`:
+/// split on `&`, empty parts skipped, name and value split at the first `=`, `+` is a space,
+/// `%XX` is a byte, invalid UTF-8 replaced), borrowed from `text` unless a pair needs decoding.
+pub(crate) fn query_pairs(text: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    form_urlencoded::parse(text.as_bytes()).collect()
 }
 
 #[cfg(test)]
@@ -403,7 +368,7 @@ mod tests {
 
     #[test]
     fn query_strings_decode_like_form_urlencoded() {
-        let pairs = parse_query("a=1&&b=x+y%2Cz&c&d=%zz&e=%C3%A9&=v&f=a=b");
+        let pairs = query_pairs("a=1&&b=x+y%2Cz&c&d=%zz&e=%C3%A9&=v&f=a=b");
         let expected = [
             ("a", "1"),
             ("b", "x y,z"),
@@ -415,8 +380,15 @@ mod tests {
         ];
         assert_eq!(pairs.len(), expected.len());
         for ((name, value), (n, v)) in pairs.iter().zip(expected) {
-            assert_eq!((name.as_str(), value.as_str()), (n, v));
+            assert_eq!((name.as_ref(), value.as_ref()), (n, v));
         }
-        assert_eq!(parse_query("x=%FF")[0].1, "\u{FFFD}");
+        assert_eq!(query_pairs("x=%FF")[0].1, "\u{FFFD}");
+        assert!(
+            matches!(
+                query_pairs("plain=text")[0],
+                (Cow::Borrowed(_), Cow::Borrowed(_))
+            ),
+            "a pair without escapes is read in place"
+        );
     }
 }
