@@ -8,6 +8,7 @@ mod fixtures;
 mod journal;
 mod oauth;
 mod persistence;
+mod proxy;
 mod rate_limit;
 mod spec;
 mod store;
@@ -38,6 +39,7 @@ pub use journal::{
     WebhookDelivery,
 };
 pub use oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID, OAuthApp, OAuthError, OAuthTokens};
+pub use proxy::{Direction, ProxyConfig, VIOLATIONS_HEADER, Violation, ViolationKind};
 pub use rate_limit::RateLimitConfig;
 pub use spec::{Api, Spec};
 pub use store::voice_ai::CallLogFilter;

@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
                   /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
                   /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
                   /__mock/rate-limit, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
-                  /__mock/oauth/{apps,codes}. \
+                  /__mock/oauth/{apps,codes}, /__mock/violations. \
                   GET /__mock/ lists them; the crate README documents each."
 )]
 struct Cli {
@@ -98,6 +98,22 @@ struct Cli {
     /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
     #[arg(long)]
     journal_full_headers: bool,
+    /// Be a validating proxy: forward every vendor-route request to this http(s) base URL
+    /// (e.g. https://services.leadconnectorhq.com), check both directions against the specs,
+    /// log each violation and list them at GET /__mock/violations. The admin API stays local.
+    #[arg(long, value_name = "URL")]
+    upstream: Option<String>,
+    /// With --upstream: answer an invalid request with the vendor-shaped 422 instead of
+    /// forwarding it, and mark an answer that breaks the spec with an x-mock-violations header.
+    #[arg(long, requires = "upstream")]
+    strict: bool,
+    /// With --upstream: write the violations as JUnit XML to FILE at shutdown.
+    #[arg(long, value_name = "FILE", requires = "upstream")]
+    report: Option<PathBuf>,
+    /// With --upstream: write what the upstream answered to GETs as a fixtures document to FILE
+    /// at shutdown (replay it with --fixtures FILE).
+    #[arg(long, value_name = "FILE", requires = "upstream")]
+    record: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -159,6 +175,18 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(path) = &cli.state_file {
         builder = builder.state_file(path.clone());
     }
+    if let Some(upstream) = &cli.upstream {
+        let mut config = mock_server::ProxyConfig::new(upstream)
+            .map_err(|e| format!("--upstream: {e}"))?
+            .strict(cli.strict);
+        if let Some(path) = &cli.report {
+            config = config.report(path.clone());
+        }
+        if let Some(path) = &cli.record {
+            config = config.record(path.clone());
+        }
+        builder = builder.upstream(config);
+    }
     if let Some(max) = cli.rate_limit {
         builder = builder.rate_limit(RateLimitConfig {
             max,
@@ -187,6 +215,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         app.client_id,
         app.client_secret
     );
+    let banner = match &cli.upstream {
+        Some(upstream) => format!("{banner}proxying to: {upstream}\n"),
+        None => banner,
+    };
     {
         use std::io::Write;
         let mut stdout = std::io::stdout().lock();
@@ -196,6 +228,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     mock_server::serve(listener, state.clone(), shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
+    state.finish_proxy()?;
     if let Some(path) = &cli.state_file {
         state
             .save_state_to(path)

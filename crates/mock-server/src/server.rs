@@ -19,6 +19,7 @@ use crate::auth::{TokenRegistry, TokenSpec};
 use crate::fixtures::Fixtures;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture, Journal, ReceivedRequest};
 use crate::oauth::{AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings};
+use crate::proxy::{Proxy, ProxyConfig};
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::state::{AppState, Shared};
 use crate::store::Store;
@@ -72,6 +73,7 @@ pub struct MockServerBuilder {
     oauth_settings: OAuthSettings,
     journal_bytes: usize,
     journal_capture: HeaderCapture,
+    upstream: Option<ProxyConfig>,
 }
 
 impl Default for MockServerBuilder {
@@ -93,6 +95,7 @@ impl Default for MockServerBuilder {
             oauth_settings: OAuthSettings::default(),
             journal_bytes: DEFAULT_JOURNAL_BYTES,
             journal_capture: HeaderCapture::Lean,
+            upstream: None,
         }
     }
 }
@@ -362,6 +365,7 @@ impl MockServerBuilder {
                 ),
                 render_cache: Default::default(),
                 state_file: self.state_file,
+                proxy: self.upstream.map(|config| Arc::new(Proxy::new(config))),
             }),
         };
         state.reset();
@@ -429,6 +433,24 @@ impl MockServerBuilder {
     /// ```
     pub fn webhook_retry(mut self, policy: WebhookRetryPolicy) -> Self {
         self.webhook_retry = policy;
+        self
+    }
+
+    /// Makes the server a validating proxy in front of an upstream (see [`ProxyConfig`]):
+    /// vendor-route requests are checked against the specs, forwarded, and the answers checked
+    /// too; the admin API stays local and lists what broke at `GET /__mock/violations`.
+    ///
+    /// ```
+    /// use mock_server::ProxyConfig;
+    /// // Arrange
+    /// let config = ProxyConfig::new("http://127.0.0.1:9").expect("a valid URL");
+    /// // Act
+    /// let state = mock_server::MockServer::builder().upstream(config).build_state();
+    /// // Assert
+    /// assert!(state.violations().is_empty());
+    /// ```
+    pub fn upstream(mut self, config: ProxyConfig) -> Self {
+        self.upstream = Some(config);
         self
     }
 

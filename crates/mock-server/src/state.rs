@@ -61,6 +61,8 @@ pub(crate) struct Shared {
     pub(crate) oauth: OAuthServer,
     pub(crate) render_cache: crate::api::render_cache::RenderCache,
     pub(crate) state_file: Option<PathBuf>,
+    /// The validating proxy, when the server forwards to an upstream (see `crate::proxy`).
+    pub(crate) proxy: Option<Arc<crate::proxy::Proxy>>,
 }
 
 /// The shared state behind the router: the store, the tokens, and what `reset` restores.

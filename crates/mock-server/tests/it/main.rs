@@ -14,6 +14,7 @@ mod errors;
 mod faults;
 mod oauth;
 mod persistence;
+mod proxy;
 mod robustness;
 mod server;
 mod support;

@@ -1,0 +1,435 @@
+//! The validating proxy: with an upstream set, the server forwards every vendor-route request
+//! there and checks both directions against our specs, so drift of the real API shows.
+//!
+//! Per request ([`handle`]): the operation is found from method and path ([`check`]); the
+//! request's parameters and body are checked with the mock's own validator; in strict mode an
+//! invalid request is answered with the mock's vendor-shaped 422 and not forwarded; otherwise it
+//! goes upstream ([`forward`]) and the answer comes back unchanged (hop-by-hop headers aside),
+//! after its status and body were checked. Each [`Violation`] is logged as one line and listed
+//! at `GET /__mock/violations` ([`violations`]); `--report FILE` turns the list into JUnit XML
+//! at shutdown ([`report`]); `--record FILE` keeps the GET answers as fixtures ([`record`]).
+//! The OAuth endpoints (`/oauth/…`) are outside our specs: they are forwarded unchecked and
+//! never recorded. The admin API (`/__mock/…`) stays local. Tokens are forwarded, never
+//! logged, listed, reported or recorded.
+
+mod check;
+mod forward;
+mod record;
+mod report;
+mod violations;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::ApiError;
+pub use violations::{Direction, Violation, ViolationKind};
+
+/// The header a strict proxy adds to an answer that breaks the spec: how many errors it has.
+pub const VIOLATIONS_HEADER: &str = "x-mock-violations";
+
+/// The largest request body the proxy reads (16 MiB); a larger one is refused with 413.
+const REQUEST_LIMIT: usize = 16 * 1024 * 1024;
+
+/// How the server proxies to an upstream (see [`crate::MockServerBuilder::upstream`]).
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    upstream: String,
+    strict: bool,
+    report: Option<PathBuf>,
+    record: Option<PathBuf>,
+    client: reqwest::Client,
+}
+
+impl ProxyConfig {
+    /// Proxies to `upstream`, an `http://` or `https://` base URL (a path prefix is kept; a
+    /// trailing slash is dropped). Fails on another scheme, a URL with a query, or when TLS
+    /// cannot be set up.
+    ///
+    /// ```
+    /// use mock_server::ProxyConfig;
+    /// // Arrange / Act
+    /// let config = ProxyConfig::new("https://services.leadconnectorhq.com/").expect("a valid URL");
+    /// // Assert
+    /// assert_eq!(config.upstream(), "https://services.leadconnectorhq.com");
+    /// assert!(ProxyConfig::new("ftp://example.com").is_err());
+    /// ```
+    pub fn new(upstream: &str) -> Result<Self, String> {
+        let url = reqwest::Url::parse(upstream.trim())
+            .map_err(|e| format!("the upstream URL is invalid: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err("the upstream URL must be http:// or https:// with a host".to_owned());
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("the upstream URL must not have a query or fragment".to_owned());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("the upstream URL must not carry credentials".to_owned());
+        }
+        Ok(Self {
+            upstream: url.as_str().trim_end_matches('/').to_owned(),
+            strict: false,
+            report: None,
+            record: None,
+            client: forward::client()?,
+        })
+    }
+
+    /// Strict mode: an invalid request is answered with the vendor-shaped 422 instead of being
+    /// forwarded, and an answer that breaks the spec carries [`VIOLATIONS_HEADER`].
+    ///
+    /// ```
+    /// use mock_server::ProxyConfig;
+    /// // Arrange / Act
+    /// let config = ProxyConfig::new("http://127.0.0.1:9").expect("valid").strict(true);
+    /// // Assert
+    /// assert!(config.is_strict());
+    /// ```
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Where [`AppState::finish_proxy`] writes the JUnit XML report.
+    ///
+    /// ```
+    /// use mock_server::ProxyConfig;
+    /// // Arrange / Act
+    /// let config = ProxyConfig::new("http://127.0.0.1:9").expect("valid").report("drift.xml");
+    /// // Assert
+    /// assert_eq!(config.report_path(), Some(std::path::Path::new("drift.xml")));
+    /// ```
+    pub fn report(mut self, path: impl Into<PathBuf>) -> Self {
+        self.report = Some(path.into());
+        self
+    }
+
+    /// Where [`AppState::finish_proxy`] writes the recorded fixtures document.
+    ///
+    /// ```
+    /// use mock_server::ProxyConfig;
+    /// // Arrange / Act
+    /// let config = ProxyConfig::new("http://127.0.0.1:9").expect("valid").record("session.json");
+    /// // Assert
+    /// assert_eq!(config.record_path(), Some(std::path::Path::new("session.json")));
+    /// ```
+    pub fn record(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record = Some(path.into());
+        self
+    }
+
+    /// The upstream base URL, without a trailing slash.
+    pub fn upstream(&self) -> &str {
+        &self.upstream
+    }
+
+    /// Whether strict mode is on.
+    pub fn is_strict(&self) -> bool {
+        self.strict
+    }
+
+    /// The report file, if any.
+    pub fn report_path(&self) -> Option<&Path> {
+        self.report.as_deref()
+    }
+
+    /// The recording file, if any.
+    pub fn record_path(&self) -> Option<&Path> {
+        self.record.as_deref()
+    }
+}
+
+/// The running proxy: its settings, the violations seen, the recorder.
+#[derive(Debug)]
+pub(crate) struct Proxy {
+    config: ProxyConfig,
+    violations: violations::ViolationLog,
+    seen: Mutex<report::Seen>,
+    recorder: Option<record::Recorder>,
+}
+
+impl Proxy {
+    pub(crate) fn new(config: ProxyConfig) -> Self {
+        let recorder = config.record.clone().map(record::Recorder::new);
+        Self {
+            config,
+            violations: violations::ViolationLog::default(),
+            seen: Mutex::new(BTreeMap::new()),
+            recorder,
+        }
+    }
+}
+
+/// The router in proxy mode: every path but the admin API's goes upstream.
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .fallback(handle)
+        .layer(axum::middleware::from_fn(crate::middleware::log_request))
+        .nest(
+            crate::admin::PREFIX,
+            crate::admin::routes().layer(axum::middleware::from_fn(crate::middleware::log_request)),
+        )
+        .with_state(state)
+}
+
+/// Checks, forwards and checks one exchange.
+async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let Some(proxy) = state.shared.proxy.clone() else {
+        return ApiError::not_found("no upstream configured").into_response();
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, REQUEST_LIMIT).await else {
+        return ApiError::payload_too_large().into_response();
+    };
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    let redactor = violations::Redactor::for_authorization(
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let request_line = redactor.request_line(parts.method.as_str(), &path, Some(&query));
+    let content_type = |headers: &axum::http::HeaderMap| {
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let checked = !path.starts_with("/oauth/");
+    let matched = if checked {
+        check::find_operation(parts.method.as_str(), &path)
+    } else {
+        None
+    };
+    if let Some(m) = &matched {
+        let key = (check::api_name(m.api).to_owned(), m.op.id.clone());
+        *proxy
+            .seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_insert(0) += 1;
+    }
+
+    match &matched {
+        Some(m) => {
+            let cx = check::Context {
+                matched: m,
+                direction: Direction::Request,
+                request_line: &request_line,
+                redactor: &redactor,
+            };
+            let found = violations::collapse(check::check_request(
+                &cx,
+                &query,
+                content_type(&parts.headers).as_deref(),
+                &body,
+            ));
+            let errors: Vec<String> = found
+                .iter()
+                .filter(|v| v.kind == ViolationKind::Error)
+                .map(nest_message)
+                .collect();
+            proxy.violations.record(found);
+            if proxy.config.strict && !errors.is_empty() {
+                return ApiError::unprocessable(errors).into_response();
+            }
+        }
+        None if checked => proxy.violations.record(vec![Violation {
+            api: None,
+            operation: None,
+            direction: Direction::Request,
+            kind: ViolationKind::Error,
+            part: "route".to_owned(),
+            pointer: String::new(),
+            expected: "an operation of the specs".to_owned(),
+            actual: request_line.clone(),
+            request: request_line.clone(),
+            count: 1,
+        }]),
+        None => {}
+    }
+
+    let url = match parts.uri.query() {
+        Some(q) => format!("{}{path}?{q}", proxy.config.upstream),
+        None => format!("{}{path}", proxy.config.upstream),
+    };
+    let answer = match forward::send(
+        &proxy.config.client,
+        &url,
+        parts.method.clone(),
+        &parts.headers,
+        body,
+    )
+    .await
+    {
+        Ok(answer) => answer,
+        Err(reason) => {
+            let reason = redactor.scrub(&reason);
+            tracing::warn!(request = %request_line, %reason, "upstream request failed");
+            return ApiError::new(StatusCode::BAD_GATEWAY, format!("Bad Gateway: {reason}"))
+                .into_response();
+        }
+    };
+
+    let mut error_count = 0;
+    if let Some(m) = &matched {
+        let cx = check::Context {
+            matched: m,
+            direction: Direction::Response,
+            request_line: &request_line,
+            redactor: &redactor,
+        };
+        let found = violations::collapse(check::check_response(
+            &cx,
+            answer.status.as_u16(),
+            content_type(&answer.headers).as_deref(),
+            &answer.body,
+        ));
+        error_count = found
+            .iter()
+            .filter(|v| v.kind == ViolationKind::Error)
+            .count();
+        proxy.violations.record(found);
+        if let Some(recorder) = &proxy.recorder
+            && parts.method == axum::http::Method::GET
+            && answer.status.is_success()
+            && let Ok(value) = serde_json::from_slice::<Value>(&answer.body)
+        {
+            recorder.observe(m, &query, &value, &redactor);
+        }
+    }
+
+    let mut response = (answer.status, answer.body).into_response();
+    *response.headers_mut() = answer.headers;
+    if proxy.config.strict && error_count > 0 {
+        response
+            .headers_mut()
+            .insert(VIOLATIONS_HEADER, HeaderValue::from(error_count as u64));
+    }
+    response
+}
+
+/// A request error as the mock itself words it (`locationId should not be empty`,
+/// `agentWorkingHours.0.intervals must be an array`), for strict mode's 422.
+fn nest_message(v: &Violation) -> String {
+    let path = v
+        .pointer
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect::<Vec<_>>()
+        .join(".");
+    let problem = match v.expected.as_str() {
+        "present (required)" => "should not be empty",
+        other => other,
+    };
+    if path.is_empty() {
+        format!("{} {problem}", v.part)
+    } else {
+        format!("{path} {problem}")
+    }
+}
+
+impl AppState {
+    /// The violations the validating proxy has seen, first seen first (empty when the server
+    /// does not proxy). See [`Violation`].
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert!(state.violations().is_empty());
+    /// ```
+    pub fn violations(&self) -> Vec<Violation> {
+        self.shared
+            .proxy
+            .as_ref()
+            .map(|p| p.violations.snapshot().0)
+            .unwrap_or_default()
+    }
+
+    /// Forgets the violations seen so far (and the operations counted for the report).
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// state.clear_violations();
+    /// // Assert
+    /// assert!(state.violations().is_empty());
+    /// ```
+    pub fn clear_violations(&self) {
+        if let Some(proxy) = &self.shared.proxy {
+            proxy.violations.clear();
+            proxy
+                .seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
+    }
+
+    /// The proxy's shutdown work: writes the JUnit report and the recording, where configured
+    /// (the binary calls it after a clean shutdown). A server that does not proxy does nothing.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act / Assert
+    /// assert!(state.finish_proxy().is_ok());
+    /// ```
+    pub fn finish_proxy(&self) -> Result<(), String> {
+        let Some(proxy) = &self.shared.proxy else {
+            return Ok(());
+        };
+        if let Some(path) = &proxy.config.report {
+            let (list, dropped) = proxy.violations.snapshot();
+            let seen = proxy
+                .seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            let xml = report::junit(&seen, &list, dropped);
+            crate::persistence::write_atomically(path, xml.as_bytes())
+                .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+        if let Some(recorder) = &proxy.recorder {
+            recorder.write()?;
+            tracing::info!(path = %recorder.path().display(), "wrote the recording");
+        }
+        Ok(())
+    }
+}
+
+/// `GET /__mock/violations`: `{upstream, violations: […], dropped}`.
+pub(crate) async fn list_violations(State(state): State<AppState>) -> Response {
+    let (list, dropped) = state
+        .shared
+        .proxy
+        .as_ref()
+        .map(|p| p.violations.snapshot())
+        .unwrap_or_default();
+    let upstream = state
+        .shared
+        .proxy
+        .as_ref()
+        .map(|p| Value::String(p.config.upstream.clone()))
+        .unwrap_or(Value::Null);
+    axum::Json(json!({"upstream": upstream, "violations": list, "dropped": dropped}))
+        .into_response()
+}
+
+/// `DELETE /__mock/violations`: forgets them.
+pub(crate) async fn clear_violations(State(state): State<AppState>) -> Response {
+    state.clear_violations();
+    axum::Json(json!({"success": true})).into_response()
+}
