@@ -15,6 +15,7 @@ mod faults;
 mod oauth;
 mod persistence;
 mod proxy;
+mod proxy_record;
 mod robustness;
 mod server;
 mod support;
