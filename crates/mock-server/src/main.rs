@@ -99,7 +99,7 @@ struct Cli {
     #[arg(long)]
     journal_full_headers: bool,
     /// Be a validating proxy: forward every vendor-route request to this http(s) base URL
-    /// (e.g. https://services.leadconnectorhq.com), check both directions against the specs,
+    /// (the vendor: services.leadconnectorhq.com over https), check both directions against the specs,
     /// log each violation and list them at GET /__mock/violations. The admin API stays local.
     #[arg(long, value_name = "URL")]
     upstream: Option<String>,
