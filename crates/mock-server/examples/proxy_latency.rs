@@ -1,6 +1,7 @@
 //! The validating proxy's added latency per request: the same GETs sent straight to a mock and
 //! through a proxy in front of it, in alternating slices, one at a time over kept-alive
-//! connections. Run with
+//! connections; a strict proxy (which checks each answer before returning it, where the
+//! default proxy checks after) runs in the same slices for comparison. Run with
 //! `cargo run --release -p mock-server --example proxy_latency -- [REQUESTS_PER_ROUTE]`
 //! (default 2000); it prints the median and p99 of each, and of the difference, per route.
 
@@ -34,6 +35,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .upstream(ProxyConfig::new(&upstream.uri())?)
         .start()
         .await;
+    let strict = MockServer::builder()
+        .upstream(ProxyConfig::new(&upstream.uri())?.strict(true))
+        .start()
+        .await;
     let client = reqwest::Client::new();
     let loc = upstream.location_id().to_owned();
     let token = upstream.dev_token().to_owned();
@@ -65,15 +70,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     println!(
-        "{:<24} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}",
-        "route", "direct p50", "direct p99", "proxy p50", "proxy p99", "added p50", "added p99"
+        "{:<38} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}",
+        "route / server", "direct p50", "direct p99", "p50", "p99", "added p50", "added p99"
     );
     for (name, path) in &routes {
         let mut direct = Vec::with_capacity(per_route);
         let mut proxied = Vec::with_capacity(per_route);
+        let mut checked_first = Vec::with_capacity(per_route);
         let slice = 50;
         // Warm-up: connections, caches.
-        for base in [upstream.uri(), proxy.uri()] {
+        for base in [upstream.uri(), proxy.uri(), strict.uri()] {
             for _ in 0..100 {
                 send(&client, &base, path, &token).await?;
             }
@@ -85,23 +91,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             for _ in 0..slice {
                 proxied.push(send(&client, &proxy.uri(), path, &token).await?);
             }
+            for _ in 0..slice {
+                checked_first.push(send(&client, &strict.uri(), path, &token).await?);
+            }
         }
         direct.sort();
-        proxied.sort();
         let (d50, d99) = (percentile(&direct, 0.5), percentile(&direct, 0.99));
-        let (p50, p99) = (percentile(&proxied, 0.5), percentile(&proxied, 0.99));
-        println!(
-            "{name:<24} {:>8.0}µs {:>8.0}µs {:>8.0}µs {:>8.0}µs {:>10.0}µs {:>10.0}µs",
-            micros(d50),
-            micros(d99),
-            micros(p50),
-            micros(p99),
-            micros(p50) - micros(d50),
-            micros(p99) - micros(d99)
-        );
+        for (server, mut times) in [("proxy", proxied), ("strict proxy", checked_first)] {
+            times.sort();
+            let (p50, p99) = (percentile(&times, 0.5), percentile(&times, 0.99));
+            println!(
+                "{:<38} {:>8.0}µs {:>8.0}µs {:>8.0}µs {:>8.0}µs {:>10.0}µs {:>10.0}µs",
+                format!("{name} / {server}"),
+                micros(d50),
+                micros(d99),
+                micros(p50),
+                micros(p99),
+                micros(p50) - micros(d50),
+                micros(p99) - micros(d99)
+            );
+        }
     }
-    let violations = proxy.state().violations();
-    println!("violations reported by the proxy: {}", violations.len());
+    println!(
+        "violations reported: proxy {}, strict proxy {}",
+        proxy.state().violations().len(),
+        strict.state().violations().len()
+    );
     Ok(())
 }
 

@@ -4,8 +4,11 @@
 //! Per request ([`handle`]): the operation is found from method and path ([`check`]); the
 //! request's parameters and body are checked with the mock's own validator; in strict mode an
 //! invalid request is answered with the mock's vendor-shaped 422 and not forwarded; otherwise it
-//! goes upstream ([`forward`]) and the answer comes back unchanged (hop-by-hop headers aside),
-//! after its status and body were checked. Each [`Violation`] is logged as one line and listed
+//! goes upstream ([`forward`]) and the answer comes back unchanged (hop-by-hop headers aside).
+//! Its status and body are checked after it is returned, on the blocking pool, so the check
+//! adds nothing to the client's wait (strict mode checks first: the answer's header depends on
+//! it); bodies waiting for their check have a 64 MiB budget, beyond which answers are checked
+//! before they are returned. Readers of the violations wait for the checks in flight. Each [`Violation`] is logged as one line and listed
 //! at `GET /__mock/violations` ([`violations`]); `--report FILE` turns the list into JUnit XML
 //! at shutdown ([`report`]); `--record FILE` keeps the GET answers as fixtures ([`record`]).
 //! The OAuth endpoints (`/oauth/…`) are outside our specs: they are forwarded unchecked and
@@ -20,7 +23,8 @@ mod violations;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -153,6 +157,7 @@ pub(crate) struct Proxy {
     violations: violations::ViolationLog,
     seen: Mutex<report::Seen>,
     recorder: Option<record::Recorder>,
+    pending: Pending,
 }
 
 impl Proxy {
@@ -163,6 +168,7 @@ impl Proxy {
             violations: violations::ViolationLog::default(),
             seen: Mutex::new(BTreeMap::new()),
             recorder,
+            pending: Pending::default(),
         }
     }
 }
@@ -281,30 +287,29 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     };
 
     let mut error_count = 0;
-    if let Some(m) = &matched {
-        let cx = check::Context {
-            matched: m,
-            direction: Direction::Response,
-            request_line: &request_line,
-            redactor: &redactor,
+    if let Some(matched) = matched {
+        let job = AnswerCheck {
+            matched,
+            get: parts.method == axum::http::Method::GET,
+            status: answer.status,
+            content_type: content_type(&answer.headers),
+            body: answer.body.clone(),
+            query,
+            request_line,
+            redactor,
         };
-        let found = violations::collapse(check::check_response(
-            &cx,
-            answer.status.as_u16(),
-            content_type(&answer.headers).as_deref(),
-            &answer.body,
-        ));
-        error_count = found
-            .iter()
-            .filter(|v| v.kind == ViolationKind::Error)
-            .count();
-        proxy.violations.record(found);
-        if let Some(recorder) = &proxy.recorder
-            && parts.method == axum::http::Method::GET
-            && answer.status.is_success()
-            && let Ok(value) = serde_json::from_slice::<Value>(&answer.body)
-        {
-            recorder.observe(m, &query, &value, &redactor);
+        job.record(&proxy);
+        let size = job.body.len();
+        // Strict mode needs the outcome for this answer's header; otherwise the check runs
+        // after the answer is on its way, off the client's path, within a byte budget.
+        if !proxy.config.strict && proxy.pending.reserve(size) {
+            let proxy = proxy.clone();
+            tokio::task::spawn_blocking(move || {
+                let _done = Release(&proxy.pending, size);
+                job.run(&proxy);
+            });
+        } else {
+            error_count = job.run(&proxy);
         }
     }
 
@@ -316,6 +321,105 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
             .insert(VIOLATIONS_HEADER, HeaderValue::from(error_count as u64));
     }
     response
+}
+
+/// One answer to check (and record), owned so the check can run after the answer is sent.
+struct AnswerCheck {
+    matched: check::Matched,
+    get: bool,
+    status: StatusCode,
+    content_type: Option<String>,
+    body: axum::body::Bytes,
+    query: String,
+    request_line: String,
+    redactor: violations::Redactor,
+}
+
+impl AnswerCheck {
+    /// Checks the answer and records its violations; returns its error count.
+    fn run(&self, proxy: &Proxy) -> usize {
+        let cx = check::Context {
+            matched: &self.matched,
+            direction: Direction::Response,
+            request_line: &self.request_line,
+            redactor: &self.redactor,
+        };
+        let found = violations::collapse(check::check_response(
+            &cx,
+            self.status.as_u16(),
+            self.content_type.as_deref(),
+            &self.body,
+        ));
+        let errors = found
+            .iter()
+            .filter(|v| v.kind == ViolationKind::Error)
+            .count();
+        proxy.violations.record(found);
+        errors
+    }
+
+    /// Records a successful GET's data. Runs before the answer is returned, so records keep
+    /// the order the answers arrived in.
+    fn record(&self, proxy: &Proxy) {
+        if let Some(recorder) = &proxy.recorder
+            && self.get
+            && self.status.is_success()
+            && let Ok(value) = serde_json::from_slice::<Value>(&self.body)
+        {
+            recorder.observe(&self.matched, &self.query, &value, &self.redactor);
+        }
+    }
+}
+
+/// The answers still being checked after they were returned, within [`DEFERRED_BYTES`].
+#[derive(Debug, Default)]
+struct Pending {
+    /// Checks in flight and the bytes of their bodies.
+    state: Mutex<(usize, usize)>,
+    idle: Condvar,
+}
+
+/// The budget of answer bodies waiting for their check (64 MiB); beyond it, answers are
+/// checked before they are returned, which slows the clients down instead of growing memory.
+const DEFERRED_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long a reader of the violations waits for the checks in flight.
+const SETTLE: Duration = Duration::from_secs(5);
+
+impl Pending {
+    /// Reserves room for a deferred check of `bytes`; false when the budget is spent.
+    fn reserve(&self, bytes: usize) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.1 + bytes > DEFERRED_BYTES {
+            return false;
+        }
+        state.0 += 1;
+        state.1 += bytes;
+        true
+    }
+
+    /// Waits until no check is in flight (at most `limit`).
+    fn settle(&self, limit: Duration) {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .idle
+            .wait_timeout_while(state, limit, |s| s.0 > 0)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+}
+
+/// Ends one deferred check when dropped (also if the check panicked).
+struct Release<'a>(&'a Pending, usize);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = state.0.saturating_sub(1);
+        state.1 = state.1.saturating_sub(self.1);
+        if state.0 == 0 {
+            self.0.idle.notify_all();
+        }
+    }
 }
 
 /// A request error as the mock itself words it (`locationId should not be empty`,
@@ -341,7 +445,8 @@ fn nest_message(v: &Violation) -> String {
 
 impl AppState {
     /// The violations the validating proxy has seen, first seen first (empty when the server
-    /// does not proxy). See [`Violation`].
+    /// does not proxy), once the answers still being checked are done (at most 5 s). See
+    /// [`Violation`].
     ///
     /// ```
     /// // Arrange / Act
@@ -353,7 +458,10 @@ impl AppState {
         self.shared
             .proxy
             .as_ref()
-            .map(|p| p.violations.snapshot().0)
+            .map(|p| {
+                p.pending.settle(SETTLE);
+                p.violations.snapshot().0
+            })
             .unwrap_or_default()
     }
 
@@ -369,6 +477,7 @@ impl AppState {
     /// ```
     pub fn clear_violations(&self) {
         if let Some(proxy) = &self.shared.proxy {
+            proxy.pending.settle(SETTLE);
             proxy.violations.clear();
             proxy
                 .seen
@@ -391,6 +500,7 @@ impl AppState {
         let Some(proxy) = &self.shared.proxy else {
             return Ok(());
         };
+        proxy.pending.settle(SETTLE);
         if let Some(path) = &proxy.config.report {
             let (list, dropped) = proxy.violations.snapshot();
             let seen = proxy
@@ -412,12 +522,15 @@ impl AppState {
 
 /// `GET /__mock/violations`: `{upstream, violations: […], dropped}`.
 pub(crate) async fn list_violations(State(state): State<AppState>) -> Response {
-    let (list, dropped) = state
-        .shared
-        .proxy
-        .as_ref()
-        .map(|p| p.violations.snapshot())
-        .unwrap_or_default();
+    let (list, dropped) = match state.shared.proxy.clone() {
+        Some(proxy) => tokio::task::spawn_blocking(move || {
+            proxy.pending.settle(SETTLE);
+            proxy.violations.snapshot()
+        })
+        .await
+        .unwrap_or_default(),
+        None => Default::default(),
+    };
     let upstream = state
         .shared
         .proxy
@@ -432,4 +545,39 @@ pub(crate) async fn list_violations(State(state): State<AppState>) -> Response {
 pub(crate) async fn clear_violations(State(state): State<AppState>) -> Response {
     state.clear_violations();
     axum::Json(json!({"success": true})).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn deferred_checks_stay_within_their_byte_budget_and_readers_wait_for_them() {
+        let pending = Arc::new(Pending::default());
+        assert!(pending.reserve(DEFERRED_BYTES - 10));
+        assert!(
+            !pending.reserve(11),
+            "over the budget: checked before returning"
+        );
+        let worker = {
+            let pending = pending.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                drop(Release(&pending, DEFERRED_BYTES - 10));
+            })
+        };
+        let started = std::time::Instant::now();
+        pending.settle(Duration::from_secs(5));
+        assert!(
+            started.elapsed() >= Duration::from_millis(40),
+            "settle waited"
+        );
+        assert_eq!(
+            *pending.state.lock().unwrap_or_else(PoisonError::into_inner),
+            (0, 0)
+        );
+        assert!(pending.reserve(11));
+        worker.join().expect("the worker ends");
+    }
 }

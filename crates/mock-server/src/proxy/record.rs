@@ -29,11 +29,26 @@ struct Keyed {
 impl Keyed {
     /// Adds `record`, or merges its fields into the record with the same `key` value.
     fn upsert(&mut self, key: &str, record: Map<String, Value>) {
+        self.merge(key, record, true);
+    }
+
+    /// Like [`Keyed::upsert`], but a summary (a search result) only fills fields the record
+    /// does not have yet: the full answer wins whichever came first.
+    fn fill(&mut self, key: &str, record: Map<String, Value>) {
+        self.merge(key, record, false);
+    }
+
+    fn merge(&mut self, key: &str, record: Map<String, Value>, overwrite: bool) {
         let Some(id) = record.get(key).cloned() else {
             return;
         };
         match self.records.iter_mut().find(|r| r.get(key) == Some(&id)) {
-            Some(existing) => existing.extend(record),
+            Some(existing) if overwrite => existing.extend(record),
+            Some(existing) => {
+                for (name, value) in record {
+                    existing.entry(name).or_insert(value);
+                }
+            }
             None => self.records.push(record),
         }
     }
@@ -132,8 +147,17 @@ impl Recorder {
                 }
             }
             (Api::ConversationAi, "searchAgents") => {
-                for agent in objects(body.get("agents")) {
-                    rec.conversation_agents.upsert("id", agent);
+                for mut agent in objects(body.get("agents")) {
+                    // A search result's `goal` is a summary object; the agent's own `goal` is
+                    // its prompt, as `getAgent` and the create request have it.
+                    if let Some(Value::Object(goal)) = agent.get("goal") {
+                        match goal.get("prompt").cloned() {
+                            Some(prompt @ Value::String(_)) => agent.insert("goal".into(), prompt),
+                            _ => agent.remove("goal"),
+                        };
+                    }
+                    agent.remove("actions");
+                    rec.conversation_agents.fill("id", agent);
                 }
             }
             (Api::ConversationAi, "getAgent") => {
@@ -309,5 +333,33 @@ mod tests {
             agent["actions"][0]["headers"],
             json!([{"key": "Accept", "value": "a"}])
         );
+    }
+
+    #[test]
+    fn a_search_summary_never_overrides_the_full_agent_whatever_the_order() {
+        let redactor = Redactor::default();
+        let search = find_operation("GET", "/conversation-ai/agents/search").expect("searchAgents");
+        let get = find_operation("GET", "/conversation-ai/agents/c1").expect("getAgent");
+        let summary = json!({"agents": [{"id": "c1", "name": "S", "goal": {"prompt": "p", "type": "custom"}}]});
+        let full = json!({"id": "c1", "name": "Full", "goal": "the goal", "personality": "kind"});
+        for order in [[&search, &get], [&get, &search]] {
+            let recorder = Recorder::new(PathBuf::from("unused.json"));
+            for op in order {
+                let body = if op.op.id == "searchAgents" {
+                    &summary
+                } else {
+                    &full
+                };
+                recorder.observe(op, "", body, &redactor);
+            }
+            let agent = &recorder.document()["conversationAgents"][0];
+            assert_eq!(
+                (agent["name"].as_str(), agent["goal"].as_str()),
+                (Some("Full"), Some("the goal"))
+            );
+        }
+        let only_search = Recorder::new(PathBuf::from("unused.json"));
+        only_search.observe(&search, "", &summary, &redactor);
+        assert_eq!(only_search.document()["conversationAgents"][0]["goal"], "p");
     }
 }
