@@ -305,7 +305,7 @@ fn with_the_admin_token_flag_every_admin_route_needs_that_bearer_token() {
     let server = spawn(&["--admin-token", "adm-s3cret"]);
     let address = server.1.as_str();
     for (method, path) in [
-        ("GET", "/__mock/"),
+        ("GET", "/__mock"),
         ("GET", "/__mock/state"),
         ("POST", "/__mock/reset"),
         ("GET", "/__mock/tokens"),
