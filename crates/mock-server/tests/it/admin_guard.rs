@@ -332,3 +332,83 @@ fn without_the_admin_token_flag_admin_routes_need_no_token() {
     let (status, body) = exchange(&server.1, "GET", "/__mock/state", None);
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn the_builder_s_admin_token_guards_every_route_and_the_handle_knows_it() {
+    let server = MockServer::builder()
+        .admin_token("adm-builder")
+        .start()
+        .await;
+    assert_eq!(server.admin_token(), Some("adm-builder"));
+    let h = Harness::with(MockServer::builder().admin_token("adm-builder"));
+    let json = ("Content-Type", "application/json");
+    let refused = admin(
+        &h,
+        Method::POST,
+        "/__mock/tokens",
+        &[json],
+        r#"{"token":"pit-x"}"#,
+    )
+    .await;
+    assert_error(
+        &refused,
+        StatusCode::UNAUTHORIZED,
+        json!("The admin API needs Authorization: Bearer <admin token> (set with --admin-token)"),
+    );
+    let dev = format!("Bearer {}", h.state.dev_token());
+    let with_dev = admin(
+        &h,
+        Method::GET,
+        "/__mock/state",
+        &[("Authorization", &dev)],
+        "",
+    )
+    .await;
+    assert_eq!(with_dev.status, StatusCode::UNAUTHORIZED);
+    let unknown = admin(&h, Method::GET, "/__mock/nothing-here", &[], "").await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNAUTHORIZED,
+        "unknown admin paths are guarded too"
+    );
+    let admitted = admin(
+        &h,
+        Method::POST,
+        "/__mock/tokens",
+        &[json, ("Authorization", "Bearer adm-builder")],
+        r#"{"token":"pit-x"}"#,
+    )
+    .await;
+    assert_eq!(admitted.status, StatusCode::CREATED, "{}", admitted.body);
+    assert!(
+        h.state
+            .registered_tokens()
+            .iter()
+            .any(|t| t.token == "pit-x")
+    );
+    // The in-process twins need no token.
+    h.state.reset();
+    assert!(
+        !h.state
+            .registered_tokens()
+            .iter()
+            .any(|t| t.token == "pit-x")
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_origin_is_refused_even_with_the_admin_token() {
+    let h = Harness::with(MockServer::builder().admin_token("adm-o"));
+    let reply = admin(
+        &h,
+        Method::POST,
+        "/__mock/reset",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Authorization", "Bearer adm-o"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+}

@@ -364,3 +364,50 @@ async fn an_unsupported_scheme_is_named_with_the_allowed_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn with_allow_any_refused_targets_and_credentials_may_be_subscribed_but_not_other_schemes() {
+    let h = Harness::with(MockServer::builder().webhook_allow_any(true));
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/hook",
+        "http://metadata.google.internal/",
+        "http://user:pass@127.0.0.1:9/hook",
+    ] {
+        let reply = admin(
+            &h,
+            Method::POST,
+            "/__mock/webhooks/subscriptions",
+            Some(json!({"url": url})),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{url}: {}", reply.body);
+    }
+    let gopher = h.state.add_webhook_subscription("gopher://127.0.0.1:70/_x");
+    assert!(gopher.is_err());
+    h.state.reset();
+}
+
+#[test]
+fn the_binary_refuses_a_refused_webhook_url_and_an_unbounded_retry_flag_at_start() {
+    let bin = env!("CARGO_BIN_EXE_highlevel-mock");
+    for args in [
+        vec!["--webhook-url", "http://169.254.169.254/latest/meta-data/"],
+        vec!["--webhook-max-attempts", "1000000000"],
+        vec!["--webhook-retry-delay-ms", "86400000"],
+    ] {
+        let output = std::process::Command::new(bin)
+            .args(["--port", "0", "--empty"])
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the binary runs");
+        assert!(!output.status.success(), "{args:?} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?}: it never started serving"
+        );
+    }
+}
