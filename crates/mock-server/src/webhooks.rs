@@ -181,20 +181,16 @@ impl WebhookRetryPolicy {
         };
         let mut number = |key: &str, min: u64, max: u64| {
             let value = object.get(key)?;
-            // Whole floats (`1e9`) are numbers too: they get the bound's message.
-            let n = value.as_u64().or_else(|| {
-                value
-                    .as_f64()
-                    .filter(|f| f.fract() == 0.0)
-                    .map(|f| f.max(0.0) as u64)
-            });
-            match n {
+            // Whole floats (`1e9`) and negative numbers get the bound's message too.
+            match value.as_f64().filter(|f| f.fract() == 0.0) {
                 None => problems.push(format!("{key} must be a whole number")),
-                Some(n) if n < min => problems.push(format!("{key} must not be less than {min}")),
-                Some(n) if n > max => {
+                Some(n) if n < min as f64 => {
+                    problems.push(format!("{key} must not be less than {min}"));
+                }
+                Some(n) if n > max as f64 => {
                     problems.push(format!("{key} must not be greater than {max}"));
                 }
-                Some(n) => return Some(n),
+                Some(n) => return Some(n as u64),
             }
             None
         };

@@ -136,6 +136,14 @@ async fn an_absurd_retry_policy_is_refused_with_422_naming_each_bound() {
         ),
         (json!({"timeoutMs": 0}), "timeoutMs must not be less than 1"),
         (
+            json!({"initialDelayMs": -5}),
+            "initialDelayMs must not be less than 0",
+        ),
+        (
+            json!({"maxDelayMs": 2.5}),
+            "maxDelayMs must be a whole number",
+        ),
+        (
             json!({"timeoutMs": 3_600_000u64}),
             "timeoutMs must not be greater than 60000",
         ),
@@ -161,6 +169,19 @@ async fn an_absurd_retry_policy_is_refused_with_422_naming_each_bound() {
         );
     }
     assert_eq!(h.state.webhook_retry_policy(), before, "nothing changed");
+    let whole = admin(
+        &h,
+        Method::PUT,
+        "/__mock/webhooks/retry-policy",
+        Some(json!({"maxAttempts": 3.0, "maxDelayMs": 300_000})),
+    )
+    .await;
+    assert_eq!(whole.status, StatusCode::OK, "{}", whole.body);
+    assert_eq!(h.state.webhook_retry_policy().max_attempts, 3);
+    assert_eq!(
+        h.state.webhook_retry_policy().max_delay,
+        Duration::from_secs(300)
+    );
 }
 
 #[tokio::test]
