@@ -34,7 +34,7 @@ const ADMIN_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// The middleware: cross-site check, admin token, then the body's media type.
 pub(crate) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    if let Err(refusal) = check_site(headers) {
+    if let Err(refusal) = check_site(headers, request.uri()) {
         return ApiError::forbidden(refusal).into_response();
     }
     if let Some(expected) = state.admin_token()
@@ -58,7 +58,7 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
 }
 
 /// `Err(message)` when the request comes from another site's page.
-fn check_site(headers: &HeaderMap) -> Result<(), String> {
+fn check_site(headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), String> {
     let fetch_site = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
@@ -72,9 +72,11 @@ fn check_site(headers: &HeaderMap) -> Result<(), String> {
         return Ok(());
     };
     let origin = origin.to_str().unwrap_or("null");
+    // HTTP/2 names the server in the URI's authority instead of `Host`.
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
         .unwrap_or_default();
     if origin_allowed(origin, host) {
         Ok(())
