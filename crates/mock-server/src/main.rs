@@ -92,7 +92,13 @@ struct Cli {
     #[arg(long)]
     webhook_allow_any: bool,
     /// Make every admin route (/__mock/…) need `Authorization: Bearer TEXT` (401 otherwise).
-    #[arg(long, value_name = "TEXT")]
+    /// The environment variable keeps the token out of process listings.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "HIGHLEVEL_MOCK_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
     admin_token: Option<String>,
     /// Load the whole state from FILE at start (when it exists) and write it there atomically
     /// on SIGINT/SIGTERM and on POST /__mock/state/save.

@@ -9,11 +9,13 @@
 //! carry credentials (`user:pass@`): [`check_url`] refuses them when subscribing (IPv4 written as
 //! one number, in hex or in octal included), and each delivery checks the addresses the host
 //! name resolves to and connects only to a checked address. Loopback and private ranges stay
-//! allowed: receivers on the test machine or in a compose network are the main use. When a call is simulated, every subscriber gets one
-//! `VoiceAiCallEnd` event (API_FACTS §4): the envelope `type`, `timestamp`, `webhookId` and
-//! `locationId`, then the call's `id`, `agentId`, `contactId`, `fromNumber`, `createdAt`,
-//! `duration`, `summary`, `transcript`, `translation`, `extractedData`, `messageId`, `trialCall`
-//! and `executedCallActions`, whose ids are named `_id` (not `actionId` as in the REST call logs).
+//! allowed: receivers on the test machine or in a compose network are the main use.
+//!
+//! When a call is simulated, every subscriber gets one `VoiceAiCallEnd` event (API_FACTS §4):
+//! the envelope `type`, `timestamp`, `webhookId` and `locationId`, then the call's `id`,
+//! `agentId`, `contactId`, `fromNumber`, `createdAt`, `duration`, `summary`, `transcript`,
+//! `translation`, `extractedData`, `messageId`, `trialCall` and `executedCallActions`, whose ids
+//! are named `_id` (not `actionId` as in the REST call logs).
 //!
 //! Each delivery is a `POST` with `Content-Type: application/json` and `x-ghl-signature`: the
 //! base64 Ed25519 signature over the exact body bytes, made with the mock's own key pair, which

@@ -327,6 +327,39 @@ fn with_the_admin_token_flag_every_admin_route_needs_that_bearer_token() {
 }
 
 #[test]
+fn the_admin_token_may_come_from_the_environment() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0", "--empty"])
+        .env("RUST_LOG", "warn")
+        .env("HIGHLEVEL_MOCK_ADMIN_TOKEN", "adm-from-env")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a first line")
+        .expect("readable");
+    let server = Spawned(
+        child,
+        line.rsplit("http://")
+            .next()
+            .expect("the base URL")
+            .to_owned(),
+    );
+    assert_eq!(exchange(&server.1, "GET", "/__mock/state", None).0, 401);
+    let (status, _) = exchange(
+        &server.1,
+        "GET",
+        "/__mock/state",
+        Some("Bearer adm-from-env"),
+    );
+    assert_eq!(status, 200);
+}
+
+#[test]
 fn without_the_admin_token_flag_admin_routes_need_no_token() {
     let server = spawn(&[]);
     let (status, body) = exchange(&server.1, "GET", "/__mock/state", None);
