@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Outside probes of the admin API and webhooks (issue 12 items 3, 4, 5, 8).
 
-Usage: python3 probes/admin_webhooks.py BINARY [cross|storm|targets|journal ...]. Talks only to 127.0.0.1. Never fires an event while a
+Usage: python3 probes/admin_webhooks.py BINARY [cross|storm|storm-many|targets|journal ...]. Talks only to 127.0.0.1. Never fires an event while a
 subscription to a refused (link-local / metadata) target exists: those probes only subscribe.
 """
 import http.client
@@ -166,6 +166,38 @@ def probe_storm():
     sock.close()
 
 
+def probe_storm_many():
+    print("## retry storm, 100 simulated calls, one subscriber on a closed port")
+    sock, dead = closed_port()
+    p, _, port = start()
+    try:
+        status, _ = req(port, "PUT", "/__mock/webhooks/retry-policy",
+                        {"maxAttempts": 1000000000, "initialDelayMs": 0})
+        if status != 200:
+            req(port, "PUT", "/__mock/webhooks/retry-policy", {"maxAttempts": 20, "initialDelayMs": 0})
+        req(port, "POST", "/__mock/webhooks/subscriptions", {"url": f"http://127.0.0.1:{dead}/gone"})
+        agent = agent_id(port)
+        rss0 = rss_kb(p.pid)
+        started = time.time()
+        for _ in range(100):
+            req(port, "POST", "/__mock/calls", {"agentId": agent})
+        time.sleep(max(0.0, 5 - (time.time() - started)))
+        a5, d5 = attempts(port)
+        t = time.time()
+        req(port, "GET", "/__mock/state")
+        state_ms = (time.time() - t) * 1000
+        time.sleep(5)
+        a10, d10 = attempts(port)
+        longest = max(len(d["attempts"]) for d in d10)
+        unfinished = sum(1 for d in d10 if not d["finished"])
+        print(f"policy maxAttempts=1e9 answered {status}; attempts listed after 5 s: {a5}, after 10 s: "
+              f"{a10}; longest attempt list: {longest}; unfinished deliveries: {unfinished}; "
+              f"GET /__mock/state during the storm: {state_ms:.0f} ms; RSS {rss0} -> {rss_kb(p.pid)} kB")
+    finally:
+        p.kill(); p.wait()
+    sock.close()
+
+
 def probe_targets():
     print("## webhook targets (subscribe only; no event is fired)")
     for extra in ([], ["--webhook-allow-any"]):
@@ -202,8 +234,9 @@ def probe_journal():
 
 
 if __name__ == "__main__":
-    which = sys.argv[2:] or ["cross", "storm", "targets", "journal"]
+    which = sys.argv[2:] or ["cross", "storm", "storm-many", "targets", "journal"]
     if "cross" in which: probe_cross_site()
     if "storm" in which: probe_storm()
+    if "storm-many" in which: probe_storm_many()
     if "targets" in which: probe_targets()
     if "journal" in which: probe_journal()
