@@ -42,7 +42,9 @@ pub use rate_limit::RateLimitConfig;
 pub use spec::{Api, Spec};
 pub use store::voice_ai::CallLogFilter;
 pub use store::{Store, StoreError};
-pub use webhooks::{Subscription, WebhookRetryPolicy, check_url};
+pub use webhooks::{
+    MAX_ATTEMPTS as MAX_WEBHOOK_ATTEMPTS, Subscription, WebhookRetryPolicy, check_url,
+};
 
 /// Internal helpers that the crate's own integration tests and doc examples reach for.
 ///

@@ -20,7 +20,8 @@ use tokio::net::TcpListener;
     name = "highlevel-mock",
     version,
     about,
-    after_help = "Admin API (for local and CI use only; no token or Version header needed): \
+    after_help = "Admin API (for local and CI use only; no Version header, and no token unless \
+                  --admin-token is set; JSON bodies only; cross-site browser requests refused): \
                   /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
                   /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
                   /__mock/rate-limit, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
@@ -76,13 +77,29 @@ struct Cli {
     /// added with POST /__mock/webhooks/subscriptions.
     #[arg(long = "webhook-url", value_name = "URL")]
     webhook_urls: Vec<String>,
-    /// Webhook delivery attempts in all, the first included.
-    #[arg(long, value_name = "N", default_value_t = 6)]
+    /// Webhook delivery attempts in all, the first included (1 to 20).
+    #[arg(long, value_name = "N", default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(mock_server::MAX_WEBHOOK_ATTEMPTS)))]
     webhook_max_attempts: u32,
-    /// The wait before the first webhook retry in milliseconds; it doubles for each later one
-    /// (at most 30 s).
-    #[arg(long, value_name = "MS", default_value_t = 1_000)]
+    /// The wait before the first webhook retry in milliseconds (at most 60000); it doubles for
+    /// each later one (at most 30 s).
+    #[arg(long, value_name = "MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
     webhook_retry_delay_ms: u64,
+    /// Let webhook targets be link-local or cloud-metadata addresses (169.254.0.0/16, fe80::/10,
+    /// 169.254.169.254, metadata.google.internal, …) and carry credentials (user:pass@), which
+    /// are refused otherwise. Loopback and private addresses are always allowed.
+    #[arg(long)]
+    webhook_allow_any: bool,
+    /// Make every admin route (/__mock/…) need `Authorization: Bearer TEXT` (401 otherwise).
+    /// The environment variable keeps the token out of process listings.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "HIGHLEVEL_MOCK_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
     /// Load the whole state from FILE at start (when it exists) and write it there atomically
     /// on SIGINT/SIGTERM and on POST /__mock/state/save.
     #[arg(long, value_name = "FILE")]
@@ -148,11 +165,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         builder = builder.dev_token(token);
     }
     for url in &cli.webhook_urls {
-        mock_server::check_url(url).map_err(|e| format!("--webhook-url: {e}"))?;
         builder = builder.webhook_url(url.clone());
     }
+    builder = builder.webhook_allow_any(cli.webhook_allow_any);
+    if let Some(token) = cli.admin_token.as_deref().map(str::trim) {
+        if token.is_empty() {
+            return Err("--admin-token: the token must not be empty".to_owned());
+        }
+        builder = builder.admin_token(token);
+    }
     builder = builder.webhook_retry(mock_server::WebhookRetryPolicy {
-        max_attempts: cli.webhook_max_attempts.max(1),
+        max_attempts: cli.webhook_max_attempts,
         initial_delay: Duration::from_millis(cli.webhook_retry_delay_ms),
         ..Default::default()
     });
@@ -167,6 +190,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         });
     }
     let state = builder.build_state();
+    for url in &cli.webhook_urls {
+        state
+            .check_webhook_url(url)
+            .map_err(|e| format!("--webhook-url: {e}"))?;
+    }
     if let Some(path) = &cli.state_file
         && state.load_state_from(path)?
     {

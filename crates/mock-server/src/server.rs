@@ -67,6 +67,8 @@ pub struct MockServerBuilder {
     rate_limit: Option<RateLimitConfig>,
     webhook_urls: Vec<String>,
     webhook_retry: webhooks::WebhookRetryPolicy,
+    webhook_allow_any: bool,
+    admin_token: Option<String>,
     state_file: Option<PathBuf>,
     oauth_apps: Vec<OAuthApp>,
     oauth_settings: OAuthSettings,
@@ -88,6 +90,8 @@ impl Default for MockServerBuilder {
             rate_limit: None,
             webhook_urls: Vec::new(),
             webhook_retry: webhooks::WebhookRetryPolicy::default(),
+            webhook_allow_any: false,
+            admin_token: None,
             state_file: None,
             oauth_apps: Vec::new(),
             oauth_settings: OAuthSettings::default(),
@@ -352,7 +356,13 @@ impl MockServerBuilder {
                 rate_limiter: RateLimiter::new(self.rate_limit),
                 initial_rate_limit: self.rate_limit,
                 faults: faults::Faults::new(self.seed),
-                webhooks: webhooks::Webhooks::new(self.seed, self.webhook_urls, self.webhook_retry),
+                webhooks: webhooks::Webhooks::new(
+                    self.seed,
+                    self.webhook_urls,
+                    self.webhook_retry,
+                    self.webhook_allow_any,
+                ),
+                admin_token: self.admin_token,
                 oauth: OAuthServer::new(
                     self.seed,
                     std::iter::once(OAuthApp::for_seed(self.seed))
@@ -429,6 +439,40 @@ impl MockServerBuilder {
     /// ```
     pub fn webhook_retry(mut self, policy: WebhookRetryPolicy) -> Self {
         self.webhook_retry = policy;
+        self
+    }
+
+    /// Lets webhook subscriptions name any `http://` target, link-local and cloud-metadata
+    /// addresses and URLs with credentials included (default false: those are refused, see
+    /// [`check_url`](crate::check_url); `--webhook-allow-any`).
+    ///
+    /// ```
+    /// // Arrange
+    /// let strict = mock_server::MockServer::builder().build_state();
+    /// let open = mock_server::MockServer::builder().webhook_allow_any(true).build_state();
+    /// // Act
+    /// let refused = strict.add_webhook_subscription("http://169.254.169.254/latest/meta-data/");
+    /// let accepted = open.add_webhook_subscription("http://169.254.169.254/latest/meta-data/");
+    /// // Assert
+    /// assert!(refused.is_err() && accepted.is_ok());
+    /// ```
+    pub fn webhook_allow_any(mut self, allow: bool) -> Self {
+        self.webhook_allow_any = allow;
+        self
+    }
+
+    /// Makes every admin route (`/__mock/…`) need `Authorization: Bearer <token>` (default: no
+    /// token; `--admin-token`). [`MockServer::admin_token`] and [`AppState::admin_token`] give it
+    /// back; the in-process methods of [`AppState`] need none.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().admin_token("adm-1").build_state();
+    /// // Assert
+    /// assert_eq!(state.admin_token(), Some("adm-1"));
+    /// ```
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
         self
     }
 
@@ -532,6 +576,23 @@ impl MockServer {
     /// ```
     pub fn dev_token(&self) -> &str {
         self.state.dev_token()
+    }
+
+    /// The token the admin API needs as `Authorization: Bearer …`, if one was set with
+    /// [`MockServerBuilder::admin_token`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::builder().admin_token("adm-1").start().await;
+    /// // Assert
+    /// assert_eq!(server.admin_token(), Some("adm-1"));
+    /// assert_eq!(mock_server::MockServer::start().await.admin_token(), None);
+    /// # }
+    /// ```
+    pub fn admin_token(&self) -> Option<&str> {
+        self.state.admin_token()
     }
 
     /// The dev token's location.

@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) initial_rate_limit: Option<RateLimitConfig>,
     pub(crate) faults: faults::Faults,
     pub(crate) webhooks: webhooks::Webhooks,
+    /// The bearer token every admin route needs, if any.
+    pub(crate) admin_token: Option<String>,
     pub(crate) oauth: OAuthServer,
     pub(crate) render_cache: crate::api::render_cache::RenderCache,
     pub(crate) state_file: Option<PathBuf>,
@@ -116,6 +118,18 @@ impl AppState {
     /// ```
     pub fn location_id(&self) -> &str {
         &self.shared.location_id
+    }
+
+    /// The token the admin API needs (see [`crate::MockServerBuilder::admin_token`]), if any.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.admin_token(), None);
+    /// ```
+    pub fn admin_token(&self) -> Option<&str> {
+        self.shared.admin_token.as_deref()
     }
 
     /// Forgets everything since start: the store is emptied, the id generator restarts from the
@@ -673,7 +687,8 @@ impl AppState {
         self.journal().exchanges()
     }
 
-    /// Empties the journal: exchanges, received requests and webhook deliveries.
+    /// Empties the journal: exchanges, received requests and webhook deliveries; the deliveries
+    /// in flight are cancelled with their records.
     ///
     /// ```
     /// // Arrange
@@ -684,6 +699,7 @@ impl AppState {
     /// assert!(state.received_requests().is_empty());
     /// ```
     pub fn clear_journal(&self) {
+        self.webhooks().cancel(None);
         self.journal().clear();
     }
 
@@ -776,7 +792,8 @@ impl AppState {
         self.rate_limiter().set_config(config);
     }
 
-    /// Subscribes a plain `http://` URL to the webhooks.
+    /// Subscribes a plain `http://` URL to the webhooks; 422 for a URL
+    /// [`AppState::check_webhook_url`] refuses.
     ///
     /// ```
     /// // Arrange
@@ -787,8 +804,25 @@ impl AppState {
     /// assert_eq!(sub.id, "sub-1");
     /// ```
     pub fn add_webhook_subscription(&self, url: &str) -> Result<Subscription, ApiError> {
-        webhooks::check_url(url).map_err(|m| ApiError::unprocessable(vec![m]))?;
+        self.check_webhook_url(url)
+            .map_err(|m| ApiError::unprocessable(vec![m]))?;
         Ok(self.webhooks().subscribe(url.to_owned()))
+    }
+
+    /// Whether `url` may be a webhook target on this server: [`crate::check_url`]'s rule, or
+    /// with [`crate::MockServerBuilder::webhook_allow_any`] any `http://` URL.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let metadata = state.check_webhook_url("http://metadata.google.internal/");
+    /// // Assert
+    /// assert!(metadata.is_err_and(|m| m.contains("--webhook-allow-any")));
+    /// assert!(state.check_webhook_url("http://10.0.0.5:8080/hook").is_ok());
+    /// ```
+    pub fn check_webhook_url(&self, url: &str) -> Result<(), String> {
+        webhooks::check_target(url, self.webhooks().allow_any())
     }
 
     /// The webhook subscriptions.
@@ -803,7 +837,8 @@ impl AppState {
         self.webhooks().subscriptions()
     }
 
-    /// Removes a webhook subscription; false when there is none with this id.
+    /// Removes a webhook subscription and cancels its deliveries in flight (their records say
+    /// `cancelled`); false when there is none with this id.
     ///
     /// ```
     /// // Arrange
@@ -814,7 +849,12 @@ impl AppState {
     /// assert!(removed && state.webhook_subscriptions().is_empty());
     /// ```
     pub fn remove_webhook_subscription(&self, id: &str) -> bool {
-        self.webhooks().unsubscribe(id)
+        if !self.webhooks().unsubscribe(id) {
+            return false;
+        }
+        self.webhooks().cancel(Some(id));
+        self.journal().cancel_deliveries(id);
+        true
     }
 
     /// The public half of the webhook signing key (derived from the seed).
@@ -839,7 +879,7 @@ impl AppState {
     /// assert!(state.webhook_deliveries().is_empty());
     /// ```
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
-        self.journal().deliveries()
+        self.journal().deliveries_list()
     }
 
     /// The retry policy of webhook deliveries.
@@ -854,7 +894,8 @@ impl AppState {
         self.webhooks().policy()
     }
 
-    /// Changes the retry policy of deliveries started from now on.
+    /// Changes the retry policy of deliveries started from now on, clamped into its bounds
+    /// ([`WebhookRetryPolicy::bounded`]).
     ///
     /// ```
     /// use mock_server::WebhookRetryPolicy;
