@@ -12,6 +12,8 @@ mod conversation_actions;
 mod conversation_agents;
 mod errors;
 mod faults;
+mod imports;
+mod limits;
 mod oauth;
 mod persistence;
 mod robustness;
