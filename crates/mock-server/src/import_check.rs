@@ -257,10 +257,6 @@ fn owner(action: &Record, agents: &[Record], at: &str, api: &str, out: &mut Vec<
 /// Call logs kept as data: each, completed as the store completes one, satisfies `CallLog`;
 /// no id is used twice.
 fn call_logs(value: Option<&Value>, at: &str, out: &mut Vec<String>) {
-    let spec = spec::spec(Api::VoiceAi);
-    let Some(schema) = spec.schema("CallLog") else {
-        return;
-    };
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, log) in list(value, at, out).iter().enumerate() {
         let here = format!("{at}.{i}");
@@ -276,12 +272,23 @@ fn call_logs(value: Option<&Value>, at: &str, out: &mut Vec<String>) {
             }
             _ => out.push(format!("{here}.id must be a string")),
         }
-        let mut completed = object.clone();
-        complete_call_log(&mut completed);
-        let mut validator = Validator::new(spec, false);
-        validator.check(schema, &Value::Object(completed), &here);
-        out.extend(validator.into_errors());
+        out.extend(call_log_problems(object, &here));
     }
+}
+
+/// The problems of one call log given as JSON, completed as [`crate::Store::add_call_log`]
+/// completes it, against the spec's `CallLog` (messages carry `at` as their path); also what
+/// fixtures are checked with.
+pub(crate) fn call_log_problems(log: &Map<String, Value>, at: &str) -> Vec<String> {
+    let spec = spec::spec(Api::VoiceAi);
+    let Some(schema) = spec.schema("CallLog") else {
+        return Vec::new();
+    };
+    let mut completed = log.clone();
+    complete_call_log(&mut completed);
+    let mut validator = Validator::new(spec, false);
+    validator.check(schema, &Value::Object(completed), at);
+    validator.into_errors()
 }
 
 #[cfg(test)]
