@@ -5,6 +5,7 @@ mod auth;
 mod error;
 mod faults;
 mod fixtures;
+mod import_check;
 mod journal;
 mod oauth;
 mod persistence;
@@ -38,6 +39,7 @@ pub use journal::{
     WebhookDelivery,
 };
 pub use oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID, OAuthApp, OAuthError, OAuthTokens};
+pub use persistence::StateFileLock;
 pub use rate_limit::RateLimitConfig;
 pub use spec::{Api, Spec};
 pub use store::voice_ai::CallLogFilter;
@@ -57,6 +59,6 @@ pub mod testing {
 
     /// The parsed vendor specs, for tests that walk operations.
     pub mod spec {
-        pub use crate::spec::{conversation_ai, operation, spec, voice_ai};
+        pub use crate::spec::{ParamIn, conversation_ai, operation, spec, voice_ai};
     }
 }

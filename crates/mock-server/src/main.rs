@@ -101,7 +101,9 @@ struct Cli {
     )]
     admin_token: Option<String>,
     /// Load the whole state from FILE at start (when it exists) and write it there atomically
-    /// on SIGINT/SIGTERM and on POST /__mock/state/save.
+    /// on SIGINT/SIGTERM and on POST /__mock/state/save. One server per file: a second one is
+    /// refused at start (an OS lock on .FILE.lock beside it), as is a missing or read-only
+    /// directory.
     #[arg(long, value_name = "FILE")]
     state_file: Option<PathBuf>,
     /// Seconds the OAuth access tokens issued by POST /oauth/token live (the vendor's 86399);
@@ -189,6 +191,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             daily: cli.rate_limit_daily,
         });
     }
+    // One server per state file: taken before the file is read, held until the process ends.
+    let _state_file_lock = match &cli.state_file {
+        Some(path) => {
+            let lock = mock_server::StateFileLock::acquire(path)?;
+            for leftover in lock.removed() {
+                tracing::info!(path = %leftover.display(), "removed a temporary file an unfinished save left");
+            }
+            Some(lock)
+        }
+        None => None,
+    };
     let state = builder.build_state();
     for url in &cli.webhook_urls {
         state

@@ -476,7 +476,11 @@ impl AppState {
 
     /// Replaces the state with a document from [`AppState::export_state`]: the store, the
     /// accepted tokens (the dev token stays accepted) and the webhook subscriptions. A bad
-    /// document (400) changes nothing.
+    /// document (400) changes nothing: an unknown `version` is one message; otherwise every
+    /// problem is listed, each with its JSON path, judged with the rules the API holds requests
+    /// to (the create operations' schemas and rules for agents and actions, an action's agent
+    /// in its location, ids used once per list, the subscription route's URL check, `CallLog`
+    /// for call logs kept as data).
     ///
     /// ```
     /// use mock_server::Fixtures;
@@ -498,6 +502,11 @@ impl AppState {
                 )));
             }
             None => return Err(bad("version must be a whole number".to_owned())),
+        }
+        // Every problem, judged with the API's own rules, before anything is replaced.
+        let problems = crate::import_check::problems(document, self.location_id());
+        if !problems.is_empty() {
+            return Err(ApiError::bad_request_listing(problems));
         }
         let mut tokens = Vec::new();
         for (i, t) in document
@@ -588,10 +597,19 @@ impl AppState {
     pub fn load_state_from(&self, path: &Path) -> Result<bool, String> {
         match persistence::read_document(path)? {
             None => Ok(false),
-            Some(document) => self
-                .import_state(&document)
-                .map(|()| true)
-                .map_err(|e| format!("{}: {}", path.display(), e.body()["message"])),
+            Some(document) => {
+                self.import_state(&document)
+                    .map(|()| true)
+                    .map_err(|e| match e.message() {
+                        error::ErrorMessage::One(m) => format!("{}: {m}", path.display()),
+                        error::ErrorMessage::Many(ms) => format!(
+                            "{}: not imported, {} problem(s):\n  {}",
+                            path.display(),
+                            ms.len(),
+                            ms.join("\n  ")
+                        ),
+                    })
+            }
         }
     }
 

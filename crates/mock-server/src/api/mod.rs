@@ -11,6 +11,8 @@
 //! 3. The JSON body, for operations that take one: a body that is not `application/json` or
 //!    not valid JSON → 400; an empty body reads as `{}`; a non-object → 400.
 //! 4. Voice AI only: a `locationId` in the query or body that the token may not use → 403.
+//!    4b. With a rate limit on, the request now spends its location's budget (429 when none is
+//!    left; see [`crate::rate_limit`]): only requests that passed steps 2 and 4 count.
 //! 5. Spec validation of query and path parameters, then of the body (all problems together,
 //!    422), plus any operation-specific rules the handler passes in.
 //!
@@ -44,6 +46,8 @@ pub(crate) struct ApiRequest {
     uri: Uri,
     path: RawPathParams,
     body: Bytes,
+    /// The rate limiter's slot, when a limit is on (see [`crate::rate_limit`]).
+    spend: Option<crate::rate_limit::Spend>,
 }
 
 impl FromRequest<AppState> for ApiRequest {
@@ -70,11 +74,13 @@ impl FromRequest<AppState> for ApiRequest {
         let Ok(path) = RawPathParams::from_request_parts(&mut parts, state).await else {
             return Err(ApiError::bad_request("Invalid path parameter encoding"));
         };
+        let spend = parts.extensions.get::<crate::rate_limit::Spend>().cloned();
         Ok(Self {
             headers: parts.headers,
             uri: parts.uri,
             path,
             body,
+            spend,
         })
     }
 }
@@ -151,6 +157,8 @@ pub(crate) fn begin_with(
             principal.check_location(location)?;
         }
     }
+    // Step 4b: authenticated, so the request spends rate-limit budget (429 when none is left).
+    crate::rate_limit::spend(state, req.spend.as_ref(), &principal.location_id)?;
 
     let mut validator = Validator::new(spec, defaults);
     let mut params = Map::new();
