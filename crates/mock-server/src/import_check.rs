@@ -5,7 +5,7 @@
 //! path of the value at fault (`locations.<id>.voiceAgents.0.body.maxCallDuration must be an
 //! integer number`). Nothing here restates a rule: agents and actions go through the spec schema
 //! of the matching create operation with [`Validator`] and the operation's extra rules
-//! ([`crate::api::voice_ai::rules`]), webhook URLs through [`webhooks::check_url`] (what
+//! ([`crate::api::voice_ai::rules`]), webhook URLs through [`webhooks::check_target`] (what
 //! `POST /__mock/webhooks/subscriptions` calls), call logs through the spec's `CallLog` schema
 //! once completed as [`crate::Store::add_call_log`] completes them, tokens through
 //! [`TokenDocument`]. On top of those, what only a whole document can get wrong: an action whose
@@ -27,10 +27,18 @@ use crate::webhooks;
 
 /// Every problem of `document`, in document order; empty when it may be imported.
 /// `location_id` is the server's default location (tokens without one get it).
-pub(crate) fn problems(document: &Value, location_id: &str) -> Vec<String> {
+pub(crate) fn problems(
+    document: &Value,
+    location_id: &str,
+    webhook_allow_any: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     tokens(document.get("tokens"), location_id, &mut out);
-    subscriptions(document.get("webhookSubscriptions"), &mut out);
+    subscriptions(
+        document.get("webhookSubscriptions"),
+        webhook_allow_any,
+        &mut out,
+    );
     match document.get("locations") {
         None => {}
         Some(Value::Object(locations)) => {
@@ -68,7 +76,7 @@ fn tokens(value: Option<&Value>, location_id: &str, out: &mut Vec<String>) {
     }
 }
 
-fn subscriptions(value: Option<&Value>, out: &mut Vec<String>) {
+fn subscriptions(value: Option<&Value>, allow_any: bool, out: &mut Vec<String>) {
     let mut seen = HashMap::new();
     for (i, subscription) in list(value, "webhookSubscriptions", out).iter().enumerate() {
         let at = format!("webhookSubscriptions.{i}");
@@ -84,7 +92,7 @@ fn subscriptions(value: Option<&Value>, out: &mut Vec<String>) {
         }
         match subscription.get("url") {
             Some(Value::String(url)) => {
-                if let Err(refusal) = webhooks::check_url(url) {
+                if let Err(refusal) = webhooks::check_target(url, allow_any) {
                     out.push(format!("{at}.url: {refusal}"));
                 }
             }
@@ -309,7 +317,7 @@ mod tests {
             }},
             "webhookSubscriptions": [{"id": "sub-1", "url": "http://127.0.0.1:9/hook"}]
         });
-        assert_eq!(problems(&document, "loc"), Vec::<String>::new());
+        assert_eq!(problems(&document, "loc", false), Vec::<String>::new());
     }
 
     #[test]
@@ -319,7 +327,7 @@ mod tests {
             "callLogs": "none"
         }}});
         assert_eq!(
-            problems(&document, "loc"),
+            problems(&document, "loc", false),
             vec![
                 "locations.loc.voiceAgents.0 must be an object",
                 "locations.loc.voiceAgents.1.id must be a string",

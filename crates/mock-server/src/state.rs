@@ -504,7 +504,11 @@ impl AppState {
             None => return Err(bad("version must be a whole number".to_owned())),
         }
         // Every problem, judged with the API's own rules, before anything is replaced.
-        let problems = crate::import_check::problems(document, self.location_id());
+        let problems = crate::import_check::problems(
+            document,
+            self.location_id(),
+            self.webhooks().allow_any(),
+        );
         if !problems.is_empty() {
             return Err(ApiError::bad_request_listing(problems));
         }
@@ -550,6 +554,17 @@ impl AppState {
             list.push(token);
         }
         self.rebuild_tokens(list);
+        // A subscription the document drops or points elsewhere stops its deliveries in flight,
+        // as an unsubscribe does.
+        for old in self.webhooks().subscriptions() {
+            if !subscriptions
+                .iter()
+                .any(|s| s.id == old.id && s.url == old.url)
+            {
+                self.webhooks().cancel(Some(&old.id));
+                self.journal().cancel_deliveries(&old.id);
+            }
+        }
         self.webhooks().replace(subscriptions);
         Ok(())
     }

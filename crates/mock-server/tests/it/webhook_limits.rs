@@ -257,6 +257,22 @@ async fn clearing_the_journal_cancels_the_deliveries_it_lists() {
 }
 
 #[tokio::test]
+async fn an_import_that_drops_a_subscription_cancels_its_deliveries_in_flight() {
+    let (h, hits) = storm().await;
+    let mut document = h.state.export_state();
+    document["webhookSubscriptions"] = json!([]);
+    let imported = admin(&h, Method::PUT, "/__mock/state", Some(document)).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    let (before, after) = hits_after(&hits, Duration::from_millis(300)).await;
+    assert_eq!(
+        before, after,
+        "no attempt after the import dropped the subscription"
+    );
+    let delivery = &h.state.webhook_deliveries()[0];
+    assert!(delivery.finished && !delivery.delivered, "{delivery:?}");
+}
+
+#[tokio::test]
 async fn link_local_and_cloud_metadata_targets_are_refused_with_422() {
     let h = Harness::new();
     for url in [
