@@ -12,6 +12,7 @@ mod conversation_actions;
 mod conversation_agents;
 mod errors;
 mod faults;
+mod network;
 mod oauth;
 mod persistence;
 mod robustness;
