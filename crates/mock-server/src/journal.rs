@@ -574,11 +574,23 @@ where
     // declared over the limit is not read either (the handler answers 413, and the connection
     // closes with the body unread).
     let mut early = None;
+    let mut reserved = None;
     let bytes = if axum::body::HttpBody::size_hint(&body).exact() == Some(0)
         || declared.is_some_and(|n| n > crate::BODY_LIMIT as u64)
     {
         Bytes::new()
     } else {
+        // The body budget: reserve the declared length (the limit when undeclared) in KiB
+        // before reading, so concurrent uploads cannot buffer more than the budget.
+        let limit = crate::BODY_LIMIT as u64;
+        let kib = declared
+            .map_or(limit, |n| n.min(limit))
+            .div_ceil(1024)
+            .max(1);
+        reserved = Arc::clone(state.body_budget())
+            .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+            .await
+            .ok();
         match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
             Ok(bytes) => bytes,
             Err(error) if is_body_read_timeout(&error) => {
@@ -597,6 +609,8 @@ where
         Some(response) => response,
         None => next(Request::from_parts(parts, Body::from(bytes))).await,
     };
+    // The handler is done with the body: its share of the budget is free again.
+    drop(reserved);
     if let Some(exchange) = exchange {
         let status = if response
             .extensions()

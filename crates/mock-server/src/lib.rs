@@ -26,8 +26,8 @@ pub use api::BODY_LIMIT;
 pub use connections::{ConnectionLimits, READ_BUFFER_BYTES};
 pub use routes::router;
 pub use server::{
-    DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder, dev_token_for_seed, serve,
-    serve_with_limits,
+    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder,
+    dev_token_for_seed, serve, serve_with_limits,
 };
 pub use state::AppState;
 

@@ -26,6 +26,10 @@ use crate::store::Store;
 use crate::webhooks::{self, WebhookRetryPolicy};
 use crate::{faults, router};
 
+/// The request-body bytes the API buffers at once across all connections when not told
+/// otherwise (64 MiB); see [`MockServerBuilder::body_budget_bytes`].
+pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 0x5EED_2026;
 /// The location of the dev token when none is given (20 characters, like HighLevel's ids).
@@ -74,6 +78,7 @@ pub struct MockServerBuilder {
     journal_bytes: usize,
     journal_capture: HeaderCapture,
     limits: ConnectionLimits,
+    body_budget: usize,
 }
 
 impl Default for MockServerBuilder {
@@ -96,6 +101,7 @@ impl Default for MockServerBuilder {
             journal_bytes: DEFAULT_JOURNAL_BYTES,
             journal_capture: HeaderCapture::Lean,
             limits: ConnectionLimits::default(),
+            body_budget: DEFAULT_BODY_BUDGET_BYTES,
         }
     }
 }
@@ -365,6 +371,8 @@ impl MockServerBuilder {
                 ),
                 render_cache: Default::default(),
                 state_file: self.state_file,
+                body_budget: Arc::new(tokio::sync::Semaphore::new(self.body_budget / 1024)),
+                body_budget_bytes: self.body_budget,
             }),
         };
         state.reset();
@@ -483,6 +491,23 @@ impl MockServerBuilder {
     /// ```
     pub fn max_connections(mut self, max: usize) -> Self {
         self.limits.max_connections = max.max(1);
+        self
+    }
+
+    /// The most request-body bytes the API buffers at once, across all connections (default
+    /// [`DEFAULT_BODY_BUDGET_BYTES`]; at least [`crate::BODY_LIMIT`], one whole body). A request
+    /// reserves its declared length (1 MiB when undeclared) before its body is read and keeps
+    /// it until its response is ready; past the budget, bodies wait their turn (each one's
+    /// read timeout still runs). This bounds memory under many concurrent large uploads.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().body_budget_bytes(8 << 20).build_state();
+    /// // Assert
+    /// assert_eq!(state.body_budget_bytes(), 8 << 20);
+    /// ```
+    pub fn body_budget_bytes(mut self, bytes: usize) -> Self {
+        self.body_budget = bytes.max(crate::BODY_LIMIT);
         self
     }
 

@@ -176,3 +176,42 @@ async fn unauthenticated_large_bodies_keep_the_journal_within_a_few_kilobytes_ea
     let kept: usize = received.iter().map(|r| r.body.len()).sum();
     assert!(kept <= 50 * 1024, "the journal kept {kept} body bytes");
 }
+
+#[tokio::test]
+async fn a_body_past_the_body_budget_waits_until_the_buffered_one_is_done() {
+    let server = MockServer::builder()
+        .body_budget_bytes(1024 * 1024)
+        .body_read_timeout(Duration::from_millis(600))
+        .start()
+        .await;
+    let head = |length: usize| {
+        format!(
+            "POST /voice-ai/agents HTTP/1.1\r\nHost: x\r\nVersion: 2021-04-15\r\n\
+             Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    let mut stalled = TcpStream::connect(server.address())
+        .await
+        .expect("the server accepts the connection");
+    stalled
+        .write_all(format!("{}{{\"agent", head(900_000)).as_bytes())
+        .await
+        .expect("the head and a few body bytes are written");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+
+    let body = "x".repeat(900_000);
+    let line = status_line(&server, &format!("{}{body}", head(900_000))).await;
+
+    assert!(line.starts_with("HTTP/1.1 4"), "{line:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "answered after {:?}, while the stalled upload still held the budget",
+        started.elapsed()
+    );
+    let (stalled_response, _) = read_until_closed(&mut stalled, Duration::from_secs(5)).await;
+    assert!(
+        stalled_response.starts_with("HTTP/1.1 408"),
+        "{stalled_response:?}"
+    );
+}
