@@ -646,27 +646,63 @@ impl Journal {
 }
 
 /// The middleware, and the only writer of exchanges: appends the request on arrival, then its
-/// status and latency once the response head is ready. Buffers the body (a body over the API's
-/// limit is replaced by one just over it, so the handler refuses it exactly as it would have
-/// refused the original; it is journaled empty).
+/// status and latency once the response head is ready. Buffers the body, at most
+/// [`crate::BODY_LIMIT`] of it: one declared over the limit is not read, one that turns out
+/// over it is dropped and marked so the handler answers 413 (both are journaled empty), and
+/// one that misses its read timeout gets 408 here.
 pub(crate) async fn record<N, F>(state: &AppState, request: Request, next: N) -> Response
 where
     N: FnOnce(Request) -> F,
     F: std::future::Future<Output = Response>,
 {
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    // A body known to be empty (a GET without one) is not collected: nothing to read.
-    let (bytes, kept) = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
-        (Bytes::new(), Bytes::new())
+    let (mut parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // A body known to be empty (a GET without one) is not collected: nothing to read. One
+    // declared over the limit is not read either (the handler answers 413, and the connection
+    // closes with the body unread).
+    let mut early = None;
+    let mut reserved = None;
+    let bytes = if axum::body::HttpBody::size_hint(&body).exact() == Some(0)
+        || declared.is_some_and(|n| n > crate::BODY_LIMIT as u64)
+    {
+        Bytes::new()
     } else {
+        // The body budget: reserve the declared length (the limit when undeclared) in KiB
+        // before reading, so concurrent uploads cannot buffer more than the budget.
+        let limit = crate::BODY_LIMIT as u64;
+        let kib = declared
+            .map_or(limit, |n| n.min(limit))
+            .div_ceil(1024)
+            .max(1);
+        reserved = Arc::clone(state.body_budget())
+            .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+            .await
+            .ok();
         match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
-            Ok(bytes) => (bytes.clone(), bytes),
-            Err(_) => (Bytes::from(vec![0; crate::BODY_LIMIT + 1]), Bytes::new()),
+            Ok(bytes) => bytes,
+            Err(error) if is_body_read_timeout(&error) => {
+                early = Some(body_timeout_response());
+                Bytes::new()
+            }
+            Err(_) => {
+                parts.extensions.insert(crate::api::BodyOverLimit);
+                Bytes::new()
+            }
         }
     };
+    let kept = bytes.clone();
     let exchange = state.journal().begin(SystemTime::now(), &parts, kept);
-    let response = next(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = match early {
+        Some(response) => response,
+        None => next(Request::from_parts(parts, Body::from(bytes))).await,
+    };
+    // The handler is done with the body: its share of the budget is free again.
+    drop(reserved);
     if let Some(exchange) = exchange {
         let status = if response
             .extensions()
@@ -681,6 +717,26 @@ where
             .outcome
             .set((status, started.elapsed().as_micros() as u64));
     }
+    response
+}
+
+/// Whether reading a body failed because its read timeout passed.
+fn is_body_read_timeout(error: &axum::Error) -> bool {
+    std::error::Error::source(error).is_some_and(crate::connections::is_body_read_timeout)
+}
+
+/// 408 in the vendor's error shape, closing the connection (the rest of the body is unread).
+fn body_timeout_response() -> Response {
+    use axum::response::IntoResponse;
+    let mut response = crate::error::ApiError::new(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        "The request body did not arrive in time",
+    )
+    .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
     response
 }
 

@@ -16,6 +16,7 @@ mod validation;
 mod webhooks;
 
 mod api;
+mod connections;
 mod middleware;
 mod pagination;
 mod routes;
@@ -23,9 +24,11 @@ mod server;
 mod state;
 
 pub use api::BODY_LIMIT;
+pub use connections::{ConnectionLimits, READ_BUFFER_BYTES};
 pub use routes::router;
 pub use server::{
-    DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder, dev_token_for_seed, serve,
+    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder,
+    dev_token_for_seed, serve, serve_with_limits,
 };
 pub use state::AppState;
 

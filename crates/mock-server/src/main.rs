@@ -29,7 +29,8 @@ use tokio::net::TcpListener;
                   GET /__mock/ lists them; the crate README documents each."
 )]
 struct Cli {
-    /// Address to listen on.
+    /// Address to listen on. Anything but a loopback address opens the unauthenticated admin
+    /// API to the network too (a warning says so at start).
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
     /// Port to listen on; 0 picks a free one.
@@ -117,6 +118,17 @@ struct Cli {
     /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
     #[arg(long)]
     journal_full_headers: bool,
+    /// Seconds a connection may take to send a whole request head; a silent, half-sent or
+    /// idle kept-alive connection is closed after it.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+    /// Seconds a request body may take to arrive whole, counted from its head (408 past it).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    body_read_timeout: u64,
+    /// The most connections open at once. At the cap a new connection closes the oldest one
+    /// that has not sent a whole request head yet, or is closed itself when all are busy.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
 }
 
 #[tokio::main]
@@ -202,6 +214,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         None => None,
     };
+    let limits = mock_server::ConnectionLimits {
+        header_read_timeout: Duration::from_secs(cli.header_read_timeout),
+        body_read_timeout: Duration::from_secs(cli.body_read_timeout),
+        max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
+    };
     let state = builder.build_state();
     for url in &cli.webhook_urls {
         state
@@ -217,6 +234,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("binding {}:{}: {e}", cli.bind, cli.port))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    if !cli.bind.is_loopback() {
+        // Printed whatever the log level: it is about who can reach the admin API.
+        eprintln!(
+            "highlevel-mock: warning: listening on {address}, not a loopback address: the admin \
+             API (/__mock/, no authentication) is open to the network too; any host that reaches \
+             this port can read and replace the mock's state"
+        );
+    }
     let app = state.oauth_app();
     // One write, errors ignored: a reader that stops after the lines it needs (and closes the
     // pipe) must not take the server down with it.
@@ -234,7 +259,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         let _ = stdout.write_all(banner.as_bytes());
         let _ = stdout.flush();
     }
-    mock_server::serve(listener, state.clone(), shutdown_signal())
+    mock_server::serve_with_limits(listener, state.clone(), limits, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
     if let Some(path) = &cli.state_file {

@@ -63,6 +63,10 @@ pub(crate) struct Shared {
     pub(crate) oauth: OAuthServer,
     pub(crate) render_cache: crate::api::render_cache::RenderCache,
     pub(crate) state_file: Option<PathBuf>,
+    /// Request-body bytes the API may buffer at once, in KiB permits (see
+    /// [`crate::MockServerBuilder::body_budget_bytes`]).
+    pub(crate) body_budget: Arc<tokio::sync::Semaphore>,
+    pub(crate) body_budget_bytes: usize,
 }
 
 /// The shared state behind the router: the store, the tokens, and what `reset` restores.
@@ -297,6 +301,24 @@ impl AppState {
         self.shared
             .oauth
             .exchange_code(&app.client_id, &app.client_secret, &code, None)
+    }
+
+    /// The request-body budget, in KiB permits (see [`MockServerBuilder::body_budget_bytes`]).
+    pub(crate) fn body_budget(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.shared.body_budget
+    }
+
+    /// The most request-body bytes the API buffers at once (see
+    /// [`crate::MockServerBuilder::body_budget_bytes`]).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.body_budget_bytes(), mock_server::DEFAULT_BODY_BUDGET_BYTES);
+    /// ```
+    pub fn body_budget_bytes(&self) -> usize {
+        self.shared.body_budget_bytes
     }
 
     pub(crate) fn render_cache(&self) -> &crate::api::render_cache::RenderCache {

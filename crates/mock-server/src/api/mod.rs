@@ -39,6 +39,10 @@ use crate::validation::{Validator, coerce_param};
 /// The largest request body accepted (1 MiB); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Marks a request whose body the journal middleware found over [`BODY_LIMIT`] and dropped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyOverLimit;
+
 /// Everything a handler needs from the raw request. The query string and the path parameters
 /// are kept as received and decoded where they are read ([`query_pairs`]), without copies.
 pub(crate) struct ApiRequest {
@@ -60,7 +64,8 @@ impl FromRequest<AppState> for ApiRequest {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let body = if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        let over_limit = parts.extensions.get::<BodyOverLimit>().is_some();
+        let body = if over_limit || declared.is_some_and(|n| n > BODY_LIMIT as u64) {
             None
         } else if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
             // Known to be empty (a GET): nothing to collect.

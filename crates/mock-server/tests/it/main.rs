@@ -16,6 +16,7 @@ mod faults;
 mod imports;
 mod journal_redaction;
 mod limits;
+mod network;
 mod oauth;
 mod persistence;
 mod robustness;
