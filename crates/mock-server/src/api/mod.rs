@@ -11,6 +11,8 @@
 //! 3. The JSON body, for operations that take one: a body that is not `application/json` or
 //!    not valid JSON → 400; an empty body reads as `{}`; a non-object → 400.
 //! 4. Voice AI only: a `locationId` in the query or body that the token may not use → 403.
+//!    4b. With a rate limit on, the request now spends its location's budget (429 when none is
+//!    left; see [`crate::rate_limit`]): only requests that passed steps 2 and 4 count.
 //! 5. Spec validation of query and path parameters, then of the body (all problems together,
 //!    422), plus any operation-specific rules the handler passes in.
 //!
@@ -37,6 +39,10 @@ use crate::validation::{Validator, coerce_param};
 /// The largest request body accepted (1 MiB); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Marks a request whose body the journal middleware found over [`BODY_LIMIT`] and dropped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyOverLimit;
+
 /// Everything a handler needs from the raw request. The query string and the path parameters
 /// are kept as received and decoded where they are read ([`query_pairs`]), without copies.
 pub(crate) struct ApiRequest {
@@ -44,6 +50,8 @@ pub(crate) struct ApiRequest {
     uri: Uri,
     path: RawPathParams,
     body: Bytes,
+    /// The rate limiter's slot, when a limit is on (see [`crate::rate_limit`]).
+    spend: Option<crate::rate_limit::Spend>,
 }
 
 impl FromRequest<AppState> for ApiRequest {
@@ -56,7 +64,8 @@ impl FromRequest<AppState> for ApiRequest {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let body = if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        let over_limit = parts.extensions.get::<BodyOverLimit>().is_some();
+        let body = if over_limit || declared.is_some_and(|n| n > BODY_LIMIT as u64) {
             None
         } else if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
             // Known to be empty (a GET): nothing to collect.
@@ -70,11 +79,13 @@ impl FromRequest<AppState> for ApiRequest {
         let Ok(path) = RawPathParams::from_request_parts(&mut parts, state).await else {
             return Err(ApiError::bad_request("Invalid path parameter encoding"));
         };
+        let spend = parts.extensions.get::<crate::rate_limit::Spend>().cloned();
         Ok(Self {
             headers: parts.headers,
             uri: parts.uri,
             path,
             body,
+            spend,
         })
     }
 }
@@ -151,6 +162,8 @@ pub(crate) fn begin_with(
             principal.check_location(location)?;
         }
     }
+    // Step 4b: authenticated, so the request spends rate-limit budget (429 when none is left).
+    crate::rate_limit::spend(state, req.spend.as_ref(), &principal.location_id)?;
 
     let mut validator = Validator::new(spec, defaults);
     let mut params = Map::new();

@@ -39,9 +39,6 @@ pub use violations::{Direction, Violation, ViolationKind};
 /// The header a strict proxy adds to an answer that breaks the spec: how many errors it has.
 pub const VIOLATIONS_HEADER: &str = "x-mock-violations";
 
-/// The largest request body the proxy reads (16 MiB); a larger one is refused with 413.
-const REQUEST_LIMIT: usize = 16 * 1024 * 1024;
-
 /// How the server proxies to an upstream (see [`crate::MockServerBuilder::upstream`]).
 #[derive(Debug, Clone)]
 pub struct ProxyConfig {
@@ -180,7 +177,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::middleware::log_request))
         .nest(
             crate::admin::PREFIX,
-            crate::admin::routes().layer(axum::middleware::from_fn(crate::middleware::log_request)),
+            crate::admin::routes(state.clone())
+                .layer(axum::middleware::from_fn(crate::middleware::log_request)),
         )
         .with_state(state)
 }
@@ -191,8 +189,43 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
         return ApiError::not_found("no upstream configured").into_response();
     };
     let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, REQUEST_LIMIT).await else {
+    // As for the mock's own routes: at most `BODY_LIMIT` (the vendor's 1 MiB), reserved in the
+    // server's body budget before it is read and held until the answer is ready, within the
+    // body read timeout.
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let limit = crate::BODY_LIMIT as u64;
+    if declared.is_some_and(|n| n > limit) {
         return ApiError::payload_too_large().into_response();
+    }
+    let kib = declared
+        .map_or(limit, |n| n.min(limit))
+        .div_ceil(1024)
+        .max(1);
+    let _reserved = std::sync::Arc::clone(state.body_budget())
+        .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+        .await
+        .ok();
+    let body = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+        Ok(body) => body,
+        Err(error)
+            if std::error::Error::source(&error)
+                .is_some_and(crate::connections::is_body_read_timeout) =>
+        {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "The request body did not arrive in time",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+        Err(_) => return ApiError::payload_too_large().into_response(),
     };
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or_default().to_owned();
