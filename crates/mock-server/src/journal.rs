@@ -573,7 +573,9 @@ where
             Err(_) => (Bytes::from(vec![0; crate::BODY_LIMIT + 1]), Bytes::new()),
         }
     };
-    let exchange = state.journal().begin(SystemTime::now(), &parts, kept);
+    let exchange = state
+        .journal()
+        .begin(state.clock().system_time(), &parts, kept);
     let response = next(Request::from_parts(parts, Body::from(bytes))).await;
     if let Some(exchange) = exchange {
         let status = if response

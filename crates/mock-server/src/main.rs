@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
     after_help = "Admin API (for local and CI use only; no token or Version header needed): \
                   /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
                   /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
-                  /__mock/rate-limit, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
+                  /__mock/rate-limit, /__mock/clock, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
                   /__mock/oauth/{apps,codes}. \
                   GET /__mock/ lists them; the crate README documents each."
 )]
@@ -98,6 +98,11 @@ struct Cli {
     /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
     #[arg(long)]
     journal_full_headers: bool,
+    /// The mock's clock: `real` (the system time) or an RFC 3339 instant such as
+    /// 2026-03-02T09:00:00Z to start frozen there (timestamps, generated call logs, token
+    /// lifetimes and rate-limit windows then repeat exactly); movable with PUT /__mock/clock.
+    #[arg(long, value_name = "real|INSTANT", default_value = "real")]
+    clock: mock_server::ClockSetting,
 }
 
 #[tokio::main]
@@ -136,6 +141,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .dev_token_any_location(cli.any_location)
         .voices(!cli.no_voices)
         .call_logs(cli.call_logs)
+        .clock(cli.clock)
         .oauth_token_lifetime(Duration::from_secs(cli.oauth_token_lifetime))
         .journal_bytes(cli.journal_bytes)
         .journal_capture(if cli.journal_full_headers {

@@ -15,7 +15,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -56,9 +58,9 @@ impl RateLimitConfig {
 
 #[derive(Debug)]
 struct Window {
-    burst_start: Instant,
+    burst_start: DateTime<Utc>,
     burst_count: u32,
-    day_start: Instant,
+    day_start: DateTime<Utc>,
     day_count: u32,
 }
 
@@ -140,8 +142,10 @@ impl RateLimiter {
         self.clear();
     }
 
-    /// Counts a request for `key` at `now`, unless it is over a budget; `None` when off.
-    pub(crate) fn check(&self, key: &str, now: Instant) -> Option<Decision> {
+    /// Counts a request for `key` at `now` (the server clock's), unless it is over a budget;
+    /// `None` when off. A window ends once `now` is its length past its start, or before its
+    /// start (the clock was set back), so moving the clock moves the windows.
+    pub(crate) fn check(&self, key: &str, now: DateTime<Utc>) -> Option<Decision> {
         let config = self.config()?;
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         let window = windows.entry(key.to_owned()).or_insert(Window {
@@ -150,11 +154,11 @@ impl RateLimiter {
             day_start: now,
             day_count: 0,
         });
-        if now.duration_since(window.burst_start) >= config.interval {
+        if ended(window.burst_start, now, config.interval) {
             window.burst_start = now;
             window.burst_count = 0;
         }
-        if now.duration_since(window.day_start) >= DAY {
+        if ended(window.day_start, now, DAY) {
             window.day_start = now;
             window.day_count = 0;
         }
@@ -180,6 +184,12 @@ impl RateLimiter {
     }
 }
 
+/// Whether a window of `length` that started at `start` is over at `now`.
+fn ended(start: DateTime<Utc>, now: DateTime<Utc>, length: Duration) -> bool {
+    let elapsed = now - start;
+    elapsed < TimeDelta::zero() || elapsed >= TimeDelta::from_std(length).unwrap_or(TimeDelta::MAX)
+}
+
 /// The middleware: when a limit is on, counts the request against its token's location, answers
 /// 429 over budget, and puts the `X-RateLimit-*` headers on every response.
 pub(crate) async fn enforce<N, F>(state: &AppState, request: Request, next: N) -> Response
@@ -200,7 +210,7 @@ where
         .and_then(|(_, token)| state.token_location(token.trim()));
     let decision = match location {
         Some(location) => limiter
-            .check(&location, Instant::now())
+            .check(&location, state.clock().now())
             .unwrap_or(Decision::untouched(config)),
         None => Decision::untouched(config),
     };
@@ -225,14 +235,14 @@ mod tests {
         }))
     }
 
-    fn check(limiter: &RateLimiter, key: &str, now: Instant) -> Decision {
+    fn check(limiter: &RateLimiter, key: &str, now: DateTime<Utc>) -> Decision {
         limiter.check(key, now).expect("the limit is on")
     }
 
     #[test]
     fn a_limiter_switched_off_counts_nothing_and_on_again_starts_afresh() {
         let limiter = limiter(1, 100);
-        let start = Instant::now();
+        let start = Utc::now();
         assert!(check(&limiter, "loc", start).allowed);
         assert!(!check(&limiter, "loc", start).allowed);
         limiter.set_config(None);
@@ -244,7 +254,7 @@ mod tests {
     #[test]
     fn a_burst_over_the_maximum_is_refused_until_the_window_ends() {
         let limiter = limiter(2, 100);
-        let start = Instant::now();
+        let start = Utc::now();
         assert!(check(&limiter, "loc", start).allowed);
         assert!(check(&limiter, "loc", start).allowed);
         let refused = check(&limiter, "loc", start);
@@ -257,7 +267,7 @@ mod tests {
     #[test]
     fn the_daily_budget_outlasts_burst_windows() {
         let limiter = limiter(10, 3);
-        let start = Instant::now();
+        let start = Utc::now();
         for i in 0..3 {
             assert!(check(&limiter, "loc", start + Duration::from_secs(i)).allowed);
         }
@@ -270,7 +280,7 @@ mod tests {
     #[test]
     fn headers_carry_the_five_vendor_names() {
         let limiter = limiter(5, 50);
-        let headers = check(&limiter, "loc", Instant::now()).headers();
+        let headers = check(&limiter, "loc", Utc::now()).headers();
         assert_eq!(headers["x-ratelimit-max"], "5");
         assert_eq!(headers["x-ratelimit-remaining"], "4");
         assert_eq!(headers["x-ratelimit-interval-milliseconds"], "100");

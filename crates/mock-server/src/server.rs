@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::auth::{TokenRegistry, TokenSpec};
+use crate::clock::{Clock, ClockSetting};
 use crate::fixtures::Fixtures;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture, Journal, ReceivedRequest};
 use crate::oauth::{AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings};
@@ -72,6 +73,7 @@ pub struct MockServerBuilder {
     oauth_settings: OAuthSettings,
     journal_bytes: usize,
     journal_capture: HeaderCapture,
+    clock: ClockSetting,
 }
 
 impl Default for MockServerBuilder {
@@ -93,6 +95,7 @@ impl Default for MockServerBuilder {
             oauth_settings: OAuthSettings::default(),
             journal_bytes: DEFAULT_JOURNAL_BYTES,
             journal_capture: HeaderCapture::Lean,
+            clock: ClockSetting::Real,
         }
     }
 }
@@ -318,6 +321,29 @@ impl MockServerBuilder {
         self
     }
 
+    /// Where the server's clock starts (default [`ClockSetting::Real`]; `--clock`): frozen at
+    /// an instant, every time the mock hands out (timestamps, generated call logs, token
+    /// lifetimes, rate-limit windows, the journal) is reproducible. See [`Clock`].
+    ///
+    /// ```
+    /// use mock_server::{ClockSetting, Fixtures};
+    /// // Arrange
+    /// let at = "2026-03-02T09:00:00Z".parse().expect("an instant");
+    /// // Act
+    /// let state = mock_server::MockServer::builder()
+    ///     .clock(ClockSetting::Frozen(at))
+    ///     .fixtures(Fixtures::demo(1))
+    ///     .build_state();
+    /// // Assert
+    /// assert_eq!(state.now(), at);
+    /// let (_, logs) = state.store().voice_list_call_logs(state.location_id(), &Default::default(), 1, 1);
+    /// assert!(logs[0]["createdAt"].as_str().expect("a time") < "2026-03-02T09:00:00.000Z");
+    /// ```
+    pub fn clock(mut self, setting: ClockSetting) -> Self {
+        self.clock = setting;
+        self
+    }
+
     /// The state, for [`router`] (tests with `tower::ServiceExt::oneshot`, or a custom server).
     ///
     /// ```
@@ -337,9 +363,10 @@ impl MockServerBuilder {
             initial_tokens.retain(|t| t.token != token.token);
             initial_tokens.push(token);
         }
+        let clock = Clock::new(self.clock);
         let state = AppState {
             shared: Arc::new(Shared {
-                store: Store::new(self.seed),
+                store: Store::with_clock(self.seed, clock.clone()),
                 tokens: RwLock::new(TokenRegistry::default()),
                 token_list: Mutex::new(Vec::new()),
                 initial_tokens,
@@ -359,9 +386,11 @@ impl MockServerBuilder {
                         .chain(self.oauth_apps)
                         .collect(),
                     self.oauth_settings,
+                    clock.clone(),
                 ),
                 render_cache: Default::default(),
                 state_file: self.state_file,
+                clock,
             }),
         };
         state.reset();

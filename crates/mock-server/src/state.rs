@@ -61,6 +61,8 @@ pub(crate) struct Shared {
     pub(crate) oauth: OAuthServer,
     pub(crate) render_cache: crate::api::render_cache::RenderCache,
     pub(crate) state_file: Option<PathBuf>,
+    /// The one clock every time comes from (the store and the OAuth server hold clones).
+    pub(crate) clock: crate::clock::Clock,
 }
 
 /// The shared state behind the router: the store, the tokens, and what `reset` restores.

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{IdGen, Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339};
+use super::{IdGen, Location, Record, Revision, Store, StoreError, insert_record};
 use crate::pagination::page_bounds;
 
 /// The business name the mock's locations report.
@@ -562,7 +562,7 @@ impl Store {
             let mut default = |key: &str, value: Value| {
                 body.entry(key.to_owned()).or_insert(value);
             };
-            default("createdAt", json!(now_rfc3339()));
+            default("createdAt", json!(self.clock().now_rfc3339()));
             default("executedCallActions", json!([]));
             default("isAgentDeleted", json!(false));
             default("trialCall", json!(false));
