@@ -7,6 +7,7 @@ mod call_logs;
 mod call_logs_and_voices;
 mod call_logs_cli;
 mod cli;
+mod clock;
 mod concurrency;
 mod conversation_actions;
 mod conversation_agents;
