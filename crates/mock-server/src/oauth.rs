@@ -744,7 +744,7 @@ impl OAuthServer {
             "channel": "OAUTH",
             "scope": scope,
             "iat": issued_at,
-            "exp": issued_at + lifetime.as_secs(),
+            "exp": issued_at.saturating_add(lifetime.as_secs()),
             "jti": hex(&mut inner.rng, 24),
         });
         let signing_input = format!(

@@ -278,6 +278,15 @@ mod tests {
     }
 
     #[test]
+    fn a_window_ends_when_the_clock_is_set_back_before_its_start() {
+        let limiter = limiter(1, 100);
+        let start = Utc::now();
+        assert!(check(&limiter, "loc", start).allowed);
+        assert!(!check(&limiter, "loc", start).allowed);
+        assert!(check(&limiter, "loc", start - TimeDelta::seconds(1)).allowed);
+    }
+
+    #[test]
     fn headers_carry_the_five_vendor_names() {
         let limiter = limiter(5, 50);
         let headers = check(&limiter, "loc", Utc::now()).headers();
