@@ -96,7 +96,7 @@ impl Calendar {
 }
 
 /// Percent of generated calls that are trial calls (the agent tested from the dashboard).
-const TRIAL_PERCENT: u64 = 7;
+const TRIAL_PERCENT: u64 = 10;
 /// Percent of live calls that end within seconds (wrong numbers, hang-ups): no action runs.
 const SHORT_PERCENT: u64 = 12;
 /// Percent of live calls that are long conversations (4 to 12 minutes).
@@ -152,7 +152,8 @@ impl CallLogs {
             if trial {
                 flags |= TRIAL;
             }
-            // Seconds, skewed short within each kind of call, plus 15-45 s per action run.
+            // Seconds, skewed short within each kind of call; a call that ran actions lasts at
+            // least 30 s plus 15-45 s per action (long calls are not the ones with most actions).
             let u = ((roll >> 16) % 10_000) as f64 / 10_000.0;
             let base = if trial {
                 20.0 + u * 160.0
@@ -164,7 +165,11 @@ impl CallLogs {
                 35.0 + u * u * 205.0
             };
             let per_action = 15.0 + ((roll >> 32) % 31) as f64;
-            let duration = base + f64::from(acts.count_ones()) * per_action;
+            let duration = if acts == 0 {
+                base
+            } else {
+                base.max(30.0 + f64::from(acts.count_ones()) * per_action)
+            };
             let created = match (&calendar, at) {
                 (_, Some(at)) => at,
                 (Some(calendar), None) => calendar.draw(&mut rng, reference),

@@ -37,19 +37,18 @@ impl CallLogs {
             .collect();
         // What the caller wanted follows the first action that ran (a booking call books).
         let wanted = ran.first().map_or(0, |a| action_type_bit(&a.action_type));
-        let topics: Vec<&Topic> = TOPICS
+        let fits = |t: &&Topic| {
+            if wanted == 0 {
+                t.types == 0
+            } else {
+                t.types & wanted != 0
+            }
+        };
+        let fitting = TOPICS.iter().filter(fits).count().max(1);
+        let topic = TOPICS
             .iter()
-            .filter(|t| {
-                if wanted == 0 {
-                    t.types == 0
-                } else {
-                    t.types & wanted != 0
-                }
-            })
-            .collect();
-        let topic = topics
-            .get((rng.next_u32() as usize) % topics.len().max(1))
-            .copied()
+            .filter(fits)
+            .nth((rng.next_u32() as usize) % fitting)
             .unwrap_or(&TOPICS[0]);
         let span_ms = (duration * 1000.0) as i64;
         let mut transcript = vec![format!(
@@ -89,7 +88,7 @@ impl CallLogs {
                 format!("human:Hi, this is {caller} {surname}. {}", topic.ask)
             });
             transcript.push(format!("bot:{}", topic.answer));
-            let mut outcomes = Vec::with_capacity(ran.len());
+            let mut outcomes = String::new();
             for (i, action) in ran.iter().enumerate() {
                 let trigger = created + span_ms * (i as i64 + 1) / (ran.len() as i64 + 2);
                 let executed_at = trigger + 500 + i64::from(rng.next_u32() % 4000);
@@ -110,7 +109,10 @@ impl CallLogs {
                     .unwrap_or_else(|| action_line(&action.action_type));
                 transcript.push(format!("bot:{said}"));
                 transcript.push(format!("human:{}", reply_line(&action.action_type)));
-                outcomes.push(outcome(action));
+                if !outcomes.is_empty() {
+                    outcomes.push(' ');
+                }
+                outcomes.push_str(&outcome(action));
             }
             if !trial {
                 transcript.push(format!("human:I'm calling from {city}, by the way. Bye!"));
@@ -122,9 +124,9 @@ impl CallLogs {
                 format!("{caller} {surname}")
             };
             let result = if outcomes.is_empty() {
-                "The agent answered; no action was needed.".to_owned()
+                "The agent answered; no action was needed."
             } else {
-                outcomes.join(" ")
+                &outcomes
             };
             format!("{who} called {}. {result}", topic.summary)
         };
