@@ -97,9 +97,9 @@ impl Calendar {
 
 /// Percent of generated calls that are trial calls (the agent tested from the dashboard).
 const TRIAL_PERCENT: u64 = 10;
-/// Percent of live calls that end within seconds (wrong numbers, hang-ups): no action runs.
+/// Percent of calls that end within seconds (wrong numbers, hang-ups): no action runs.
 const SHORT_PERCENT: u64 = 12;
-/// Percent of live calls that are long conversations (4 to 12 minutes).
+/// Percent of calls that are long conversations (4 to 12 minutes).
 const LONG_PERCENT: u64 = 25;
 
 impl CallLogs {
@@ -137,9 +137,11 @@ impl CallLogs {
             let mut flags = 0u16;
             let bits = rng.next_u64();
             let roll = rng.next_u64();
+            // Trial calls (the owner trying the agent) are as long as live ones: a share of every
+            // duration, so no length is made of live calls only.
             let trial = roll % 100 < TRIAL_PERCENT;
             let kind = (roll >> 8) % 100;
-            let short = !trial && kind < SHORT_PERCENT;
+            let short = kind < SHORT_PERCENT;
             if !short {
                 for i in 0..n_actions {
                     // Each action runs in about one call in four.
@@ -155,9 +157,7 @@ impl CallLogs {
             // Seconds, skewed short within each kind of call; a call that ran actions lasts at
             // least 30 s plus 15-45 s per action (long calls are not the ones with most actions).
             let u = ((roll >> 16) % 10_000) as f64 / 10_000.0;
-            let base = if trial {
-                20.0 + u * 160.0
-            } else if short {
+            let base = if short {
                 3.0 + u * u * 22.0
             } else if kind >= 100 - LONG_PERCENT {
                 240.0 + u * u * 480.0
@@ -545,8 +545,7 @@ mod tests {
             if types.is_empty() {
                 assert!(summary.contains("No action was needed") || summary.contains("no action"));
             }
-            let live = log["trialCall"] == false;
-            if live && log["duration"].as_f64().expect("a number") < 30.0 && types.is_empty() {
+            if log["duration"].as_f64().expect("a number") < 30.0 && types.is_empty() {
                 assert!(summary.contains("hung up"), "{summary}");
             }
             // What happened, without who called.

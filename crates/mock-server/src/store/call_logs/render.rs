@@ -65,7 +65,7 @@ impl CallLogs {
             },
         )];
         let mut executed = Vec::new();
-        let summary = if !trial && ran.is_empty() && duration < 30.0 {
+        let summary = if ran.is_empty() && duration < 30.0 {
             // A call that ended within seconds: a wrong number or a hang-up.
             let (line, what) = if rng.next_u32() % 2 == 0 {
                 (
@@ -80,7 +80,12 @@ impl CallLogs {
             };
             transcript.push(line.to_owned());
             transcript.push("bot:No problem, have a nice day!".to_owned());
-            format!("{caller} {surname} {what}. No action was needed.")
+            let who = if trial {
+                "A tester (trial call)".to_owned()
+            } else {
+                format!("{caller} {surname}")
+            };
+            format!("{who} {what}. No action was needed.")
         } else {
             transcript.push(if trial {
                 format!("human:Hi, I'm testing the agent. {}", topic.ask)
