@@ -12,6 +12,13 @@
 //! items, unknown enum value, pattern mismatch), and yields a valid payload with exactly one of
 //! them applied, labelled with the dotted path of the field it breaks.
 //!
+//! [`tag_swaps`] breaks a tagged action differently: the tag names one valid kind while the
+//! content (`actionParameters`, `details`) was generated for another, for every ordered pair of
+//! kinds, so "the content of the old kind under a new tag" and "the content of a third kind"
+//! are both sent. Such a payload may be refused or, when the content happens to satisfy the new
+//! kind, accepted; either way the answer must follow the new kind's schema
+//! ([`kind_content_schema`]).
+//!
 //! Nothing here names a field of our specs except the realistic-string heuristics, so a field
 //! added to a spec is generated and broken with no edit here.
 
@@ -199,6 +206,83 @@ pub fn invalid(spec: &'static Spec, schema: &'static Value, mode: Mode) -> Boxed
                 .prop_map(move |base| breaking(base, &mutation))
         })
         .boxed()
+}
+
+/// An action payload whose tag names one kind while its content was made for another.
+#[derive(Debug, Clone)]
+pub struct TagSwap {
+    /// The kind the tag names.
+    pub tag: String,
+    /// The kind the content was generated for (never `tag`).
+    pub content_of: String,
+    /// The payload: valid for `content_of`, with the tag set to `tag`.
+    pub payload: Value,
+}
+
+/// Every tag swap of `schema`, a request body holding one `ActionKind` (its tag and content
+/// fields read with [`Spec::action_kind_fields`]): for each ordered pair of different kinds, a
+/// valid payload of the second kind (prose rules honoured) with the tag of the first.
+/// Deterministic per `seed`; empty when the spec has no `ActionKind`.
+///
+/// # Panics
+/// When no valid payload of some kind is drawn in 100 tries per kind (the strategy draws kinds
+/// uniformly, so this means the schema's tag is not top level).
+pub fn tag_swaps(spec: &'static Spec, schema: &'static Value, seed: u64) -> Vec<TagSwap> {
+    let Some((tag, _)) = spec.action_kind_fields() else {
+        return Vec::new();
+    };
+    let kinds = spec.action_kinds();
+    let strategy = valid(spec, schema);
+    let mut by_kind: Vec<(String, Value)> = Vec::new();
+    for i in 0..kinds.len() as u64 * 100 {
+        if by_kind.len() == kinds.len() {
+            break;
+        }
+        let mut payload = sample(&strategy, seed.wrapping_add(i));
+        honour_prose_rules(&mut payload);
+        if let Some(kind) = payload.get(&tag).and_then(Value::as_str)
+            && !by_kind.iter().any(|(k, _)| k == kind)
+        {
+            by_kind.push((kind.to_owned(), payload));
+        }
+    }
+    assert_eq!(
+        by_kind.len(),
+        kinds.len(),
+        "a valid payload of every kind is drawn"
+    );
+    let mut out = Vec::new();
+    for new_kind in &kinds {
+        for (content_of, payload) in &by_kind {
+            if content_of == new_kind {
+                continue;
+            }
+            let mut payload = payload.clone();
+            payload[tag.as_str()] = Value::String(new_kind.clone());
+            out.push(TagSwap {
+                tag: new_kind.clone(),
+                content_of: content_of.clone(),
+                payload,
+            });
+        }
+    }
+    out
+}
+
+/// The schema of the content (`actionParameters`, `details`) of the action kind `kind`, from
+/// the spec's `ActionKind` variant whose tag is `kind`.
+pub fn kind_content_schema<'s>(spec: &'s Spec, kind: &str) -> Option<&'s Value> {
+    let (tag, content) = spec.action_kind_fields()?;
+    let variants = spec.schema("ActionKind")?.get("oneOf")?.as_array()?;
+    variants.iter().find_map(|variant| {
+        let variant = spec.resolve(variant);
+        let value = spec
+            .resolve(variant.pointer(&format!("/properties/{tag}"))?)
+            .pointer("/enum/0")?;
+        (value.as_str() == Some(kind))
+            .then(|| variant.pointer(&format!("/properties/{content}")))
+            .flatten()
+    })
 }
 
 /// Payloads that break `schema` exactly as `mutation` says (on varying valid bases).

@@ -15,10 +15,13 @@
 //!    own tokio runtime with ONE worker thread; only one of them is under load at a time.
 //! 3. Load: a hand-rolled HTTP/1.1 client (keep-alive, one request in flight per connection,
 //!    every response read in full and its status and length checked) on a current-thread
-//!    runtime on the main thread, `HTTP_BENCH_CONNECTIONS` (default 32) connections, for
-//!    `HTTP_BENCH_WARMUP_SECS` (default 2, not recorded) then `HTTP_BENCH_SECS` (default 5).
-//!    So the machine's two cores are split one for the server under test, one for the load
-//!    generator, the same for the bare route and the mock.
+//!    runtime on the main thread, `HTTP_BENCH_CONNECTIONS` (default 32) connections. Each server
+//!    is warmed up for `HTTP_BENCH_WARMUP_SECS` (default 2, not recorded), then measured for
+//!    `HTTP_BENCH_SECS` (default 6) in `HTTP_BENCH_ROUNDS` (default 6) slices that alternate
+//!    between the two servers (bare, mock, mock, bare, …; each slice opens its connections
+//!    during 200 ms that are not recorded). Alternating puts a burst of other work on the
+//!    machine on both sides of the ratio instead of on one. The machine's two cores are split
+//!    one for the server under test, one for the load generator, the same for both servers.
 //!
 //! For profiling, `HTTP_BENCH_ONLY=<part of a scenario name>` runs only the matching scenarios
 //! and `HTTP_BENCH_SKIP_MEMORY=1` skips the memory measurement.
@@ -346,15 +349,46 @@ struct Stats {
     p999: Duration,
 }
 
+/// What one server answered over all its measured slices.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<u64>,
+    errors: u64,
+    measured: Duration,
+}
+
+impl Tally {
+    fn stats(mut self) -> Stats {
+        self.latencies.sort_unstable();
+        let latencies = &self.latencies;
+        let pct = |p: f64| {
+            if latencies.is_empty() {
+                return Duration::ZERO;
+            }
+            let rank = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+            Duration::from_nanos(latencies[rank - 1])
+        };
+        Stats {
+            requests: latencies.len() as u64,
+            errors: self.errors,
+            rps: latencies.len() as f64 / self.measured.as_secs_f64().max(f64::EPSILON),
+            p50: pct(0.50),
+            p99: pct(0.99),
+            p999: pct(0.999),
+        }
+    }
+}
+
+/// Drives `addr` with `connections` connections for `warmup` (not recorded), then `measured`,
+/// adding what was answered in the measured part to `tally`.
 async fn load(
     addr: SocketAddr,
-    request: &[u8],
+    request: &Arc<[u8]>,
     expected_length: usize,
     connections: usize,
-) -> Stats {
-    let warmup = Duration::from_secs(env_u64("HTTP_BENCH_WARMUP_SECS", 2));
-    let measured = Duration::from_secs(env_u64("HTTP_BENCH_SECS", 5)).max(Duration::from_secs(1));
-    let request: Arc<[u8]> = Arc::from(request);
+    (warmup, measured): (Duration, Duration),
+    tally: &mut Tally,
+) {
     let start = Instant::now();
     let measure_from = start + warmup;
     let until = measure_from + measured;
@@ -369,29 +403,12 @@ async fn load(
             ))
         })
         .collect();
-    let mut latencies = Vec::new();
-    let mut errors = 0;
     for task in tasks {
         let r = task.await.expect("a load task");
-        latencies.extend(r.latencies);
-        errors += r.errors;
+        tally.latencies.extend(r.latencies);
+        tally.errors += r.errors;
     }
-    latencies.sort_unstable();
-    let pct = |p: f64| {
-        if latencies.is_empty() {
-            return Duration::ZERO;
-        }
-        let rank = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
-        Duration::from_nanos(latencies[rank - 1])
-    };
-    Stats {
-        requests: latencies.len() as u64,
-        errors,
-        rps: latencies.len() as f64 / measured.as_secs_f64(),
-        p50: pct(0.50),
-        p99: pct(0.99),
-        p999: pct(0.999),
-    }
+    tally.measured += measured;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,10 +540,12 @@ fn main() {
 
     println!("# mock-server HTTP throughput");
     println!(
-        "cores: {}, connections: {connections}, warm-up: {} s, measured: {} s per scenario",
+        "cores: {}, connections: {connections}, warm-up: {} s, measured: {} s per server and \
+         scenario, in {} alternating slices",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         env_u64("HTTP_BENCH_WARMUP_SECS", 2),
-        env_u64("HTTP_BENCH_SECS", 5),
+        env_u64("HTTP_BENCH_SECS", 6),
+        env_u64("HTTP_BENCH_ROUNDS", 6),
     );
 
     println!("load average at start: {}", load_average());
@@ -662,18 +681,51 @@ fn main() {
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let only = std::env::var("HTTP_BENCH_ONLY").unwrap_or_default();
+    let warmup = Duration::from_secs(env_u64("HTTP_BENCH_WARMUP_SECS", 2));
+    let measured = Duration::from_secs(env_u64("HTTP_BENCH_SECS", 6)).max(Duration::from_secs(1));
+    let rounds = env_u64("HTTP_BENCH_ROUNDS", 6).clamp(1, 60) as u32;
     let mut ratios = Vec::new();
     for ((s, (_, _, body)), store_call) in scenarios.iter().zip(&routes).zip(store_times) {
         if !s.name.contains(only.as_str()) {
             continue;
         }
-        let request = request_bytes(&s.target, &token);
-        let mut pair = Vec::new();
-        for (server, addr, service) in [
+        let request: Arc<[u8]> = Arc::from(request_bytes(&s.target, &token));
+        let servers = [
             ("bare axum", bare_addr, &bare_service),
             ("mock", mock.address(), &mock_service),
-        ] {
-            let stats = client_rt.block_on(load(addr, &request, body.len(), connections));
+        ];
+        // Both warmed up, then measured in alternating slices (bare, mock, mock, bare, …) so a
+        // burst of other work on the machine falls on both servers alike.
+        let mut tallies = [Tally::default(), Tally::default()];
+        for (i, (_, addr, _)) in servers.iter().enumerate() {
+            let slice = (warmup, Duration::ZERO);
+            client_rt.block_on(load(
+                *addr,
+                &request,
+                body.len(),
+                connections,
+                slice,
+                &mut tallies[i],
+            ));
+        }
+        for round in 0..rounds {
+            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for i in order {
+                let slice = (Duration::from_millis(200), measured / rounds);
+                let addr = servers[i].1;
+                client_rt.block_on(load(
+                    addr,
+                    &request,
+                    body.len(),
+                    connections,
+                    slice,
+                    &mut tallies[i],
+                ));
+            }
+        }
+        let mut pair = Vec::new();
+        for ((server, _, service), tally) in servers.into_iter().zip(tallies) {
+            let stats = tally.stats();
             let own = in_process(&client_rt, service, &s.target, &token);
             println!(
                 "| {} | {server} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} |",

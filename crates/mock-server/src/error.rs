@@ -3,8 +3,8 @@
 //! Every refusal the mock produces is an [`ApiError`]: a status plus a message, rendered as the
 //! vendor's NestJS body `{"statusCode": …, "message": …, "error": …}`. `error` is the reason
 //! phrase of the status (`"Bad Request"`, `"Unauthorized"`, …). For 422 the `message` is a list
-//! of strings (one per validation problem, as class-validator reports them); for every other
-//! status it is a single string. Handlers build errors with the named constructors below, so the
+//! of strings (one per validation problem, as class-validator reports them), and so is it for a
+//! state document refused on import (400, one per problem); otherwise it is a single string. Handlers build errors with the named constructors below, so the
 //! wire shape is decided in exactly one place and no internal detail reaches a client.
 
 use axum::Json;
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// The message of an [`ApiError`]: one string, or a list (422 only).
+/// The message of an [`ApiError`]: one string, or a list (422, and 400 for a refused import).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorMessage {
     /// A single message, as in `{"message": "Agent not found"}`.
@@ -56,6 +56,23 @@ impl ApiError {
     /// ```
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 400 Bad Request with one message per problem (a refused state document).
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use mock_server::{ApiError, ErrorMessage};
+    /// // Arrange / Act
+    /// let error = ApiError::bad_request_listing(vec!["tokens.0: scopes must be an array".into()]);
+    /// // Assert
+    /// assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    /// assert_eq!(error.body()["message"][0], "tokens.0: scopes must be an array");
+    /// ```
+    pub fn bad_request_listing(messages: Vec<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: ErrorMessage::Many(messages),
+        }
     }
 
     /// 401 Unauthorized.

@@ -2,9 +2,11 @@
 //!
 //! A fixtures document is JSON (see the README for the format): Voice AI agents with their
 //! actions, Conversation AI agents with their actions, call logs and generation details. Every
-//! agent and action is validated against the same spec schemas as the matching create request,
-//! up front in [`Fixtures::from_value`], so loading into a store cannot fail and a bad file is
-//! reported with the same messages a client would get. `locationId` may be left out (the
+//! agent and action is validated against the same spec schemas and rules as the matching create
+//! request, and every call log against `CallLog` as the store completes it (the checks a state
+//! document import makes, see `import_check`), up front in [`Fixtures::from_value`], so loading
+//! into a store cannot fail and a bad file is reported with the same messages a client would get.
+//! An agent `id` given twice in one list is refused. `locationId` may be left out (the
 //! server's default location is used); `id` may be left out (one is issued from the seed).
 //!
 //! [`Fixtures::demo`] builds a small, useful data set (three Voice AI agents, two Conversation
@@ -101,13 +103,26 @@ fn validate(
     };
     let mut validator = Validator::new(spec, true);
     let cleaned = validator.check(schema, &Value::Object(body.clone()), "");
-    problems.extend(
-        validator
-            .into_errors()
-            .into_iter()
-            .map(|m| format!("{at}: {m}")),
-    );
-    cleaned.as_object().cloned().unwrap_or_default()
+    let mut errors = validator.into_errors();
+    let cleaned = cleaned.as_object().cloned().unwrap_or_default();
+    // The operation's rules beyond the spec, as the API runs them: once the schema is met.
+    if errors.is_empty() && api == Api::VoiceAi && op_id == "createAgent" {
+        errors = crate::api::voice_ai::rules::create_agent(&Map::new(), &cleaned);
+    }
+    problems.extend(errors.into_iter().map(|m| format!("{at}: {m}")));
+    cleaned
+}
+
+/// A problem for each entry whose given `id` an earlier entry of the same list already has.
+fn duplicate_ids(entries: &[Entry], at: &str, problems: &mut Vec<String>) {
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(id) = &entry.id else { continue };
+        if let Some(first) = entries[..i].iter().position(|e| e.id.as_ref() == Some(id)) {
+            problems.push(format!(
+                "{at}.{i}: duplicate id {id} (also at {at}.{first})"
+            ));
+        }
+    }
 }
 
 fn entry(
@@ -235,8 +250,28 @@ impl Fixtures {
                 &mut problems,
             ));
         }
-        for raw in items(root, "callLogs", &mut problems) {
+        duplicate_ids(&fixtures.voice_agents, "voiceAgents", &mut problems);
+        duplicate_ids(
+            &fixtures.conversation_agents,
+            "conversationAgents",
+            &mut problems,
+        );
+        for (i, raw) in items(root, "callLogs", &mut problems)
+            .into_iter()
+            .enumerate()
+        {
             let mut body = raw.clone();
+            let mut checked = body.clone();
+            checked.remove("locationId");
+            // `id` may be left out: one is issued when loading.
+            checked
+                .entry("id")
+                .or_insert_with(|| Value::String(String::new()));
+            problems.extend(
+                crate::import_check::call_log_problems(&checked, "")
+                    .into_iter()
+                    .map(|m| format!("callLogs.{i}: {m}")),
+            );
             fixtures.call_logs.push(Entry {
                 location_id: take_string(&mut body, "locationId"),
                 id: None,
@@ -569,6 +604,28 @@ mod tests {
         assert!(
             err.problems.contains(&"extra: unknown section".to_owned()),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn fixtures_are_held_to_the_rules_imports_are_held_to() {
+        let err = Fixtures::from_value(&json!({
+            "voiceAgents": [
+                {"id": "a1", "agentName": "A", "language": "en-US",
+                 "translation": {"enabled": true, "language": "fr"}},
+                {"id": "a1", "agentName": "B"}
+            ],
+            "callLogs": [{"duration": "abc"}, {"agentId": "a1", "duration": 4}]
+        }))
+        .expect_err("three problems");
+        assert_eq!(
+            err.problems,
+            vec![
+                "voiceAgents.0: translation.enabled can only be true if the agent's language is not en-US",
+                "voiceAgents.0: translation.language must be either the agent's language or en-US",
+                "voiceAgents.1: duplicate id a1 (also at voiceAgents.0)",
+                "callLogs.0: duration must be a number conforming to the specified constraints",
+            ]
         );
     }
 

@@ -15,8 +15,16 @@
 //!   ([`LEAN_HEADERS`]), copied one by one (a refcount each), never the whole `HeaderMap`;
 //!   [`HeaderCapture::Full`] keeps every header.
 //!
+//! What the journal shows (`GET /__mock/journal`, [`JournalEntry`]) never holds a credential:
+//! every credential-bearing header (`Authorization`,
+//! `Proxy-Authorization`, `Cookie`, `Set-Cookie`, API keys, tokens, secrets, sessions…) reads
+//! `<redacted>` (`Bearer <redacted>` keeps the scheme), with either header capture.
+//! [`ReceivedRequest`]s, for the embedding test's own assertions, keep the values as sent.
+//!
 //! Webhook deliveries ([`WebhookDelivery`], one per event and subscriber with every attempt) are
-//! kept beside the exchanges, the last [`DELIVERY_CAPACITY`].
+//! kept beside the exchanges, the last [`DELIVERY_CAPACITY`]. A delivery task may update its
+//! record only while the record is current: clearing the list (a new epoch) or cancelling the
+//! record refuses its updates, and the task stops.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -64,8 +72,48 @@ const LEAN_HEADER_NAMES: [HeaderName; 6] = [
     axum::http::header::ACCEPT,
 ];
 
-/// What stands in for a bearer token in [`JournalEntry::headers`].
-pub(crate) const REDACTED: &str = "Bearer <redacted>";
+/// What stands in for a credential in [`JournalEntry::headers`] (after the scheme, if any).
+pub(crate) const REDACTED: &str = "<redacted>";
+/// Header names that carry a credential whatever else they say.
+const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+/// Parts of a header name that mark it as credential-bearing (`x-api-key`, `x-auth-token`,
+/// `x-amz-security-token`, `x-client-secret`, `x-session-id`, …).
+const CREDENTIAL_NAME_PARTS: [&str; 10] = [
+    "auth",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "api-key",
+    "apikey",
+    "cookie",
+    "session",
+    "credential",
+];
+
+/// Whether a header (lower-case name) carries a credential, so the journal shows it redacted.
+pub(crate) fn is_credential_header(name: &str) -> bool {
+    CREDENTIAL_HEADERS.contains(&name)
+        || CREDENTIAL_NAME_PARTS.iter().any(|part| name.contains(part))
+}
+
+/// A credential header's value as the journal shows it: an auth scheme (`Bearer`, `Basic`, …)
+/// is kept, the rest is `<redacted>`.
+fn redacted(name: &str, value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    let scheme = text.split_once(' ').map(|(scheme, _)| scheme).filter(|s| {
+        name.ends_with("authorization") && s.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    match scheme {
+        Some(scheme) => format!("{scheme} {REDACTED}"),
+        None => REDACTED.to_owned(),
+    }
+}
 
 /// Which request headers the journal keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -189,8 +237,8 @@ pub struct JournalEntry {
     /// shown as `latencyMs`).
     #[serde(rename = "latencyMs", serialize_with = "micros_as_millis")]
     pub latency_micros: u64,
-    /// Header names (lower case) and values; `authorization` reads `Bearer <redacted>` (shown as an
-    /// object).
+    /// Header names (lower case) and values; credential-bearing ones read `<redacted>` (after
+    /// their scheme: `Bearer <redacted>`) (shown as an object).
     #[serde(serialize_with = "pairs_as_object")]
     pub headers: Vec<(String, String)>,
     /// The first 1024 bytes of the body, as lossy UTF-8.
@@ -241,6 +289,7 @@ pub struct DeliveryAttempt {
 ///     attempts: Vec::new(),
 ///     delivered: false,
 ///     finished: false,
+///     cancelled: false,
 /// };
 /// // Act
 /// let json = serde_json::to_value(&delivery).expect("serializable");
@@ -264,8 +313,10 @@ pub struct WebhookDelivery {
     pub attempts: Vec<DeliveryAttempt>,
     /// Whether an attempt got a 2xx.
     pub delivered: bool,
-    /// Whether retrying is over (delivered, or out of attempts).
+    /// Whether retrying is over (delivered, out of attempts, or cancelled).
     pub finished: bool,
+    /// Whether it was stopped before that by an unsubscribe.
+    pub cancelled: bool,
 }
 
 /// A kept body: whole, or an excerpt with the length and digest of the rest.
@@ -338,8 +389,8 @@ impl Exchange {
         self.headers
             .iter()
             .map(|(name, value)| {
-                let value = if redacted && name == axum::http::header::AUTHORIZATION {
-                    REDACTED.to_owned()
+                let value = if redacted && is_credential_header(name.as_str()) {
+                    self::redacted(name.as_str(), value)
                 } else {
                     String::from_utf8_lossy(value).into_owned()
                 };
@@ -394,13 +445,24 @@ struct Exchanges {
     bytes: usize,
 }
 
+/// The webhook deliveries, and the epoch that clearing them starts.
+#[derive(Debug, Default)]
+struct Deliveries {
+    list: VecDeque<WebhookDelivery>,
+    epoch: u64,
+}
+
+/// What a delivery task holds to update its record: the epoch it was started in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DeliveryTicket(u64);
+
 /// The byte-bounded list of exchanges and the list of webhook deliveries.
 #[derive(Debug)]
 pub(crate) struct Journal {
     budget: usize,
     capture: HeaderCapture,
     exchanges: Mutex<Exchanges>,
-    deliveries: Mutex<VecDeque<WebhookDelivery>>,
+    deliveries: Mutex<Deliveries>,
 }
 
 impl Journal {
@@ -409,7 +471,7 @@ impl Journal {
             budget,
             capture,
             exchanges: Mutex::new(Exchanges::default()),
-            deliveries: Mutex::new(VecDeque::new()),
+            deliveries: Mutex::new(Deliveries::default()),
         }
     }
 
@@ -519,64 +581,130 @@ impl Journal {
                 .unwrap_or_else(PoisonError::into_inner),
         );
         drop(old);
+        let mut deliveries = self.deliveries();
+        deliveries.list.clear();
+        deliveries.epoch += 1;
+    }
+
+    fn deliveries(&self) -> std::sync::MutexGuard<'_, Deliveries> {
         self.deliveries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clear();
     }
 
-    /// Adds a delivery, or replaces the one with the same webhook id and subscription.
-    pub(crate) fn record_delivery(&self, delivery: WebhookDelivery) {
-        let mut list = self
-            .deliveries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(existing) = list.iter_mut().find(|d| {
+    /// Adds a new delivery (the oldest one goes once [`DELIVERY_CAPACITY`] are kept); the ticket
+    /// its task updates it with.
+    pub(crate) fn start_delivery(&self, delivery: WebhookDelivery) -> DeliveryTicket {
+        let mut deliveries = self.deliveries();
+        if deliveries.list.len() >= DELIVERY_CAPACITY {
+            deliveries.list.pop_front();
+        }
+        deliveries.list.push_back(delivery);
+        DeliveryTicket(deliveries.epoch)
+    }
+
+    /// Replaces the record with the same webhook id and subscription; false (and nothing
+    /// changes) once the list was cleared since the ticket was issued, or the record was
+    /// cancelled or dropped: the delivery must stop.
+    pub(crate) fn update_delivery(
+        &self,
+        ticket: DeliveryTicket,
+        delivery: &WebhookDelivery,
+    ) -> bool {
+        let mut deliveries = self.deliveries();
+        if deliveries.epoch != ticket.0 {
+            return false;
+        }
+        let Some(existing) = deliveries.list.iter_mut().find(|d| {
             d.webhook_id == delivery.webhook_id && d.subscription_id == delivery.subscription_id
-        }) {
-            *existing = delivery;
-            return;
+        }) else {
+            return false;
+        };
+        if existing.cancelled {
+            return false;
         }
-        if list.len() >= DELIVERY_CAPACITY {
-            list.pop_front();
-        }
-        list.push_back(delivery);
+        existing.clone_from(delivery);
+        true
     }
 
-    pub(crate) fn deliveries(&self) -> Vec<WebhookDelivery> {
-        self.deliveries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .cloned()
-            .collect()
+    /// Marks the unfinished deliveries to `subscription_id` cancelled (and finished).
+    pub(crate) fn cancel_deliveries(&self, subscription_id: &str) {
+        for delivery in self
+            .deliveries()
+            .list
+            .iter_mut()
+            .filter(|d| d.subscription_id == subscription_id && !d.finished)
+        {
+            delivery.cancelled = true;
+            delivery.finished = true;
+        }
+    }
+
+    pub(crate) fn deliveries_list(&self) -> Vec<WebhookDelivery> {
+        self.deliveries().list.iter().cloned().collect()
     }
 }
 
 /// The middleware, and the only writer of exchanges: appends the request on arrival, then its
-/// status and latency once the response head is ready. Buffers the body (a body over the API's
-/// limit is replaced by one just over it, so the handler refuses it exactly as it would have
-/// refused the original; it is journaled empty).
+/// status and latency once the response head is ready. Buffers the body, at most
+/// [`crate::BODY_LIMIT`] of it: one declared over the limit is not read, one that turns out
+/// over it is dropped and marked so the handler answers 413 (both are journaled empty), and
+/// one that misses its read timeout gets 408 here.
 pub(crate) async fn record<N, F>(state: &AppState, request: Request, next: N) -> Response
 where
     N: FnOnce(Request) -> F,
     F: std::future::Future<Output = Response>,
 {
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    // A body known to be empty (a GET without one) is not collected: nothing to read.
-    let (bytes, kept) = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
-        (Bytes::new(), Bytes::new())
+    let (mut parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // A body known to be empty (a GET without one) is not collected: nothing to read. One
+    // declared over the limit is not read either (the handler answers 413, and the connection
+    // closes with the body unread).
+    let mut early = None;
+    let mut reserved = None;
+    let bytes = if axum::body::HttpBody::size_hint(&body).exact() == Some(0)
+        || declared.is_some_and(|n| n > crate::BODY_LIMIT as u64)
+    {
+        Bytes::new()
     } else {
+        // The body budget: reserve the declared length (the limit when undeclared) in KiB
+        // before reading, so concurrent uploads cannot buffer more than the budget.
+        let limit = crate::BODY_LIMIT as u64;
+        let kib = declared
+            .map_or(limit, |n| n.min(limit))
+            .div_ceil(1024)
+            .max(1);
+        reserved = Arc::clone(state.body_budget())
+            .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+            .await
+            .ok();
         match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
-            Ok(bytes) => (bytes.clone(), bytes),
-            Err(_) => (Bytes::from(vec![0; crate::BODY_LIMIT + 1]), Bytes::new()),
+            Ok(bytes) => bytes,
+            Err(error) if is_body_read_timeout(&error) => {
+                early = Some(body_timeout_response());
+                Bytes::new()
+            }
+            Err(_) => {
+                parts.extensions.insert(crate::api::BodyOverLimit);
+                Bytes::new()
+            }
         }
     };
+    let kept = bytes.clone();
     let exchange = state
         .journal()
         .begin(state.clock().system_time(), &parts, kept);
-    let response = next(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = match early {
+        Some(response) => response,
+        None => next(Request::from_parts(parts, Body::from(bytes))).await,
+    };
+    // The handler is done with the body: its share of the budget is free again.
+    drop(reserved);
     if let Some(exchange) = exchange {
         let status = if response
             .extensions()
@@ -591,6 +719,26 @@ where
             .outcome
             .set((status, started.elapsed().as_micros() as u64));
     }
+    response
+}
+
+/// Whether reading a body failed because its read timeout passed.
+fn is_body_read_timeout(error: &axum::Error) -> bool {
+    std::error::Error::source(error).is_some_and(crate::connections::is_body_read_timeout)
+}
+
+/// 408 in the vendor's error shape, closing the connection (the rest of the body is unread).
+fn body_timeout_response() -> Response {
+    use axum::response::IntoResponse;
+    let mut response = crate::error::ApiError::new(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        "The request body did not arrive in time",
+    )
+    .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
     response
 }
 
@@ -658,6 +806,62 @@ mod tests {
         let names = LEAN_HEADER_NAMES;
         let names: Vec<&str> = names.iter().map(HeaderName::as_str).collect();
         assert_eq!(names, LEAN_HEADERS);
+    }
+
+    #[test]
+    fn credential_headers_are_shown_redacted_and_kept_for_received_requests() {
+        let journal = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Full);
+        let (parts, ()) = Request::get("/")
+            .header("authorization", "Bearer pit-1")
+            .header("proxy-authorization", "Basic cHJveHk=")
+            .header("cookie", "sid=1")
+            .header("x-api-key", "k1")
+            .header("accept", "application/json")
+            .body(())
+            .expect("a valid request")
+            .into_parts();
+        let exchange = journal
+            .begin(SystemTime::now(), &parts, Bytes::new())
+            .expect("the journal is on");
+        let _ = exchange.outcome.set((200, 1));
+        let shown = &journal.exchanges()[0].headers;
+        let value = |name: &str| {
+            shown
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(value("authorization"), Some("Bearer <redacted>"));
+        assert_eq!(value("proxy-authorization"), Some("Basic <redacted>"));
+        assert_eq!(value("cookie"), Some("<redacted>"));
+        assert_eq!(value("x-api-key"), Some("<redacted>"));
+        assert_eq!(value("accept"), Some("application/json"));
+        assert_eq!(journal.snapshot()[0].header("cookie"), Some("sid=1"));
+    }
+
+    #[test]
+    fn a_cleared_or_cancelled_delivery_refuses_its_task_s_updates() {
+        let journal = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean);
+        let delivery = |sub: &str| WebhookDelivery {
+            webhook_id: "w1".into(),
+            subscription_id: sub.into(),
+            url: "http://127.0.0.1:9/".into(),
+            event_type: "VoiceAiCallEnd".into(),
+            attempts: Vec::new(),
+            delivered: false,
+            finished: false,
+            cancelled: false,
+        };
+        let first = journal.start_delivery(delivery("s1"));
+        let second = journal.start_delivery(delivery("s2"));
+        assert!(journal.update_delivery(first, &delivery("s1")));
+        journal.cancel_deliveries("s1");
+        assert!(!journal.update_delivery(first, &delivery("s1")));
+        assert!(journal.deliveries_list()[0].cancelled);
+        assert!(journal.update_delivery(second, &delivery("s2")));
+        journal.clear();
+        assert!(!journal.update_delivery(second, &delivery("s2")));
+        assert!(journal.deliveries_list().is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod clock;
 mod error;
 mod faults;
 mod fixtures;
+mod import_check;
 mod journal;
 mod oauth;
 mod persistence;
@@ -16,6 +17,7 @@ mod validation;
 mod webhooks;
 
 mod api;
+mod connections;
 mod middleware;
 mod pagination;
 mod routes;
@@ -23,9 +25,11 @@ mod server;
 mod state;
 
 pub use api::BODY_LIMIT;
+pub use connections::{ConnectionLimits, READ_BUFFER_BYTES};
 pub use routes::router;
 pub use server::{
-    DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder, dev_token_for_seed, serve,
+    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder,
+    dev_token_for_seed, serve, serve_with_limits,
 };
 pub use state::AppState;
 
@@ -40,11 +44,14 @@ pub use journal::{
     WebhookDelivery,
 };
 pub use oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID, OAuthApp, OAuthError, OAuthTokens};
+pub use persistence::StateFileLock;
 pub use rate_limit::RateLimitConfig;
 pub use spec::{Api, Spec};
 pub use store::voice_ai::CallLogFilter;
 pub use store::{Store, StoreError};
-pub use webhooks::{Subscription, WebhookRetryPolicy, check_url};
+pub use webhooks::{
+    MAX_ATTEMPTS as MAX_WEBHOOK_ATTEMPTS, Subscription, WebhookRetryPolicy, check_url,
+};
 
 /// Internal helpers that the crate's own integration tests and doc examples reach for.
 ///
@@ -57,6 +64,6 @@ pub mod testing {
 
     /// The parsed vendor specs, for tests that walk operations.
     pub mod spec {
-        pub use crate::spec::{conversation_ai, operation, spec, voice_ai};
+        pub use crate::spec::{ParamIn, conversation_ai, operation, spec, voice_ai};
     }
 }

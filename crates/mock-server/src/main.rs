@@ -20,7 +20,8 @@ use tokio::net::TcpListener;
     name = "highlevel-mock",
     version,
     about,
-    after_help = "Admin API (for local and CI use only; no token or Version header needed): \
+    after_help = "Admin API (for local and CI use only; no Version header, and no token unless \
+                  --admin-token is set; JSON bodies only; cross-site browser requests refused): \
                   /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
                   /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
                   /__mock/rate-limit, /__mock/clock, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
@@ -28,7 +29,8 @@ use tokio::net::TcpListener;
                   GET /__mock/ lists them; the crate README documents each."
 )]
 struct Cli {
-    /// Address to listen on.
+    /// Address to listen on. Anything but a loopback address opens the unauthenticated admin
+    /// API to the network too (a warning says so at start).
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
     /// Port to listen on; 0 picks a free one.
@@ -76,15 +78,33 @@ struct Cli {
     /// added with POST /__mock/webhooks/subscriptions.
     #[arg(long = "webhook-url", value_name = "URL")]
     webhook_urls: Vec<String>,
-    /// Webhook delivery attempts in all, the first included.
-    #[arg(long, value_name = "N", default_value_t = 6)]
+    /// Webhook delivery attempts in all, the first included (1 to 20).
+    #[arg(long, value_name = "N", default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(mock_server::MAX_WEBHOOK_ATTEMPTS)))]
     webhook_max_attempts: u32,
-    /// The wait before the first webhook retry in milliseconds; it doubles for each later one
-    /// (at most 30 s).
-    #[arg(long, value_name = "MS", default_value_t = 1_000)]
+    /// The wait before the first webhook retry in milliseconds (at most 60000); it doubles for
+    /// each later one (at most 30 s).
+    #[arg(long, value_name = "MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
     webhook_retry_delay_ms: u64,
+    /// Let webhook targets be link-local or cloud-metadata addresses (169.254.0.0/16, fe80::/10,
+    /// 169.254.169.254, metadata.google.internal, …) and carry credentials (user:pass@), which
+    /// are refused otherwise. Loopback and private addresses are always allowed.
+    #[arg(long)]
+    webhook_allow_any: bool,
+    /// Make every admin route (/__mock/…) need `Authorization: Bearer TEXT` (401 otherwise).
+    /// The environment variable keeps the token out of process listings.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "HIGHLEVEL_MOCK_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
     /// Load the whole state from FILE at start (when it exists) and write it there atomically
-    /// on SIGINT/SIGTERM and on POST /__mock/state/save.
+    /// on SIGINT/SIGTERM and on POST /__mock/state/save. One server per file: a second one is
+    /// refused at start (an OS lock on .FILE.lock beside it), as is a missing or read-only
+    /// directory.
     #[arg(long, value_name = "FILE")]
     state_file: Option<PathBuf>,
     /// Seconds the OAuth access tokens issued by POST /oauth/token live (the vendor's 86399);
@@ -98,6 +118,17 @@ struct Cli {
     /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
     #[arg(long)]
     journal_full_headers: bool,
+    /// Seconds a connection may take to send a whole request head; a silent, half-sent or
+    /// idle kept-alive connection is closed after it.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+    /// Seconds a request body may take to arrive whole, counted from its head (408 past it).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    body_read_timeout: u64,
+    /// The most connections open at once. At the cap a new connection closes the oldest one
+    /// that has not sent a whole request head yet, or is closed itself when all are busy.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     /// The mock's clock: `real` (the system time) or an RFC 3339 instant such as
     /// 2026-03-02T09:00:00Z to start frozen there (timestamps, generated call logs, token
     /// lifetimes and rate-limit windows then repeat exactly); movable with PUT /__mock/clock.
@@ -154,11 +185,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         builder = builder.dev_token(token);
     }
     for url in &cli.webhook_urls {
-        mock_server::check_url(url).map_err(|e| format!("--webhook-url: {e}"))?;
         builder = builder.webhook_url(url.clone());
     }
+    builder = builder.webhook_allow_any(cli.webhook_allow_any);
+    if let Some(token) = cli.admin_token.as_deref().map(str::trim) {
+        if token.is_empty() {
+            return Err("--admin-token: the token must not be empty".to_owned());
+        }
+        builder = builder.admin_token(token);
+    }
     builder = builder.webhook_retry(mock_server::WebhookRetryPolicy {
-        max_attempts: cli.webhook_max_attempts.max(1),
+        max_attempts: cli.webhook_max_attempts,
         initial_delay: Duration::from_millis(cli.webhook_retry_delay_ms),
         ..Default::default()
     });
@@ -172,7 +209,28 @@ async fn run(cli: Cli) -> Result<(), String> {
             daily: cli.rate_limit_daily,
         });
     }
+    // One server per state file: taken before the file is read, held until the process ends.
+    let _state_file_lock = match &cli.state_file {
+        Some(path) => {
+            let lock = mock_server::StateFileLock::acquire(path)?;
+            for leftover in lock.removed() {
+                tracing::info!(path = %leftover.display(), "removed a temporary file an unfinished save left");
+            }
+            Some(lock)
+        }
+        None => None,
+    };
+    let limits = mock_server::ConnectionLimits {
+        header_read_timeout: Duration::from_secs(cli.header_read_timeout),
+        body_read_timeout: Duration::from_secs(cli.body_read_timeout),
+        max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
+    };
     let state = builder.build_state();
+    for url in &cli.webhook_urls {
+        state
+            .check_webhook_url(url)
+            .map_err(|e| format!("--webhook-url: {e}"))?;
+    }
     if let Some(path) = &cli.state_file
         && state.load_state_from(path)?
     {
@@ -182,6 +240,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("binding {}:{}: {e}", cli.bind, cli.port))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    if !cli.bind.is_loopback() {
+        // Printed whatever the log level: it is about who can reach the admin API.
+        eprintln!(
+            "highlevel-mock: warning: listening on {address}, not a loopback address: the admin \
+             API (/__mock/, no authentication) is open to the network too; any host that reaches \
+             this port can read and replace the mock's state"
+        );
+    }
     let app = state.oauth_app();
     // One write, errors ignored: a reader that stops after the lines it needs (and closes the
     // pipe) must not take the server down with it.
@@ -199,7 +265,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         let _ = stdout.write_all(banner.as_bytes());
         let _ = stdout.flush();
     }
-    mock_server::serve(listener, state.clone(), shutdown_signal())
+    mock_server::serve_with_limits(listener, state.clone(), limits, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
     if let Some(path) = &cli.state_file {

@@ -1,5 +1,7 @@
 //! The API's middleware: one layer holding the request log line, the exchange journal, injected
-//! faults, rate limiting and the panic guard, in that order.
+//! faults, rate limiting and the panic guard, in that order. (Rate limiting here only hands the
+//! pipeline its slot and sets the headers: a request spends budget inside the pipeline, after
+//! authentication; see [`crate::rate_limit`].)
 
 use std::future::Future;
 use std::time::Instant;

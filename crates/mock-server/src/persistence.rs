@@ -18,8 +18,19 @@
 //! fsynced. A crash at any point leaves either the previous file or the new one, never a mix. For
 //! tests of exactly that, the environment variable [`PAUSE_ENV`] (milliseconds) makes a write
 //! pause halfway through the temporary file.
+//!
+//! One server owns a state file at a time: [`StateFileLock::acquire`] (called by the binary
+//! before it reads the file) takes an exclusive OS lock (`flock` on Unix, `LockFileEx` on
+//! Windows) on `.<name>.lock` beside it, so a second server on the same file is refused at start
+//! instead of overwriting the first one's saves. The lock lives on a sidecar because each save
+//! renames a new file over the target, which would leave a lock on the old one behind. The OS
+//! drops the lock when the process ends, however it ends; the empty sidecar stays. Before
+//! locking, the file's directory must exist and accept new files (checked by creating the lock
+//! file and a probe), so a bad path is found at start, not at shutdown with the state lost. Once
+//! locked, the temporary files of earlier writes of this file that never finished
+//! (`.<name>.tmp-<pid>` left by a killed save) are removed: no other server can be writing them.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -40,11 +51,162 @@ pub const PAUSE_ENV: &str = "HIGHLEVEL_MOCK_TEST_SAVE_PAUSE_MS";
 /// assert_eq!(tmp, Path::new(&format!("/tmp/.state.json.tmp-{}", std::process::id())));
 /// ```
 pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
+    sidecar(path, &format!("tmp-{}", std::process::id()))
+}
+
+/// The exclusive hold of one server on a state file (see the module notes); released when
+/// dropped or when the process ends.
+#[derive(Debug)]
+pub struct StateFileLock {
+    /// The open lock file; the OS lock lives as long as this handle.
+    _file: File,
+    /// Leftover temporary files removed when the lock was taken.
+    removed: Vec<PathBuf>,
+}
+
+impl StateFileLock {
+    /// Checks that `path`'s directory exists and is writable, takes the lock, and removes the
+    /// temporary files unfinished writes of `path` left behind. The error is a sentence naming
+    /// the file, for the binary to print.
+    ///
+    /// ```
+    /// use mock_server::StateFileLock;
+    /// // Arrange
+    /// let dir = std::env::temp_dir().join(format!("mock-lock-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).expect("a temp dir");
+    /// let path = dir.join("state.json");
+    /// // Act
+    /// let first = StateFileLock::acquire(&path).expect("the file is free");
+    /// let second = StateFileLock::acquire(&path);
+    /// // Assert
+    /// assert!(second.expect_err("held by the first").contains("another highlevel-mock server"));
+    /// drop(first);
+    /// assert!(StateFileLock::acquire(&path).is_ok());
+    /// # std::fs::remove_dir_all(&dir).expect("removed");
+    /// ```
+    pub fn acquire(path: &Path) -> Result<Self, String> {
+        let shown = path.display();
+        let dir = directory_of(path);
+        match fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "state file {shown}: {} is not a directory",
+                    dir.display()
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!(
+                    "state file {shown}: the directory {} does not exist",
+                    dir.display()
+                ));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "state file {shown}: the directory {} cannot be read: {e}",
+                    dir.display()
+                ));
+            }
+        }
+        let lock_path = sidecar(path, "lock");
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| {
+                format!(
+                    "state file {shown}: cannot create files in {}: {e}",
+                    dir.display()
+                )
+            })?;
+        match <File as fs4::FileExt>::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "state file {shown} is in use: another highlevel-mock server holds it \
+                     (lock {}); stop that server or pick another file",
+                    lock_path.display()
+                ));
+            }
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(format!(
+                    "state file {shown}: cannot lock {}: {e}",
+                    lock_path.display()
+                ));
+            }
+        }
+        // The same check a save makes first: a file can be created beside the target.
+        let probe = temp_path(path);
+        File::create(&probe)
+            .and_then(|_| fs::remove_file(&probe))
+            .map_err(|e| format!("state file {shown}: cannot write in {}: {e}", dir.display()))?;
+        let removed = remove_leftovers(path);
+        Ok(Self {
+            _file: file,
+            removed,
+        })
+    }
+
+    /// The leftover temporary files removed when the lock was taken.
+    ///
+    /// ```
+    /// use mock_server::StateFileLock;
+    /// // Arrange
+    /// let dir = std::env::temp_dir().join(format!("mock-leftover-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).expect("a temp dir");
+    /// let path = dir.join("state.json");
+    /// std::fs::write(dir.join(".state.json.tmp-1"), b"{").expect("written");
+    /// // Act
+    /// let lock = StateFileLock::acquire(&path).expect("the file is free");
+    /// // Assert
+    /// assert_eq!(lock.removed(), [dir.join(".state.json.tmp-1")]);
+    /// # std::fs::remove_dir_all(&dir).expect("removed");
+    /// ```
+    pub fn removed(&self) -> &[PathBuf] {
+        &self.removed
+    }
+}
+
+/// The directory `path` lives in (`.` for a bare file name).
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// The file name of `path`, or `state` when it has none.
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state".to_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+        .unwrap_or_else(|| "state".to_owned())
+}
+
+/// `.<name>.<suffix>` beside `path`.
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    path.with_file_name(format!(".{}.{suffix}", file_name_of(path)))
+}
+
+/// Removes `.<name>.tmp-<digits>` beside `path`; returns what was removed.
+fn remove_leftovers(path: &Path) -> Vec<PathBuf> {
+    let prefix = format!(".{}.tmp-", file_name_of(path));
+    let Ok(entries) = fs::read_dir(directory_of(path)) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_leftover = name
+            .strip_prefix(&prefix)
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if is_leftover && fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed.sort();
+    removed
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename,
@@ -77,11 +239,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         file.sync_all()?;
         drop(file);
         fs::rename(&tmp, path)?;
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        File::open(dir)?.sync_all()
+        File::open(directory_of(path))?.sync_all()
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -2,26 +2,36 @@
 //!
 //! HighLevel limits each app per location: a burst window (`X-RateLimit-Max` requests per
 //! `X-RateLimit-Interval-Milliseconds`, live 100 per 10 000 ms) and a daily budget
-//! (`X-RateLimit-Limit-Daily`, live 200 000). When a [`RateLimitConfig`] is set, every request
-//! with a known bearer token counts against its location's fixed windows and every response to it
-//! carries the five `X-RateLimit-*` headers; a request over either budget gets 429
-//! `Too Many Requests` in the vendor error shape, with the same headers and no `Retry-After` (the
-//! live API's is undocumented, so clients must back off on the interval). Refused requests do not
-//! count. Requests with no or an unknown token are not counted (authentication refuses them) but
-//! still carry the headers, showing an untouched budget, so every response has them while the
-//! limit is on. The limit can be switched on, off or changed while serving
-//! (`PUT /__mock/rate-limit`, [`crate::AppState::set_rate_limit`]); a change starts every window
-//! afresh. Admin requests under `/__mock/` are never limited.
+//! (`X-RateLimit-Limit-Daily`, live 200 000). When a [`RateLimitConfig`] is set, every response of
+//! the API routes carries the five `X-RateLimit-*` headers, and a request over either budget gets
+//! 429 `Too Many Requests` in the vendor error shape, with the same headers and no `Retry-After`
+//! (the live API's is undocumented, so clients must back off on the interval).
+//!
+//! **Which requests spend the budget.** A request counts against its token's location once it
+//! has passed authentication on a Voice AI or Conversation AI operation: `Version` header, token,
+//! token class, the operation's scope and (Voice AI) the `locationId` it names. It counts whatever
+//! happens after that (a 422 for a bad body, a 404 for an unknown id, a success). Requests refused
+//! before that point spend nothing and never get 429: a missing or unknown `Version` or token, a
+//! token without the scope (401), another location (403), an unreadable or oversized body
+//! (400/413), an unknown route (404 `Cannot …`), OAuth token endpoints, faulted requests, and a
+//! 429 itself. So authentication is judged first: a scope-less token gets its 401 even when its
+//! location's bucket is empty. The counting happens inside the request pipeline
+//! ([`crate::api`], step 4b), through a [`Spend`] slot this module's middleware hands it; the
+//! middleware then puts the headers on the response (for a request that did not count, the
+//! location's budget as it stands, or an untouched one when no known token was sent). The limit
+//! can be switched on, off or changed while serving (`PUT /__mock/rate-limit`,
+//! [`crate::AppState::set_rate_limit`]); a change starts every window afresh. Admin requests
+//! under `/__mock/` are never limited.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -175,6 +185,31 @@ impl RateLimiter {
         })
     }
 
+    /// What remains of `key`'s budget at `now`, without counting anything; `None` when off.
+    pub(crate) fn peek(&self, key: &str, now: DateTime<Utc>) -> Option<Decision> {
+        let config = self.config()?;
+        let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(window) = windows.get(key) else {
+            return Some(Decision::untouched(config));
+        };
+        let burst = if ended(window.burst_start, now, config.interval) {
+            0
+        } else {
+            window.burst_count
+        };
+        let day = if ended(window.day_start, now, DAY) {
+            0
+        } else {
+            window.day_count
+        };
+        Some(Decision {
+            allowed: burst < config.max && day < config.daily,
+            config,
+            remaining: config.max.saturating_sub(burst),
+            daily_remaining: config.daily.saturating_sub(day),
+        })
+    }
+
     /// Forgets every window.
     pub(crate) fn clear(&self) {
         self.windows
@@ -190,9 +225,39 @@ fn ended(start: DateTime<Utc>, now: DateTime<Utc>, length: Duration) -> bool {
     elapsed < TimeDelta::zero() || elapsed >= TimeDelta::from_std(length).unwrap_or(TimeDelta::MAX)
 }
 
-/// The middleware: when a limit is on, counts the request against its token's location, answers
-/// 429 over budget, and puts the `X-RateLimit-*` headers on every response.
-pub(crate) async fn enforce<N, F>(state: &AppState, request: Request, next: N) -> Response
+/// Where the request pipeline records that a request spent budget (see the module notes): put
+/// in the request's extensions by [`enforce`], filled at most once by [`spend`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Spend(Arc<OnceLock<Decision>>);
+
+/// Counts an authenticated request against `location` (when the limit is on and `slot` came
+/// from [`enforce`]); 429 when it is over budget.
+pub(crate) fn spend(
+    state: &AppState,
+    slot: Option<&Spend>,
+    location: &str,
+) -> Result<(), ApiError> {
+    let Some(slot) = slot else {
+        return Ok(());
+    };
+    let Some(decision) = state.rate_limiter().check(location, state.clock().now()) else {
+        return Ok(());
+    };
+    let _ = slot.0.set(decision);
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+        ))
+    }
+}
+
+/// The middleware: when a limit is on, hands the pipeline a [`Spend`] slot, and puts the
+/// `X-RateLimit-*` headers on every response: the decision of a request that counted, else what
+/// remains of its token's location's budget, else an untouched budget.
+pub(crate) async fn enforce<N, F>(state: &AppState, mut request: Request, next: N) -> Response
 where
     N: FnOnce(Request) -> F,
     F: Future<Output = Response>,
@@ -201,23 +266,21 @@ where
     let Some(config) = limiter.config() else {
         return next(request).await;
     };
-    let location = request
+    let slot = Spend::default();
+    request.extensions_mut().insert(slot.clone());
+    let token_location = request
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .and_then(|(_, token)| state.token_location(token.trim()));
-    let decision = match location {
-        Some(location) => limiter
-            .check(&location, state.clock().now())
+    let mut response = next(request).await;
+    let decision = match slot.0.get() {
+        Some(decision) => *decision,
+        None => token_location
+            .and_then(|location| limiter.peek(&location, state.clock().now()))
             .unwrap_or(Decision::untouched(config)),
-        None => Decision::untouched(config),
-    };
-    let mut response = if decision.allowed {
-        next(request).await
-    } else {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response()
     };
     response.headers_mut().extend(decision.headers());
     response

@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), mw::pipeline))
         .nest(
             admin::PREFIX,
-            admin::routes().layer(middleware::from_fn(mw::log_request)),
+            admin::routes(state.clone()).layer(middleware::from_fn(mw::log_request)),
         )
         .with_state(state)
 }

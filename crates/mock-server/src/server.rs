@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{TokenRegistry, TokenSpec};
 use crate::clock::{Clock, ClockSetting};
+use crate::connections::{self, ConnectionLimits};
 use crate::fixtures::Fixtures;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture, Journal, ReceivedRequest};
 use crate::oauth::{AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings};
@@ -25,6 +26,10 @@ use crate::state::{AppState, Shared};
 use crate::store::Store;
 use crate::webhooks::{self, WebhookRetryPolicy};
 use crate::{faults, router};
+
+/// The request-body bytes the API buffers at once across all connections when not told
+/// otherwise (64 MiB); see [`MockServerBuilder::body_budget_bytes`].
+pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 0x5EED_2026;
@@ -68,12 +73,16 @@ pub struct MockServerBuilder {
     rate_limit: Option<RateLimitConfig>,
     webhook_urls: Vec<String>,
     webhook_retry: webhooks::WebhookRetryPolicy,
+    webhook_allow_any: bool,
+    admin_token: Option<String>,
     state_file: Option<PathBuf>,
     oauth_apps: Vec<OAuthApp>,
     oauth_settings: OAuthSettings,
     journal_bytes: usize,
     journal_capture: HeaderCapture,
     clock: ClockSetting,
+    limits: ConnectionLimits,
+    body_budget: usize,
 }
 
 impl Default for MockServerBuilder {
@@ -90,12 +99,16 @@ impl Default for MockServerBuilder {
             rate_limit: None,
             webhook_urls: Vec::new(),
             webhook_retry: webhooks::WebhookRetryPolicy::default(),
+            webhook_allow_any: false,
+            admin_token: None,
             state_file: None,
             oauth_apps: Vec::new(),
             oauth_settings: OAuthSettings::default(),
             journal_bytes: DEFAULT_JOURNAL_BYTES,
             journal_capture: HeaderCapture::Lean,
             clock: ClockSetting::Real,
+            limits: ConnectionLimits::default(),
+            body_budget: DEFAULT_BODY_BUDGET_BYTES,
         }
     }
 }
@@ -379,7 +392,13 @@ impl MockServerBuilder {
                 rate_limiter: RateLimiter::new(self.rate_limit),
                 initial_rate_limit: self.rate_limit,
                 faults: faults::Faults::new(self.seed),
-                webhooks: webhooks::Webhooks::new(self.seed, self.webhook_urls, self.webhook_retry),
+                webhooks: webhooks::Webhooks::new(
+                    self.seed,
+                    self.webhook_urls,
+                    self.webhook_retry,
+                    self.webhook_allow_any,
+                ),
+                admin_token: self.admin_token,
                 oauth: OAuthServer::new(
                     self.seed,
                     std::iter::once(OAuthApp::for_seed(self.seed))
@@ -391,6 +410,8 @@ impl MockServerBuilder {
                 render_cache: Default::default(),
                 state_file: self.state_file,
                 clock,
+                body_budget: Arc::new(tokio::sync::Semaphore::new(self.body_budget / 1024)),
+                body_budget_bytes: self.body_budget,
             }),
         };
         state.reset();
@@ -414,6 +435,7 @@ impl MockServerBuilder {
     /// # }
     /// ```
     pub async fn start(self) -> MockServer {
+        let limits = self.limits;
         let state = self.build_state();
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
@@ -422,9 +444,14 @@ impl MockServerBuilder {
             .local_addr()
             .expect("a bound listener has a local address");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, state.clone(), async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(serve_with_limits(
+            listener,
+            state.clone(),
+            limits,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         MockServer {
             address,
             state,
@@ -459,6 +486,114 @@ impl MockServerBuilder {
     pub fn webhook_retry(mut self, policy: WebhookRetryPolicy) -> Self {
         self.webhook_retry = policy;
         self
+    }
+
+    /// Lets webhook subscriptions name any `http://` target, link-local and cloud-metadata
+    /// addresses and URLs with credentials included (default false: those are refused, see
+    /// [`check_url`](crate::check_url); `--webhook-allow-any`).
+    ///
+    /// ```
+    /// // Arrange
+    /// let strict = mock_server::MockServer::builder().build_state();
+    /// let open = mock_server::MockServer::builder().webhook_allow_any(true).build_state();
+    /// // Act
+    /// let refused = strict.add_webhook_subscription("http://169.254.169.254/latest/meta-data/");
+    /// let accepted = open.add_webhook_subscription("http://169.254.169.254/latest/meta-data/");
+    /// // Assert
+    /// assert!(refused.is_err() && accepted.is_ok());
+    /// ```
+    pub fn webhook_allow_any(mut self, allow: bool) -> Self {
+        self.webhook_allow_any = allow;
+        self
+    }
+
+    /// Makes every admin route (`/__mock/…`) need `Authorization: Bearer <token>` (default: no
+    /// token; `--admin-token`). [`MockServer::admin_token`] and [`AppState::admin_token`] give it
+    /// back; the in-process methods of [`AppState`] need none.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().admin_token("adm-1").build_state();
+    /// // Assert
+    /// assert_eq!(state.admin_token(), Some("adm-1"));
+    /// ```
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
+    /// How long a connection may take to send a whole request head (default 30 s): a silent,
+    /// half-sent or idle kept-alive connection is closed after it. See [`ConnectionLimits`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Arrange / Act
+    /// let builder = mock_server::MockServer::builder().header_read_timeout(Duration::from_secs(5));
+    /// // Assert
+    /// assert_eq!(builder.connection_limits().header_read_timeout, Duration::from_secs(5));
+    /// ```
+    pub fn header_read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may take to arrive whole, counted from its head (default 30 s;
+    /// the API answers 408 past it). See [`ConnectionLimits`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Arrange / Act
+    /// let builder = mock_server::MockServer::builder().body_read_timeout(Duration::from_secs(5));
+    /// // Assert
+    /// assert_eq!(builder.connection_limits().body_read_timeout, Duration::from_secs(5));
+    /// ```
+    pub fn body_read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
+        self
+    }
+
+    /// The most connections open at once (default 1024; at least 1). At the cap a new
+    /// connection closes the oldest one that has not sent a whole request head yet, or is
+    /// itself closed when every open one is serving requests. See [`ConnectionLimits`].
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let builder = mock_server::MockServer::builder().max_connections(64);
+    /// // Assert
+    /// assert_eq!(builder.connection_limits().max_connections, 64);
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max.max(1);
+        self
+    }
+
+    /// The most request-body bytes the API buffers at once, across all connections (default
+    /// [`DEFAULT_BODY_BUDGET_BYTES`]; at least [`crate::BODY_LIMIT`], one whole body). A request
+    /// reserves its declared length (1 MiB when undeclared) before its body is read and keeps
+    /// it until its response is ready; past the budget, bodies wait their turn (each one's
+    /// read timeout still runs). This bounds memory under many concurrent large uploads.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().body_budget_bytes(8 << 20).build_state();
+    /// // Assert
+    /// assert_eq!(state.body_budget_bytes(), 8 << 20);
+    /// ```
+    pub fn body_budget_bytes(mut self, bytes: usize) -> Self {
+        self.body_budget = bytes.max(crate::BODY_LIMIT);
+        self
+    }
+
+    /// The read timeouts and connection cap [`MockServerBuilder::start`] serves with.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let limits = mock_server::MockServer::builder().connection_limits();
+    /// // Assert
+    /// assert_eq!(limits, mock_server::ConnectionLimits::default());
+    /// ```
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        self.limits
     }
 
     /// The file `POST /__mock/state/save` (and the binary, on shutdown) writes the state to.
@@ -561,6 +696,23 @@ impl MockServer {
     /// ```
     pub fn dev_token(&self) -> &str {
         self.state.dev_token()
+    }
+
+    /// The token the admin API needs as `Authorization: Bearer …`, if one was set with
+    /// [`MockServerBuilder::admin_token`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange / Act
+    /// let server = mock_server::MockServer::builder().admin_token("adm-1").start().await;
+    /// // Assert
+    /// assert_eq!(server.admin_token(), Some("adm-1"));
+    /// assert_eq!(mock_server::MockServer::start().await.admin_token(), None);
+    /// # }
+    /// ```
+    pub fn admin_token(&self) -> Option<&str> {
+        self.state.admin_token()
     }
 
     /// The dev token's location.
@@ -676,7 +828,8 @@ impl Drop for MockServer {
     }
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` completes (graceful).
+/// Serves `router(state)` on `listener` with the default [`ConnectionLimits`] until `shutdown`
+/// completes (graceful).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -696,7 +849,33 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with_limits(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// Serves `router(state)` on `listener` within `limits` (read timeouts, connection cap) until
+/// `shutdown` completes; requests in progress then get up to 5 s to finish.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use std::time::Duration;
+/// use mock_server::ConnectionLimits;
+/// // Arrange
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let state = mock_server::MockServer::builder().build_state();
+/// let limits = ConnectionLimits { max_connections: 16, ..ConnectionLimits::default() };
+/// // Act
+/// let outcome = mock_server::serve_with_limits(listener, state, limits, async {}).await;
+/// // Assert
+/// assert!(outcome.is_ok());
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    connections::serve(listener, router(state), limits, shutdown).await
 }

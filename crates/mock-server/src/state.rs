@@ -58,9 +58,15 @@ pub(crate) struct Shared {
     pub(crate) initial_rate_limit: Option<RateLimitConfig>,
     pub(crate) faults: faults::Faults,
     pub(crate) webhooks: webhooks::Webhooks,
+    /// The bearer token every admin route needs, if any.
+    pub(crate) admin_token: Option<String>,
     pub(crate) oauth: OAuthServer,
     pub(crate) render_cache: crate::api::render_cache::RenderCache,
     pub(crate) state_file: Option<PathBuf>,
+    /// Request-body bytes the API may buffer at once, in KiB permits (see
+    /// [`crate::MockServerBuilder::body_budget_bytes`]).
+    pub(crate) body_budget: Arc<tokio::sync::Semaphore>,
+    pub(crate) body_budget_bytes: usize,
     /// The one clock every time comes from (the store and the OAuth server hold clones).
     pub(crate) clock: crate::clock::Clock,
 }
@@ -118,6 +124,18 @@ impl AppState {
     /// ```
     pub fn location_id(&self) -> &str {
         &self.shared.location_id
+    }
+
+    /// The token the admin API needs (see [`crate::MockServerBuilder::admin_token`]), if any.
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.admin_token(), None);
+    /// ```
+    pub fn admin_token(&self) -> Option<&str> {
+        self.shared.admin_token.as_deref()
     }
 
     /// Forgets everything since start: the store is emptied, the id generator restarts from the
@@ -285,6 +303,24 @@ impl AppState {
         self.shared
             .oauth
             .exchange_code(&app.client_id, &app.client_secret, &code, None)
+    }
+
+    /// The request-body budget, in KiB permits (see [`MockServerBuilder::body_budget_bytes`]).
+    pub(crate) fn body_budget(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.shared.body_budget
+    }
+
+    /// The most request-body bytes the API buffers at once (see
+    /// [`crate::MockServerBuilder::body_budget_bytes`]).
+    ///
+    /// ```
+    /// // Arrange / Act
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Assert
+    /// assert_eq!(state.body_budget_bytes(), mock_server::DEFAULT_BODY_BUDGET_BYTES);
+    /// ```
+    pub fn body_budget_bytes(&self) -> usize {
+        self.shared.body_budget_bytes
     }
 
     pub(crate) fn render_cache(&self) -> &crate::api::render_cache::RenderCache {
@@ -464,7 +500,11 @@ impl AppState {
 
     /// Replaces the state with a document from [`AppState::export_state`]: the store, the
     /// accepted tokens (the dev token stays accepted) and the webhook subscriptions. A bad
-    /// document (400) changes nothing.
+    /// document (400) changes nothing: an unknown `version` is one message; otherwise every
+    /// problem is listed, each with its JSON path, judged with the rules the API holds requests
+    /// to (the create operations' schemas and rules for agents and actions, an action's agent
+    /// in its location, ids used once per list, the subscription route's URL check, `CallLog`
+    /// for call logs kept as data).
     ///
     /// ```
     /// use mock_server::Fixtures;
@@ -486,6 +526,15 @@ impl AppState {
                 )));
             }
             None => return Err(bad("version must be a whole number".to_owned())),
+        }
+        // Every problem, judged with the API's own rules, before anything is replaced.
+        let problems = crate::import_check::problems(
+            document,
+            self.location_id(),
+            self.webhooks().allow_any(),
+        );
+        if !problems.is_empty() {
+            return Err(ApiError::bad_request_listing(problems));
         }
         let mut tokens = Vec::new();
         for (i, t) in document
@@ -529,6 +578,17 @@ impl AppState {
             list.push(token);
         }
         self.rebuild_tokens(list);
+        // A subscription the document drops or points elsewhere stops its deliveries in flight,
+        // as an unsubscribe does.
+        for old in self.webhooks().subscriptions() {
+            if !subscriptions
+                .iter()
+                .any(|s| s.id == old.id && s.url == old.url)
+            {
+                self.webhooks().cancel(Some(&old.id));
+                self.journal().cancel_deliveries(&old.id);
+            }
+        }
         self.webhooks().replace(subscriptions);
         Ok(())
     }
@@ -576,10 +636,19 @@ impl AppState {
     pub fn load_state_from(&self, path: &Path) -> Result<bool, String> {
         match persistence::read_document(path)? {
             None => Ok(false),
-            Some(document) => self
-                .import_state(&document)
-                .map(|()| true)
-                .map_err(|e| format!("{}: {}", path.display(), e.body()["message"])),
+            Some(document) => {
+                self.import_state(&document)
+                    .map(|()| true)
+                    .map_err(|e| match e.message() {
+                        error::ErrorMessage::One(m) => format!("{}: {m}", path.display()),
+                        error::ErrorMessage::Many(ms) => format!(
+                            "{}: not imported, {} problem(s):\n  {}",
+                            path.display(),
+                            ms.len(),
+                            ms.join("\n  ")
+                        ),
+                    })
+            }
         }
     }
 
@@ -675,7 +744,8 @@ impl AppState {
         self.journal().exchanges()
     }
 
-    /// Empties the journal: exchanges, received requests and webhook deliveries.
+    /// Empties the journal: exchanges, received requests and webhook deliveries; the deliveries
+    /// in flight are cancelled with their records.
     ///
     /// ```
     /// // Arrange
@@ -686,6 +756,7 @@ impl AppState {
     /// assert!(state.received_requests().is_empty());
     /// ```
     pub fn clear_journal(&self) {
+        self.webhooks().cancel(None);
         self.journal().clear();
     }
 
@@ -778,7 +849,8 @@ impl AppState {
         self.rate_limiter().set_config(config);
     }
 
-    /// Subscribes a plain `http://` URL to the webhooks.
+    /// Subscribes a plain `http://` URL to the webhooks; 422 for a URL
+    /// [`AppState::check_webhook_url`] refuses.
     ///
     /// ```
     /// // Arrange
@@ -789,8 +861,25 @@ impl AppState {
     /// assert_eq!(sub.id, "sub-1");
     /// ```
     pub fn add_webhook_subscription(&self, url: &str) -> Result<Subscription, ApiError> {
-        webhooks::check_url(url).map_err(|m| ApiError::unprocessable(vec![m]))?;
+        self.check_webhook_url(url)
+            .map_err(|m| ApiError::unprocessable(vec![m]))?;
         Ok(self.webhooks().subscribe(url.to_owned()))
+    }
+
+    /// Whether `url` may be a webhook target on this server: [`crate::check_url`]'s rule, or
+    /// with [`crate::MockServerBuilder::webhook_allow_any`] any `http://` URL.
+    ///
+    /// ```
+    /// // Arrange
+    /// let state = mock_server::MockServer::builder().build_state();
+    /// // Act
+    /// let metadata = state.check_webhook_url("http://metadata.google.internal/");
+    /// // Assert
+    /// assert!(metadata.is_err_and(|m| m.contains("--webhook-allow-any")));
+    /// assert!(state.check_webhook_url("http://10.0.0.5:8080/hook").is_ok());
+    /// ```
+    pub fn check_webhook_url(&self, url: &str) -> Result<(), String> {
+        webhooks::check_target(url, self.webhooks().allow_any())
     }
 
     /// The webhook subscriptions.
@@ -805,7 +894,8 @@ impl AppState {
         self.webhooks().subscriptions()
     }
 
-    /// Removes a webhook subscription; false when there is none with this id.
+    /// Removes a webhook subscription and cancels its deliveries in flight (their records say
+    /// `cancelled`); false when there is none with this id.
     ///
     /// ```
     /// // Arrange
@@ -816,7 +906,12 @@ impl AppState {
     /// assert!(removed && state.webhook_subscriptions().is_empty());
     /// ```
     pub fn remove_webhook_subscription(&self, id: &str) -> bool {
-        self.webhooks().unsubscribe(id)
+        if !self.webhooks().unsubscribe(id) {
+            return false;
+        }
+        self.webhooks().cancel(Some(id));
+        self.journal().cancel_deliveries(id);
+        true
     }
 
     /// The public half of the webhook signing key (derived from the seed).
@@ -841,7 +936,7 @@ impl AppState {
     /// assert!(state.webhook_deliveries().is_empty());
     /// ```
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
-        self.journal().deliveries()
+        self.journal().deliveries_list()
     }
 
     /// The retry policy of webhook deliveries.
@@ -856,7 +951,8 @@ impl AppState {
         self.webhooks().policy()
     }
 
-    /// Changes the retry policy of deliveries started from now on.
+    /// Changes the retry policy of deliveries started from now on, clamped into its bounds
+    /// ([`WebhookRetryPolicy::bounded`]).
     ///
     /// ```
     /// use mock_server::WebhookRetryPolicy;

@@ -198,7 +198,7 @@ impl<'s> Validator<'s> {
             "string" => self.check_string(schema, &value, subject),
             "integer" | "number" => {
                 let out = normalise_number(kind, &value);
-                self.check_bounds(schema, &out, subject);
+                self.check_bounds(schema, kind, &out, subject);
                 self.check_enum(schema, &out, subject);
                 return out;
             }
@@ -239,23 +239,37 @@ impl<'s> Validator<'s> {
         }
     }
 
-    fn check_bounds(&mut self, schema: &Value, value: &Value, subject: &Subject) {
+    /// `minimum`/`maximum`, and for `integer`s the range of their `format` (`int32`; `int64` and
+    /// no format: a signed 64-bit integer), reported as the tighter of the two bounds.
+    fn check_bounds(&mut self, schema: &Value, kind: &str, value: &Value, subject: &Subject) {
         let Some(n) = value.as_f64() else { return };
-        if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+        let (low, high) = integer_range(schema, kind);
+        let declared = |key: &str| {
+            schema
+                .get(key)
+                .and_then(Value::as_f64)
+                .map(|bound| (bound, show_number(bound)))
+        };
+        let from_format = |bound: Option<Bound>| bound.map(|(b, text)| (b, text.to_owned()));
+        let lower = [declared("minimum"), from_format(low)]
+            .into_iter()
+            .flatten()
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((min, text)) = lower
             && n < min
         {
-            self.errors.push(format!(
-                "{subject} must not be less than {}",
-                show_number(min)
-            ));
+            self.errors
+                .push(format!("{subject} must not be less than {text}"));
         }
-        if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+        let upper = [declared("maximum"), from_format(high)]
+            .into_iter()
+            .flatten()
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((max, text)) = upper
             && n > max
         {
-            self.errors.push(format!(
-                "{subject} must not be greater than {}",
-                show_number(max)
-            ));
+            self.errors
+                .push(format!("{subject} must not be greater than {text}"));
         }
     }
 
@@ -574,6 +588,32 @@ fn type_matches(kind: &str, value: &Value) -> bool {
         "object" => value.is_object(),
         "null" => value.is_null(),
         _ => true,
+    }
+}
+
+/// A bound and how a message shows it.
+type Bound = (f64, &'static str);
+
+/// The smallest and largest values an `integer` schema's `format` can hold, with how a message
+/// shows them: `int32` is 32-bit, anything else a signed 64-bit integer (the wire has no wider
+/// integers, and `1e20` must not become a saturated `u64`). `None` for other kinds.
+fn integer_range(schema: &Value, kind: &str) -> (Option<Bound>, Option<Bound>) {
+    if kind != "integer" {
+        return (None, None);
+    }
+    match schema.get("format").and_then(Value::as_str) {
+        Some("int32") => (
+            Some((f64::from(i32::MIN), "-2147483648")),
+            Some((f64::from(i32::MAX), "2147483647")),
+        ),
+        // 2^63 is the first value past i64::MAX that an f64 can hold.
+        _ => (
+            Some((-9_223_372_036_854_775_808.0, "-9223372036854775808")),
+            Some((
+                9_223_372_036_854_775_808.0_f64.next_down(),
+                "9223372036854775807",
+            )),
+        ),
     }
 }
 

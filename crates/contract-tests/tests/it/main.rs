@@ -12,4 +12,5 @@ mod operations;
 mod request_bodies;
 mod roundtrip;
 mod support;
+mod tag_swap;
 mod webhook_round_trip;

@@ -1,20 +1,23 @@
 //! The admin API under `/__mock/`: its router, nested under the prefix with its own fallback, so
 //! no other module needs to know the prefix.
 //!
-//! The prefix cannot collide with a vendor path. Admin routes take and return JSON, need no
-//! bearer token and no `Version` header, are never rate limited, faulted or journaled, and
-//! answer errors in the vendor shape (`{"statusCode", "message", "error"}`, one `AdminError` type).
-//! They exist for local and CI use: anyone who can reach the port can reset or rewrite the
-//! state, so never expose the mock beyond a test network. Every route is listed in the crate
+//! The prefix cannot collide with a vendor path. Admin routes take and return JSON (other media
+//! types: 415), need no `Version` header and, unless an admin token is set, no bearer token;
+//! they refuse cross-site browser requests (403), are never rate limited, faulted or journaled,
+//! and answer errors in the vendor shape (`{"statusCode", "message", "error"}`, one `AdminError`
+//! type). They exist for local and CI use: without an admin token anyone who can reach the port
+//! can reset or rewrite the state, so never expose the mock beyond a test network. Every route is listed in the crate
 //! README. Each handler is a thin wrapper over a public [`AppState`] method: tests that embed
 //! the server call those directly.
 
 mod clock;
 mod error;
+mod guard;
 mod handlers;
 mod types;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{delete, get, post};
 
 use crate::AppState;
@@ -25,8 +28,9 @@ pub use types::TokenDocument;
 pub(crate) const PREFIX: &str = "/__mock";
 
 /// The admin routes, relative to [`PREFIX`] (nested there by [`crate::router`], outside the API
-/// middleware), with their own fallback for unknown paths and methods.
-pub(crate) fn routes() -> Router<AppState> {
+/// middleware), with their own fallback for unknown paths and methods, behind the guard
+/// (cross-site requests, the admin token, non-JSON bodies; see `guard`).
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/reset", post(reset))
@@ -59,4 +63,5 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth/codes", post(mint_oauth_code))
         .fallback(admin_not_found)
         .method_not_allowed_fallback(admin_not_found)
+        .layer(middleware::from_fn_with_state(state, guard::guard))
 }

@@ -11,6 +11,8 @@
 //! 3. The JSON body, for operations that take one: a body that is not `application/json` or
 //!    not valid JSON → 400; an empty body reads as `{}`; a non-object → 400.
 //! 4. Voice AI only: a `locationId` in the query or body that the token may not use → 403.
+//!    4b. With a rate limit on, the request now spends its location's budget (429 when none is
+//!    left; see [`crate::rate_limit`]): only requests that passed steps 2 and 4 count.
 //! 5. Spec validation of query and path parameters, then of the body (all problems together,
 //!    422), plus any operation-specific rules the handler passes in.
 //!
@@ -23,9 +25,10 @@ pub(crate) mod voice_ai;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -36,12 +39,19 @@ use crate::validation::{Validator, coerce_param};
 /// The largest request body accepted (1 MiB); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// Everything a handler needs from the raw request.
+/// Marks a request whose body the journal middleware found over [`BODY_LIMIT`] and dropped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyOverLimit;
+
+/// Everything a handler needs from the raw request. The query string and the path parameters
+/// are kept as received and decoded where they are read ([`query_pairs`]), without copies.
 pub(crate) struct ApiRequest {
     headers: HeaderMap,
-    query: Vec<(String, String)>,
-    path: Vec<(String, String)>,
+    uri: Uri,
+    path: RawPathParams,
     body: Bytes,
+    /// The rate limiter's slot, when a limit is on (see [`crate::rate_limit`]).
+    spend: Option<crate::rate_limit::Spend>,
 }
 
 impl FromRequest<AppState> for ApiRequest {
@@ -54,7 +64,8 @@ impl FromRequest<AppState> for ApiRequest {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let body = if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        let over_limit = parts.extensions.get::<BodyOverLimit>().is_some();
+        let body = if over_limit || declared.is_some_and(|n| n > BODY_LIMIT as u64) {
             None
         } else if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
             // Known to be empty (a GET): nothing to collect.
@@ -65,19 +76,16 @@ impl FromRequest<AppState> for ApiRequest {
         let Some(body) = body else {
             return Err(ApiError::payload_too_large());
         };
-        let path = match RawPathParams::from_request_parts(&mut parts, state).await {
-            Ok(params) => params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            Err(_) => return Err(ApiError::bad_request("Invalid path parameter encoding")),
+        let Ok(path) = RawPathParams::from_request_parts(&mut parts, state).await else {
+            return Err(ApiError::bad_request("Invalid path parameter encoding"));
         };
-        let query = parts.uri.query().map(parse_query).unwrap_or_default();
+        let spend = parts.extensions.get::<crate::rate_limit::Spend>().cloned();
         Ok(Self {
             headers: parts.headers,
-            query,
+            uri: parts.uri,
             path,
             body,
+            spend,
         })
     }
 }
@@ -142,29 +150,35 @@ pub(crate) fn begin_with(
         Some(_) => parse_body(&req)?,
     };
 
+    let query = query_pairs(req.uri.query().unwrap_or_default());
+    let path: Vec<(&str, &str)> = req.path.iter().collect();
     if api == Api::VoiceAi {
-        let from_query = req
-            .query
+        let from_query = query
             .iter()
             .find(|(k, _)| k == "locationId")
-            .map(|(_, v)| v.as_str());
+            .map(|(_, v)| v.as_ref());
         let from_body = raw_body.get("locationId").and_then(Value::as_str);
         for location in from_query.into_iter().chain(from_body) {
             principal.check_location(location)?;
         }
     }
+    // Step 4b: authenticated, so the request spends rate-limit budget (429 when none is left).
+    crate::rate_limit::spend(state, req.spend.as_ref(), &principal.location_id)?;
 
     let mut validator = Validator::new(spec, defaults);
     let mut params = Map::new();
     for location in [ParamIn::Query, ParamIn::Path] {
-        let raw = if location == ParamIn::Query {
-            &req.query
-        } else {
-            &req.path
-        };
         for param in op.params.iter().filter(|p| p.location == location) {
-            match raw.iter().find(|(k, _)| *k == param.name) {
-                Some((_, text)) => {
+            let raw = if location == ParamIn::Query {
+                query
+                    .iter()
+                    .find(|(k, _)| *k == param.name)
+                    .map(|(_, v)| v.as_ref())
+            } else {
+                path.iter().find(|(k, _)| *k == param.name).map(|(_, v)| *v)
+            };
+            match raw {
+                Some(text) => {
                     let value = coerce_param(spec, &param.schema, text);
                     let cleaned = validator.check(&param.schema, &value, &param.name);
                     params.insert(param.name.clone(), cleaned);
@@ -354,47 +368,11 @@ pub(crate) fn page_bytes(
     Bytes::from(out)
 }
 
-/// `application/x-www-form-urlencoded` pairs, as `form_urlencoded` (and so axum's `Query`)
-/// reads them: split on `&` (empty parts skipped), name and value split at the first `=`, `+`
-/// is a space, `%XX` is a byte, invalid UTF-8 is replaced; without the serde layers.
-pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
-    fn decode(text: &str) -> String {
-        let bytes = text.as_bytes();
-        if !bytes.iter().any(|b| matches!(b, b'+' | b'%')) {
-            return text.to_owned();
-        }
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    let hex = |b: u8| (b as char).to_digit(16);
-                    match (
-                        bytes.get(i + 1).copied().and_then(hex),
-                        bytes.get(i + 2).copied().and_then(hex),
-                    ) {
-                        (Some(hi), Some(lo)) => {
-                            out.push((hi * 16 + lo) as u8);
-                            i += 2;
-                        }
-                        _ => out.push(b'%'),
-                    }
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    query
-        .split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            (decode(name), decode(value))
-        })
-        .collect()
+/// `application/x-www-form-urlencoded` pairs as axum's `Query` reads them (`form_urlencoded`:
+/// split on `&`, empty parts skipped, name and value split at the first `=`, `+` is a space,
+/// `%XX` is a byte, invalid UTF-8 replaced), borrowed from `text` unless a pair needs decoding.
+pub(crate) fn query_pairs(text: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    form_urlencoded::parse(text.as_bytes()).collect()
 }
 
 #[cfg(test)]
@@ -403,7 +381,7 @@ mod tests {
 
     #[test]
     fn query_strings_decode_like_form_urlencoded() {
-        let pairs = parse_query("a=1&&b=x+y%2Cz&c&d=%zz&e=%C3%A9&=v&f=a=b");
+        let pairs = query_pairs("a=1&&b=x+y%2Cz&c&d=%zz&e=%C3%A9&=v&f=a=b");
         let expected = [
             ("a", "1"),
             ("b", "x y,z"),
@@ -415,8 +393,15 @@ mod tests {
         ];
         assert_eq!(pairs.len(), expected.len());
         for ((name, value), (n, v)) in pairs.iter().zip(expected) {
-            assert_eq!((name.as_str(), value.as_str()), (n, v));
+            assert_eq!((name.as_ref(), value.as_ref()), (n, v));
         }
-        assert_eq!(parse_query("x=%FF")[0].1, "\u{FFFD}");
+        assert_eq!(query_pairs("x=%FF")[0].1, "\u{FFFD}");
+        assert!(
+            matches!(
+                query_pairs("plain=text")[0],
+                (Cow::Borrowed(_), Cow::Borrowed(_))
+            ),
+            "a pair without escapes is read in place"
+        );
     }
 }

@@ -25,7 +25,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{ApiRequest, parse_query};
+use super::{ApiRequest, query_pairs};
 use crate::AppState;
 use crate::auth::UserType;
 use crate::auth::{bearer_token, check_version, invalid_token};
@@ -56,7 +56,10 @@ fn form(req: &ApiRequest) -> Result<Vec<(String, String)>, String> {
     if essence != FORM {
         return Err(format!("Content-Type must be {FORM}"));
     }
-    Ok(parse_query(&String::from_utf8_lossy(&req.body)))
+    Ok(query_pairs(&String::from_utf8_lossy(&req.body))
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
 }
 
 /// The first non-empty value of `name`.

@@ -418,10 +418,16 @@ impl Store {
     }
 
     /// The location's current [`Location::generation`]: what a reader caches a derived answer
-    /// under. Any later write gives the location a new one. (A location not yet created has a
-    /// new one on every call.)
-    pub(crate) fn location_generation(&self, location_id: &str) -> u64 {
-        self.read_location(location_id, |location| location.generation.get())
+    /// under. Any later write gives the location a new one. `None` for a location not yet
+    /// created: its answers are empty and cheap, and not worth a cache entry each.
+    pub(crate) fn location_generation(&self, location_id: &str) -> Option<u64> {
+        let slot = self
+            .locations
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(location_id)
+            .cloned()?;
+        Some(lock(&slot).generation.get())
     }
 
     /// Runs `f` with read access to a location's data, without creating it.

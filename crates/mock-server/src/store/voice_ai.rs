@@ -99,6 +99,24 @@ fn agent_json(location: &Location, agent: &Record, with_actions: bool) -> Value 
 }
 
 /// The fields of an action body that are stored (the routing keys are kept typed instead).
+/// Fills the fields `CallLog` requires that a log given as JSON left out (what
+/// [`Store::add_call_log`] stores, and what an imported log is checked as); `createdAt`: `now`.
+pub(crate) fn complete_call_log(body: &mut Map<String, Value>, now: &str) {
+    let mut default = |key: &str, value: Value| {
+        if !body.contains_key(key) {
+            body.insert(key.to_owned(), value);
+        }
+    };
+    default("createdAt", json!(now));
+    default("executedCallActions", json!([]));
+    default("isAgentDeleted", json!(false));
+    default("trialCall", json!(false));
+    default("duration", json!(0));
+    default("summary", json!(""));
+    default("transcript", json!(""));
+    default("agentId", json!(""));
+}
+
 fn action_fields(mut body: Map<String, Value>) -> Map<String, Value> {
     body.remove("agentId");
     body.remove("locationId");
@@ -559,17 +577,7 @@ impl Store {
                 }
                 None => ids.object_id(),
             };
-            let mut default = |key: &str, value: Value| {
-                body.entry(key.to_owned()).or_insert(value);
-            };
-            default("createdAt", json!(self.clock().now_rfc3339()));
-            default("executedCallActions", json!([]));
-            default("isAgentDeleted", json!(false));
-            default("trialCall", json!(false));
-            default("duration", json!(0));
-            default("summary", json!(""));
-            default("transcript", json!(""));
-            default("agentId", json!(""));
+            complete_call_log(&mut body, &self.clock().now_rfc3339());
             location.call_logs.insert_explicit(key, id.clone(), body);
             id
         })

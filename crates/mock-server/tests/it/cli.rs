@@ -94,3 +94,48 @@ fn the_binary_refuses_an_invalid_fixtures_file_naming_the_problem() {
         "{stderr}"
     );
 }
+
+/// Starts the binary with `args`, waits for its banner and returns what it wrote to stderr by then.
+fn stderr_at_start(args: &[&str]) -> String {
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout is piped");
+    let mut banner = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut banner)
+        .expect("the banner is printed");
+    assert!(banner.contains("listening on"), "{banner:?}");
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+    let mut stderr = String::new();
+    child
+        .0
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr is readable");
+    stderr
+}
+
+#[test]
+fn binding_a_non_loopback_address_warns_that_the_admin_api_is_open() {
+    let stderr = stderr_at_start(&["--bind", "0.0.0.0", "--port", "0"]);
+
+    assert!(stderr.contains("admin API"), "{stderr}");
+    assert!(stderr.contains("0.0.0.0"), "{stderr}");
+}
+
+#[test]
+fn binding_loopback_prints_no_admin_api_warning() {
+    let stderr = stderr_at_start(&["--port", "0"]);
+
+    assert!(!stderr.contains("admin API"), "{stderr}");
+}

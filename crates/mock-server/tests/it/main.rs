@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_cli;
+mod admin_guard;
 mod auth;
 mod call_logs;
 mod call_logs_and_voices;
@@ -14,6 +15,10 @@ mod conversation_actions;
 mod conversation_agents;
 mod errors;
 mod faults;
+mod imports;
+mod journal_redaction;
+mod limits;
+mod network;
 mod oauth;
 mod persistence;
 mod robustness;
@@ -22,4 +27,5 @@ mod support;
 mod tidy;
 mod voice_actions;
 mod voice_agents;
+mod webhook_limits;
 mod webhooks;

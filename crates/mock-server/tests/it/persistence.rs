@@ -248,3 +248,142 @@ fn the_binary_refuses_a_state_file_that_is_not_a_state_document() {
     assert!(stderr.contains("version 2 is not supported"), "{stderr}");
     std::fs::remove_dir_all(&dir).expect("cleaned up");
 }
+
+/// Runs the binary with `args` and waits at most 10 s for it to exit: a server that starts
+/// serving instead of refusing is killed, and the test sees `None`.
+fn exit_within_10s(args: &[&std::ffi::OsStr]) -> Option<(std::process::ExitStatus, String)> {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .expect("stderr is piped")
+                .read_to_string(&mut stderr)
+                .expect("stderr is readable");
+            return Some((status, stderr));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_server_on_the_same_state_file_exits_naming_the_file_and_its_holder() {
+    let dir = temp_dir("two-servers");
+    let path = dir.join("state.json");
+    let first = spawn(&path, None);
+    create_agent(&first, "Owned By The First");
+
+    let second = exit_within_10s(&["--state-file".as_ref(), path.as_os_str()]);
+
+    let (status, stderr) = second.expect("the second server exits instead of serving");
+    assert!(!status.success(), "{status:?}");
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(stderr.contains("another highlevel-mock server"), "{stderr}");
+    assert!(agent_names(&first).contains(&"Owned By The First".to_owned()));
+    terminate(first);
+    // Once the first server has stopped, the file is free again.
+    let again = spawn(&path, None);
+    assert!(agent_names(&again).contains(&"Owned By The First".to_owned()));
+    drop(again);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[test]
+fn a_state_file_in_a_missing_directory_is_refused_at_start() {
+    let dir = temp_dir("missing-dir");
+    let path = dir.join("no-such-dir").join("state.json");
+
+    let outcome = exit_within_10s(&["--state-file".as_ref(), path.as_os_str()]);
+
+    let (status, stderr) = outcome.expect("the server refuses to start");
+    assert!(!status.success(), "{status:?}");
+    assert!(
+        stderr.contains(&dir.join("no-such-dir").display().to_string()),
+        "{stderr}"
+    );
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[test]
+fn a_state_file_under_a_path_that_is_not_a_directory_is_refused_at_start() {
+    let dir = temp_dir("file-as-dir");
+    let blocker = dir.join("plain-file");
+    std::fs::write(&blocker, b"not a directory").expect("written");
+    let path = blocker.join("state.json");
+
+    let outcome = exit_within_10s(&["--state-file".as_ref(), path.as_os_str()]);
+
+    let (status, stderr) = outcome.expect("the server refuses to start");
+    assert!(!status.success(), "{status:?}");
+    assert!(stderr.contains("is not a directory"), "{stderr}");
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[test]
+fn a_temporary_file_left_by_a_killed_save_is_removed_at_start() {
+    let dir = temp_dir("leftover");
+    let path = dir.join("state.json");
+    let leftover = dir.join(".state.json.tmp-4000000");
+    std::fs::write(&leftover, b"{\"version\": 1, \"lo").expect("written");
+    let unrelated = dir.join(".other.json.tmp-4000000");
+    std::fs::write(&unrelated, b"kept").expect("written");
+
+    let server = spawn(&path, None);
+
+    assert!(!leftover.exists(), "the leftover is cleaned up");
+    assert!(
+        unrelated.exists(),
+        "another file's temporary file is not touched"
+    );
+    drop(server);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[test]
+fn the_binary_refuses_a_state_file_the_api_rules_refuse_and_lists_every_problem() {
+    let dir = temp_dir("invalid-import");
+    let path = dir.join("state.json");
+    let source = MockServer::builder()
+        .fixtures(Fixtures::demo(1))
+        .build_state();
+    let mut document = source.export_state();
+    let loc = source.location_id().to_owned();
+    document["locations"][&loc]["voiceAgents"][0]["body"]["maxCallDuration"] = json!("x");
+    document["locations"][&loc]["callLogs"][0]["duration"] = json!("abc");
+    std::fs::write(&path, document.to_string()).expect("written");
+
+    let outcome = exit_within_10s(&["--state-file".as_ref(), path.as_os_str()]);
+
+    let (status, stderr) = outcome.expect("the server refuses to start");
+    assert!(!status.success(), "{status:?}");
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "locations.{loc}.voiceAgents.0.body.maxCallDuration must be an integer number"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "locations.{loc}.callLogs.0.duration must be a number"
+        )),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}

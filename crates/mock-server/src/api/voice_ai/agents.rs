@@ -50,14 +50,7 @@ pub(crate) async fn list_agents(
     let cache = state.render_cache();
     let location = call.param("locationId").unwrap_or_default();
     let query = call.param("query");
-    let key = PageKey {
-        generation: state.store().location_generation(location),
-        operation: "listAgents",
-        query: query.map(str::to_owned),
-        page,
-        page_size,
-    };
-    let body = cache.page_or_render(key, || {
+    let render = || {
         let (total, agents) = state.store().voice_list_agents_by_revision(
             location,
             query,
@@ -75,7 +68,20 @@ pub(crate) async fn list_agents(
                 ("pageSize", json!(page_size)),
             ],
         )
-    });
+    };
+    let body = match state.store().location_generation(location) {
+        Some(generation) => {
+            let key = PageKey {
+                generation,
+                operation: "listAgents",
+                query: query.map(str::to_owned),
+                page,
+                page_size,
+            };
+            cache.page_or_render(key, render)
+        }
+        None => render(),
+    };
     Ok(bytes_response(StatusCode::OK, body))
 }
 

@@ -6,7 +6,7 @@
 pub(crate) mod actions;
 pub(crate) mod agents;
 pub(crate) mod call_logs;
-mod rules;
+pub(crate) mod rules;
 pub(crate) mod voices;
 
 use axum::Router;
