@@ -55,7 +55,13 @@ struct Calendar {
     len: Vec<u64>,
     cumulative: Vec<u64>,
     total: u64,
+    /// For each of [`GUIDE`] equal parts of `0..total`, the first hour whose cumulative weight
+    /// passes the part's start: a draw starts its search there and moves a step or two.
+    guide: Vec<u32>,
 }
+
+/// How many parts the calendar's guide splits the weights into (about two per hour).
+const GUIDE: u64 = 4096;
 
 impl Calendar {
     /// The hours of the `PERIOD_MS` before `reference`, in `zone`.
@@ -67,6 +73,7 @@ impl Calendar {
             len: Vec::with_capacity(slots),
             cumulative: Vec::with_capacity(slots),
             total: 0,
+            guide: Vec::new(),
         };
         let mut hour = from.div_euclid(HOUR_MS) * HOUR_MS;
         while hour < reference {
@@ -81,6 +88,13 @@ impl Calendar {
             calendar.cumulative.push(calendar.total);
             hour += HOUR_MS;
         }
+        let total = calendar.total.max(1);
+        calendar.guide = (0..GUIDE)
+            .map(|part| {
+                let r = (u128::from(part) * u128::from(total) / u128::from(GUIDE)) as u64;
+                calendar.cumulative.partition_point(|&c| c <= r) as u32
+            })
+            .collect();
         calendar
     }
 
@@ -90,7 +104,11 @@ impl Calendar {
             return reference - (rng.next_u64() % PERIOD_MS as u64) as i64;
         }
         let r = rng.next_u64() % self.total;
-        let slot = self.cumulative.partition_point(|&c| c <= r);
+        let part = (u128::from(r) * u128::from(GUIDE) / u128::from(self.total)) as usize;
+        let mut slot = self.guide[part] as usize;
+        while self.cumulative[slot] <= r {
+            slot += 1;
+        }
         self.start[slot] + (rng.next_u64() % self.len[slot]) as i64
     }
 }
@@ -434,6 +452,24 @@ mod tests {
         parse_instant(log["createdAt"].as_str().expect("a time"))
             .expect("RFC 3339")
             .with_timezone(&location_zone())
+    }
+
+    #[test]
+    fn a_calendar_draw_lands_in_the_hour_a_search_of_the_whole_table_finds() {
+        let reference = parse_instant(ANCHOR)
+            .expect("an instant")
+            .timestamp_millis()
+            + 1234;
+        let calendar = Calendar::new(reference, location_zone());
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..20_000 {
+            let mut probe = rng.clone();
+            let created = calendar.draw(&mut rng, reference);
+            let r = probe.next_u64() % calendar.total;
+            let slot = calendar.cumulative.partition_point(|&c| c <= r);
+            let start = calendar.start[slot];
+            assert!((start..start + calendar.len[slot] as i64).contains(&created));
+        }
     }
 
     #[test]
