@@ -60,7 +60,8 @@ struct Cli {
     #[arg(long)]
     no_voices: bool,
     /// Generate N call logs per location at start (and on reset), spread over each location's
-    /// Voice AI agents; deterministic per seed. Needs agents (the demo data has three).
+    /// Voice AI agents, over the 90 days before the clock's now; deterministic per seed and that
+    /// instant (see --clock). Needs agents (the demo data has three).
     #[arg(long, value_name = "N", default_value_t = 0)]
     call_logs: usize,
     /// Enforce a rate limit of this many requests per location per interval (live: 100; the

@@ -226,7 +226,8 @@ impl MockServerBuilder {
 
     /// Generates `n` call logs per location at start and on every reset, spread over each
     /// location's Voice AI agents (so it needs fixtures with agents; a location without gets
-    /// none). Deterministic per seed; see [`crate::store::Store::generate_call_logs`].
+    /// none), over the 90 days before the clock's now. Deterministic per seed and clock instant;
+    /// see [`crate::store::Store::generate_call_logs`].
     ///
     /// ```
     /// use mock_server::Fixtures;
