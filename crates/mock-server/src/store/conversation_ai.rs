@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339};
+use super::{Location, Record, Revision, Store, StoreError, insert_record};
 
 /// A page of a Conversation AI agent search.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,7 +130,7 @@ impl Store {
             default("waitTimeUnit", json!("seconds"));
             default("sleepEnabled", json!(false));
             default("autoPilotMaxMessages", json!(75));
-            let now = now_rfc3339();
+            let now = self.clock().now_rfc3339();
             body.insert("createdAt".to_owned(), json!(now));
             body.insert("updatedAt".to_owned(), json!(now));
             let seq = location.take_seq();
@@ -260,7 +260,7 @@ impl Store {
             agent.revision = Revision::next();
             agent
                 .body
-                .insert("updatedAt".to_owned(), json!(now_rfc3339()));
+                .insert("updatedAt".to_owned(), json!(self.clock().now_rfc3339()));
             let (seq, name) = (
                 agent.seq,
                 agent
