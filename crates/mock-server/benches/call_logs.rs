@@ -20,6 +20,8 @@ use tower::ServiceExt;
 
 const SEED: u64 = 2026;
 const LOGS: usize = 1_000_000;
+/// The clock's "now" while seeding: generated calls fill the 90 days before it.
+const ANCHOR: &str = "2026-06-01T12:00:00Z";
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
@@ -79,7 +81,11 @@ fn rss_bytes() -> u64 {
 }
 
 fn seeded() -> (AppState, Vec<String>) {
-    let state = MockServer::builder().seed(SEED).build_state();
+    // A frozen clock, so every run generates (and pages through) the same logs.
+    let state = MockServer::builder()
+        .seed(SEED)
+        .clock(ANCHOR.parse().unwrap_or_default())
+        .build_state();
     let agents = arrange_agents(state.store(), state.location_id());
     (state, agents)
 }

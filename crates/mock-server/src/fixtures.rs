@@ -50,6 +50,9 @@ pub struct Fixtures {
     conversation_agents: Vec<Entry>,
     call_logs: Vec<Entry>,
     generations: Vec<(Option<String>, String, String, Value)>,
+    /// For the demo data: its seed. Its call log is dated when loaded, relative to the store
+    /// clock's "now", so the demo always looks current.
+    demo_seed: Option<u64>,
 }
 
 const PLACEHOLDER_LOCATION: &str = "fixture-location";
@@ -337,8 +340,14 @@ impl Fixtures {
     /// assert_ne!(demo, Fixtures::empty());
     /// ```
     pub fn demo(seed: u64) -> Self {
-        Self::from_value(&demo_document(seed))
-            .expect("the demo data satisfies the embedded specs; checked by a unit test")
+        let mut document = demo_document(seed, 0);
+        if let Some(root) = document.as_object_mut() {
+            root.remove("callLogs");
+        }
+        let mut fixtures = Self::from_value(&document)
+            .expect("the demo data satisfies the embedded specs; checked by a unit test");
+        fixtures.demo_seed = Some(seed);
+        fixtures
     }
 
     /// Loads the records into `store`, defaulting `locationId` to `default_location`.
@@ -385,6 +394,12 @@ impl Fixtures {
             let location = log.location_id.as_deref().unwrap_or(default_location);
             store.add_call_log(location, Value::Object(log.body.clone()));
         }
+        if let Some(seed) = self.demo_seed {
+            let document = demo_document(seed, store.clock().now_ms());
+            for log in document["callLogs"].as_array().into_iter().flatten() {
+                store.add_call_log(default_location, log.clone());
+            }
+        }
         for (location, message_id, source, details) in &self.generations {
             let location = location.as_deref().unwrap_or(default_location);
             store.add_generation(location, message_id, source, details.clone());
@@ -396,7 +411,8 @@ fn pick<'a>(rng: &mut ChaCha8Rng, options: &[&'a str]) -> &'a str {
     options[(rng.next_u32() as usize) % options.len()]
 }
 
-fn demo_document(seed: u64) -> Value {
+/// The demo data set; its call log happened an hour to a day before `now_ms`.
+fn demo_document(seed: u64, now_ms: i64) -> Value {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6465_6d6f);
     let business = pick(
         &mut rng,
@@ -409,7 +425,7 @@ fn demo_document(seed: u64) -> Value {
     );
     let receptionist = pick(&mut rng, &["Ava", "Maya", "Leo", "Noah"]);
     let phone = format!("+1555{:07}", rng.next_u32() % 10_000_000);
-    let base_ms: i64 = 1_767_225_600_000 + i64::from(rng.next_u32() % 86_400) * 1000;
+    let base_ms: i64 = now_ms - 3_600_000 - i64::from(rng.next_u32() % 86_400) * 1000;
     // Fixed ids (24-hex, like the live API's), so the demo call log can name its agent and
     // the action that agent ran.
     let mut object_id = || format!("{:016x}{:08x}", rng.next_u64(), rng.next_u32());
@@ -580,7 +596,7 @@ mod tests {
 
     #[test]
     fn the_demo_data_satisfies_the_specs() {
-        let result = Fixtures::from_value(&demo_document(1));
+        let result = Fixtures::from_value(&demo_document(1, 0));
         assert!(result.is_ok(), "{result:?}");
     }
 
@@ -638,6 +654,23 @@ mod tests {
         assert_eq!(action["name"], executed["actionName"]);
         assert_eq!(action["actionType"], executed["actionType"]);
         assert_eq!(action["actionParameters"], executed["actionParameters"]);
+    }
+
+    #[test]
+    fn the_demo_call_log_is_dated_an_hour_to_a_day_before_the_clock_at_load() {
+        let at = crate::clock::parse_instant("2026-03-02T09:00:00Z").expect("an instant");
+        let store = Store::with_clock(1, crate::Clock::new(crate::ClockSetting::Frozen(at)));
+        Fixtures::demo(1).load(&store, "loc");
+        let (_, logs) = store.voice_list_call_logs("loc", &Default::default(), 1, 10);
+        let created = logs[0]["createdAt"].as_str().expect("a time");
+        assert!(
+            ("2026-03-01T08:00:00.000Z".."2026-03-02T08:00:00.000Z").contains(&created),
+            "{created}"
+        );
+        let executed = logs[0]["executedCallActions"][0]["executedAt"]
+            .as_str()
+            .expect("a time");
+        assert!(created < executed && executed < "2026-03-02T09:00:00.000Z");
     }
 
     #[test]

@@ -696,7 +696,9 @@ where
         }
     };
     let kept = bytes.clone();
-    let exchange = state.journal().begin(SystemTime::now(), &parts, kept);
+    let exchange = state
+        .journal()
+        .begin(state.clock().system_time(), &parts, kept);
     let response = match early {
         Some(response) => response,
         None => next(Request::from_parts(parts, Body::from(bytes))).await,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod clock;
 mod error;
 mod faults;
 mod fixtures;
@@ -35,6 +36,7 @@ pub use state::AppState;
 
 pub use admin::TokenDocument;
 pub use auth::{TokenKind, TokenSpec, UserType};
+pub use clock::{Clock, ClockError, ClockSetting};
 pub use error::{ApiError, ErrorMessage};
 pub use faults::{Effect, FaultRule, Latency, PathMatch};
 pub use fixtures::Fixtures;

@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
                   --admin-token is set; JSON bodies only; cross-site browser requests refused): \
                   /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
                   /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
-                  /__mock/rate-limit, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
+                  /__mock/rate-limit, /__mock/clock, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
                   /__mock/oauth/{apps,codes}, /__mock/violations. \
                   GET /__mock/ lists them; the crate README documents each."
 )]
@@ -60,7 +60,8 @@ struct Cli {
     #[arg(long)]
     no_voices: bool,
     /// Generate N call logs per location at start (and on reset), spread over each location's
-    /// Voice AI agents; deterministic per seed. Needs agents (the demo data has three).
+    /// Voice AI agents, over the 90 days before the clock's now; deterministic per seed and that
+    /// instant (see --clock). Needs agents (the demo data has three).
     #[arg(long, value_name = "N", default_value_t = 0)]
     call_logs: usize,
     /// Enforce a rate limit of this many requests per location per interval (live: 100; the
@@ -145,6 +146,11 @@ struct Cli {
     /// that has not sent a whole request head yet, or is closed itself when all are busy.
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: u64,
+    /// The mock's clock: `real` (the system time) or an RFC 3339 instant such as
+    /// 2026-03-02T09:00:00Z to start frozen there (timestamps, generated call logs, token
+    /// lifetimes and rate-limit windows then repeat exactly); movable with PUT /__mock/clock.
+    #[arg(long, value_name = "real|INSTANT", default_value = "real")]
+    clock: mock_server::ClockSetting,
 }
 
 #[tokio::main]
@@ -183,6 +189,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .dev_token_any_location(cli.any_location)
         .voices(!cli.no_voices)
         .call_logs(cli.call_logs)
+        .clock(cli.clock)
         .oauth_token_lifetime(Duration::from_secs(cli.oauth_token_lifetime))
         .journal_bytes(cli.journal_bytes)
         .journal_capture(if cli.journal_full_headers {

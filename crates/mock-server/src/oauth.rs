@@ -22,7 +22,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::clock::Clock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -398,13 +402,13 @@ struct Grant {
 struct RefreshRecord {
     grant: Grant,
     /// When it was used and the pair it was exchanged for.
-    used: Option<(Instant, OAuthTokens)>,
+    used: Option<(DateTime<Utc>, OAuthTokens)>,
 }
 
 #[derive(Debug)]
 struct IssuedAccess {
     spec: TokenSpec,
-    expires_at: Instant,
+    expires_at: DateTime<Utc>,
     /// For Company tokens: the grant (locations it may mint tokens for).
     grant: Grant,
 }
@@ -426,6 +430,7 @@ pub(crate) struct OAuthServer {
     settings: OAuthSettings,
     key: hmac::Key,
     inner: Mutex<Inner>,
+    clock: Clock,
 }
 
 /// An access token the API routes accept, as the request pipeline sees it.
@@ -439,7 +444,13 @@ pub(crate) enum AccessLookup {
 }
 
 impl OAuthServer {
-    pub(crate) fn new(seed: u64, apps: Vec<OAuthApp>, settings: OAuthSettings) -> Self {
+    /// The server for `seed`, whose lifetimes and refresh windows run on `clock`.
+    pub(crate) fn new(
+        seed: u64,
+        apps: Vec<OAuthApp>,
+        settings: OAuthSettings,
+        clock: Clock,
+    ) -> Self {
         let mut key_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x006a_7774_2d6b_6579);
         let mut key = [0u8; 32];
         key_rng.fill_bytes(&mut key);
@@ -449,6 +460,7 @@ impl OAuthServer {
             initial_apps: apps,
             settings,
             key: hmac::Key::new(hmac::HMAC_SHA256, &key),
+            clock,
         }
     }
 
@@ -579,7 +591,7 @@ impl OAuthServer {
     ) -> Result<OAuthTokens, OAuthError> {
         let mut inner = self.lock();
         Self::check_client(&inner, client_id, secret)?;
-        let now = Instant::now();
+        let now = self.clock.now();
         let window = self.settings.refresh_window;
         let grant = match inner.refresh.get(refresh_token) {
             Some(record) if record.grant.client_id == client_id => {
@@ -587,7 +599,7 @@ impl OAuthServer {
                     return Err(OAuthError::UserTypeMismatch);
                 }
                 match &record.used {
-                    Some((at, pair)) if now.duration_since(*at) <= window => {
+                    Some((at, pair)) if within(*at, now, window) => {
                         return Ok(pair.clone());
                     }
                     Some(_) => return Err(OAuthError::RefreshTokenUsed),
@@ -613,7 +625,7 @@ impl OAuthServer {
         let mut inner = self.lock();
         let grant = match inner.access.get(agency_token) {
             Some(issued)
-                if issued.expires_at > Instant::now()
+                if issued.expires_at > self.clock.now()
                     && issued.spec.user_type == UserType::Company
                     && issued.spec.scopes.iter().any(|s| s == LOCATION_TOKEN_SCOPE) =>
             {
@@ -667,7 +679,7 @@ impl OAuthServer {
     pub(crate) fn access_token(&self, token: &str) -> AccessLookup {
         let inner = self.lock();
         match inner.access.get(token) {
-            Some(issued) if issued.expires_at > Instant::now() => {
+            Some(issued) if issued.expires_at > self.clock.now() => {
                 AccessLookup::Valid(issued.spec.clone())
             }
             Some(_) => AccessLookup::Expired,
@@ -694,9 +706,12 @@ impl OAuthServer {
         };
         if inner.refresh.len() >= SWEEP_AT {
             let window = self.settings.refresh_window;
-            inner
-                .refresh
-                .retain(|_, r| r.used.as_ref().is_none_or(|(at, _)| at.elapsed() <= window));
+            let now = self.clock.now();
+            inner.refresh.retain(|_, r| {
+                r.used
+                    .as_ref()
+                    .is_none_or(|(at, _)| within(*at, now, window))
+            });
         }
         inner.refresh.insert(
             refresh_token,
@@ -712,9 +727,8 @@ impl OAuthServer {
     /// space-separated scopes.
     fn issue_access(&self, inner: &mut Inner, grant: &Grant) -> (String, String) {
         let lifetime = self.settings.access_token_lifetime;
-        let issued_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = self.clock.now();
+        let issued_at = u64::try_from(now.timestamp()).unwrap_or(0);
         let (class, class_id) = match grant.user_type {
             UserType::Location => ("Location", grant.location_id.clone().unwrap_or_default()),
             UserType::Company => ("Company", grant.company_id.clone()),
@@ -730,7 +744,7 @@ impl OAuthServer {
             "channel": "OAUTH",
             "scope": scope,
             "iat": issued_at,
-            "exp": issued_at + lifetime.as_secs(),
+            "exp": issued_at.saturating_add(lifetime.as_secs()),
             "jti": hex(&mut inner.rng, 24),
         });
         let signing_input = format!(
@@ -747,19 +761,26 @@ impl OAuthServer {
             .with_scopes(grant.scopes.iter().cloned())
             .issued_as(TokenKind::OAuth, grant.user_type);
         if inner.access.len() >= SWEEP_AT {
-            let now = Instant::now();
             inner.access.retain(|_, a| a.expires_at > now);
         }
         inner.access.insert(
             token.clone(),
             IssuedAccess {
                 spec,
-                expires_at: Instant::now() + lifetime,
+                expires_at: now
+                    .checked_add_signed(TimeDelta::from_std(lifetime).unwrap_or(TimeDelta::MAX))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
                 grant: grant.clone(),
             },
         );
         (token, scope)
     }
+}
+
+/// Whether `now` is at most `window` after `at` (and not before it).
+fn within(at: DateTime<Utc>, now: DateTime<Utc>, window: Duration) -> bool {
+    let elapsed = now - at;
+    elapsed >= TimeDelta::zero() && elapsed <= TimeDelta::from_std(window).unwrap_or(TimeDelta::MAX)
 }
 
 impl Inner {
@@ -808,7 +829,10 @@ mod tests {
 
     fn server(settings: OAuthSettings) -> (OAuthServer, OAuthApp) {
         let app = OAuthApp::for_seed(1);
-        (OAuthServer::new(1, vec![app.clone()], settings), app)
+        (
+            OAuthServer::new(1, vec![app.clone()], settings, Clock::default()),
+            app,
+        )
     }
 
     #[test]

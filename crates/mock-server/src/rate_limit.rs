@@ -25,7 +25,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -66,9 +68,9 @@ impl RateLimitConfig {
 
 #[derive(Debug)]
 struct Window {
-    burst_start: Instant,
+    burst_start: DateTime<Utc>,
     burst_count: u32,
-    day_start: Instant,
+    day_start: DateTime<Utc>,
     day_count: u32,
 }
 
@@ -150,8 +152,10 @@ impl RateLimiter {
         self.clear();
     }
 
-    /// Counts a request for `key` at `now`, unless it is over a budget; `None` when off.
-    pub(crate) fn check(&self, key: &str, now: Instant) -> Option<Decision> {
+    /// Counts a request for `key` at `now` (the server clock's), unless it is over a budget;
+    /// `None` when off. A window ends once `now` is its length past its start, or before its
+    /// start (the clock was set back), so moving the clock moves the windows.
+    pub(crate) fn check(&self, key: &str, now: DateTime<Utc>) -> Option<Decision> {
         let config = self.config()?;
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         let window = windows.entry(key.to_owned()).or_insert(Window {
@@ -160,11 +164,11 @@ impl RateLimiter {
             day_start: now,
             day_count: 0,
         });
-        if now.duration_since(window.burst_start) >= config.interval {
+        if ended(window.burst_start, now, config.interval) {
             window.burst_start = now;
             window.burst_count = 0;
         }
-        if now.duration_since(window.day_start) >= DAY {
+        if ended(window.day_start, now, DAY) {
             window.day_start = now;
             window.day_count = 0;
         }
@@ -182,18 +186,18 @@ impl RateLimiter {
     }
 
     /// What remains of `key`'s budget at `now`, without counting anything; `None` when off.
-    pub(crate) fn peek(&self, key: &str, now: Instant) -> Option<Decision> {
+    pub(crate) fn peek(&self, key: &str, now: DateTime<Utc>) -> Option<Decision> {
         let config = self.config()?;
         let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(window) = windows.get(key) else {
             return Some(Decision::untouched(config));
         };
-        let burst = if now.duration_since(window.burst_start) >= config.interval {
+        let burst = if ended(window.burst_start, now, config.interval) {
             0
         } else {
             window.burst_count
         };
-        let day = if now.duration_since(window.day_start) >= DAY {
+        let day = if ended(window.day_start, now, DAY) {
             0
         } else {
             window.day_count
@@ -215,6 +219,12 @@ impl RateLimiter {
     }
 }
 
+/// Whether a window of `length` that started at `start` is over at `now`.
+fn ended(start: DateTime<Utc>, now: DateTime<Utc>, length: Duration) -> bool {
+    let elapsed = now - start;
+    elapsed < TimeDelta::zero() || elapsed >= TimeDelta::from_std(length).unwrap_or(TimeDelta::MAX)
+}
+
 /// Where the request pipeline records that a request spent budget (see the module notes): put
 /// in the request's extensions by [`enforce`], filled at most once by [`spend`].
 #[derive(Debug, Clone, Default)]
@@ -230,7 +240,7 @@ pub(crate) fn spend(
     let Some(slot) = slot else {
         return Ok(());
     };
-    let Some(decision) = state.rate_limiter().check(location, Instant::now()) else {
+    let Some(decision) = state.rate_limiter().check(location, state.clock().now()) else {
         return Ok(());
     };
     let _ = slot.0.set(decision);
@@ -269,7 +279,7 @@ where
     let decision = match slot.0.get() {
         Some(decision) => *decision,
         None => token_location
-            .and_then(|location| limiter.peek(&location, Instant::now()))
+            .and_then(|location| limiter.peek(&location, state.clock().now()))
             .unwrap_or(Decision::untouched(config)),
     };
     response.headers_mut().extend(decision.headers());
@@ -288,14 +298,14 @@ mod tests {
         }))
     }
 
-    fn check(limiter: &RateLimiter, key: &str, now: Instant) -> Decision {
+    fn check(limiter: &RateLimiter, key: &str, now: DateTime<Utc>) -> Decision {
         limiter.check(key, now).expect("the limit is on")
     }
 
     #[test]
     fn a_limiter_switched_off_counts_nothing_and_on_again_starts_afresh() {
         let limiter = limiter(1, 100);
-        let start = Instant::now();
+        let start = Utc::now();
         assert!(check(&limiter, "loc", start).allowed);
         assert!(!check(&limiter, "loc", start).allowed);
         limiter.set_config(None);
@@ -307,7 +317,7 @@ mod tests {
     #[test]
     fn a_burst_over_the_maximum_is_refused_until_the_window_ends() {
         let limiter = limiter(2, 100);
-        let start = Instant::now();
+        let start = Utc::now();
         assert!(check(&limiter, "loc", start).allowed);
         assert!(check(&limiter, "loc", start).allowed);
         let refused = check(&limiter, "loc", start);
@@ -320,7 +330,7 @@ mod tests {
     #[test]
     fn the_daily_budget_outlasts_burst_windows() {
         let limiter = limiter(10, 3);
-        let start = Instant::now();
+        let start = Utc::now();
         for i in 0..3 {
             assert!(check(&limiter, "loc", start + Duration::from_secs(i)).allowed);
         }
@@ -331,9 +341,18 @@ mod tests {
     }
 
     #[test]
+    fn a_window_ends_when_the_clock_is_set_back_before_its_start() {
+        let limiter = limiter(1, 100);
+        let start = Utc::now();
+        assert!(check(&limiter, "loc", start).allowed);
+        assert!(!check(&limiter, "loc", start).allowed);
+        assert!(check(&limiter, "loc", start - TimeDelta::seconds(1)).allowed);
+    }
+
+    #[test]
     fn headers_carry_the_five_vendor_names() {
         let limiter = limiter(5, 50);
-        let headers = check(&limiter, "loc", Instant::now()).headers();
+        let headers = check(&limiter, "loc", Utc::now()).headers();
         assert_eq!(headers["x-ratelimit-max"], "5");
         assert_eq!(headers["x-ratelimit-remaining"], "4");
         assert_eq!(headers["x-ratelimit-interval-milliseconds"], "100");

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::auth::{TokenRegistry, TokenSpec};
+use crate::clock::{Clock, ClockSetting};
 use crate::connections::{self, ConnectionLimits};
 use crate::fixtures::Fixtures;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture, Journal, ReceivedRequest};
@@ -81,6 +82,7 @@ pub struct MockServerBuilder {
     journal_bytes: usize,
     journal_capture: HeaderCapture,
     upstream: Option<ProxyConfig>,
+    clock: ClockSetting,
     limits: ConnectionLimits,
     body_budget: usize,
 }
@@ -107,6 +109,7 @@ impl Default for MockServerBuilder {
             journal_bytes: DEFAULT_JOURNAL_BYTES,
             journal_capture: HeaderCapture::Lean,
             upstream: None,
+            clock: ClockSetting::Real,
             limits: ConnectionLimits::default(),
             body_budget: DEFAULT_BODY_BUDGET_BYTES,
         }
@@ -226,7 +229,8 @@ impl MockServerBuilder {
 
     /// Generates `n` call logs per location at start and on every reset, spread over each
     /// location's Voice AI agents (so it needs fixtures with agents; a location without gets
-    /// none). Deterministic per seed; see [`crate::store::Store::generate_call_logs`].
+    /// none), over the 90 days before the clock's now. Deterministic per seed and clock instant;
+    /// see [`crate::store::Store::generate_call_logs`].
     ///
     /// ```
     /// use mock_server::Fixtures;
@@ -334,6 +338,29 @@ impl MockServerBuilder {
         self
     }
 
+    /// Where the server's clock starts (default [`ClockSetting::Real`]; `--clock`): frozen at
+    /// an instant, every time the mock hands out (timestamps, generated call logs, token
+    /// lifetimes, rate-limit windows, the journal) is reproducible. See [`Clock`].
+    ///
+    /// ```
+    /// use mock_server::{ClockSetting, Fixtures};
+    /// // Arrange
+    /// let at = "2026-03-02T09:00:00Z".parse().expect("an instant");
+    /// // Act
+    /// let state = mock_server::MockServer::builder()
+    ///     .clock(ClockSetting::Frozen(at))
+    ///     .fixtures(Fixtures::demo(1))
+    ///     .build_state();
+    /// // Assert
+    /// assert_eq!(state.now(), at);
+    /// let (_, logs) = state.store().voice_list_call_logs(state.location_id(), &Default::default(), 1, 1);
+    /// assert!(logs[0]["createdAt"].as_str().expect("a time") < "2026-03-02T09:00:00.000Z");
+    /// ```
+    pub fn clock(mut self, setting: ClockSetting) -> Self {
+        self.clock = setting;
+        self
+    }
+
     /// The state, for [`router`] (tests with `tower::ServiceExt::oneshot`, or a custom server).
     ///
     /// ```
@@ -353,9 +380,10 @@ impl MockServerBuilder {
             initial_tokens.retain(|t| t.token != token.token);
             initial_tokens.push(token);
         }
+        let clock = Clock::new(self.clock);
         let state = AppState {
             shared: Arc::new(Shared {
-                store: Store::new(self.seed),
+                store: Store::with_clock(self.seed, clock.clone()),
                 tokens: RwLock::new(TokenRegistry::default()),
                 token_list: Mutex::new(Vec::new()),
                 initial_tokens,
@@ -381,10 +409,12 @@ impl MockServerBuilder {
                         .chain(self.oauth_apps)
                         .collect(),
                     self.oauth_settings,
+                    clock.clone(),
                 ),
                 render_cache: Default::default(),
                 state_file: self.state_file,
                 proxy: self.upstream.map(|config| Arc::new(Proxy::new(config))),
+                clock,
                 body_budget: Arc::new(tokio::sync::Semaphore::new(self.body_budget / 1024)),
                 body_budget_bytes: self.body_budget,
             }),

@@ -69,6 +69,8 @@ pub(crate) struct Shared {
     /// [`crate::MockServerBuilder::body_budget_bytes`]).
     pub(crate) body_budget: Arc<tokio::sync::Semaphore>,
     pub(crate) body_budget_bytes: usize,
+    /// The one clock every time comes from (the store and the OAuth server hold clones).
+    pub(crate) clock: crate::clock::Clock,
 }
 
 /// The shared state behind the router: the store, the tokens, and what `reset` restores.

@@ -47,7 +47,6 @@ use tokio::task::JoinHandle;
 
 use crate::AppState;
 use crate::journal::{DeliveryAttempt, DeliveryTicket, WebhookDelivery};
-use crate::store::now_rfc3339;
 
 /// The signature header, as HighLevel names it.
 pub(crate) const SIGNATURE_HEADER: &str = "x-ghl-signature";
@@ -791,7 +790,12 @@ pub fn call_end_event(
 pub(crate) fn send_call_end(state: &AppState, location_id: &str, call_log: &Value) -> String {
     let webhooks = state.webhooks();
     let webhook_id = webhooks.webhook_id();
-    let event = call_end_event(call_log, location_id, &webhook_id, &now_rfc3339());
+    let event = call_end_event(
+        call_log,
+        location_id,
+        &webhook_id,
+        &state.clock().now_rfc3339(),
+    );
     let body = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
     let signature = webhooks.sign(&body);
     let policy = webhooks.policy();
@@ -811,7 +815,7 @@ pub(crate) fn send_call_end(state: &AppState, location_id: &str, call_log: &Valu
             delivery.finished = true;
             delivery.attempts.push(DeliveryAttempt {
                 attempt: 1,
-                at: now_rfc3339(),
+                at: state.clock().now_rfc3339(),
                 status: None,
                 error: Some("no tokio runtime to deliver from".to_owned()),
                 latency_micros: 0,
@@ -846,7 +850,7 @@ async fn deliver(
     let attempts = policy.bounded().max_attempts;
     let allow_any = state.webhooks().allow_any();
     for attempt in 1..=attempts {
-        let at = now_rfc3339();
+        let at = state.clock().now_rfc3339();
         let started = Instant::now();
         let outcome = tokio::time::timeout(
             policy.timeout,

@@ -51,6 +51,7 @@ pub(super) async fn index() -> Response {
             "GET /__mock/journal", "DELETE /__mock/journal",
             "GET /__mock/faults", "POST /__mock/faults", "DELETE /__mock/faults", "DELETE /__mock/faults/{id}",
             "GET /__mock/rate-limit", "PUT /__mock/rate-limit",
+            "GET /__mock/clock", "PUT /__mock/clock",
             "GET /__mock/webhooks/subscriptions", "POST /__mock/webhooks/subscriptions",
             "DELETE /__mock/webhooks/subscriptions/{id}", "GET /__mock/webhooks/deliveries",
             "GET /__mock/webhooks/public-key", "GET /__mock/webhooks/retry-policy",

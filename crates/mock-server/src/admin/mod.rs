@@ -10,6 +10,7 @@
 //! README. Each handler is a thin wrapper over a public [`AppState`] method: tests that embed
 //! the server call those directly.
 
+mod clock;
 mod error;
 mod guard;
 mod handlers;
@@ -46,6 +47,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/faults/{id}", delete(remove_fault))
         .route("/rate-limit", get(get_rate_limit).put(set_rate_limit))
+        .route("/clock", get(clock::get_clock).put(clock::put_clock))
         .route(
             "/webhooks/subscriptions",
             get(list_subscriptions).post(add_subscription),

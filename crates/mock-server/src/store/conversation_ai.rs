@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339};
+use super::{Location, Record, Revision, Store, StoreError, insert_record};
 
 /// A page of a Conversation AI agent search.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,7 +131,7 @@ impl Store {
             default("sleepEnabled", json!(false));
             default("autoPilotMaxMessages", json!(75));
             // Only fixtures carry timestamps (a recorded session keeps them); the API strips them.
-            let now = now_rfc3339();
+            let now = self.clock().now_rfc3339();
             body.entry("createdAt").or_insert_with(|| json!(now));
             body.entry("updatedAt").or_insert_with(|| json!(now));
             let seq = location.take_seq();
@@ -261,7 +261,7 @@ impl Store {
             agent.revision = Revision::next();
             agent
                 .body
-                .insert("updatedAt".to_owned(), json!(now_rfc3339()));
+                .insert("updatedAt".to_owned(), json!(self.clock().now_rfc3339()));
             let (seq, name) = (
                 agent.seq,
                 agent

@@ -18,7 +18,7 @@ mod voices;
 
 mod snapshot;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -26,6 +26,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::{Map, Value};
+
+use crate::clock::Clock;
 
 /// A failure of a store operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,6 +295,7 @@ pub struct Store {
     locations: RwLock<HashMap<String, Arc<Mutex<Location>>>>,
     ids: Mutex<IdGen>,
     voices: Vec<Value>,
+    clock: Clock,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -309,12 +312,43 @@ impl Store {
     /// assert_eq!(store.seed(), 42);
     /// ```
     pub fn new(seed: u64) -> Self {
+        Self::with_clock(seed, Clock::default())
+    }
+
+    /// An empty store whose ids derive from `seed` and whose times come from `clock` (created
+    /// and updated timestamps, generated and simulated call logs).
+    /// ```
+    /// use mock_server::{Clock, ClockSetting, Store};
+    /// use serde_json::json;
+    /// // Arrange
+    /// let clock = Clock::new(ClockSetting::Frozen("2026-03-02T09:00:00Z".parse().expect("an instant")));
+    /// let store = Store::with_clock(1, clock);
+    /// // Act
+    /// let id = store.add_call_log("loc", json!({}));
+    /// // Assert
+    /// let log = store.voice_get_call_log("loc", &id).expect("stored");
+    /// assert_eq!(log["createdAt"], "2026-03-02T09:00:00.000Z");
+    /// ```
+    pub fn with_clock(seed: u64, clock: Clock) -> Self {
         Self {
             seed,
             locations: RwLock::new(HashMap::new()),
             ids: Mutex::new(IdGen::new(seed)),
             voices: voices::voice_catalog(seed),
+            clock,
         }
+    }
+
+    /// The clock the store's times come from.
+    /// ```
+    /// use mock_server::Store;
+    /// // Arrange / Act
+    /// let store = Store::new(1);
+    /// // Assert
+    /// assert!(!store.clock().is_frozen());
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The seed this store was built with.
@@ -471,11 +505,6 @@ impl Location {
     }
 }
 
-/// The current time as an RFC 3339 UTC timestamp with milliseconds.
-pub(crate) fn now_rfc3339() -> String {
-    format_rfc3339(Utc::now())
-}
-
 /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (clamped to chrono's range).
 pub(crate) fn rfc3339(epoch_ms: i64) -> String {
     let clamped = if epoch_ms < 0 {
@@ -487,7 +516,7 @@ pub(crate) fn rfc3339(epoch_ms: i64) -> String {
 }
 
 fn format_rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    crate::clock::format_instant(at)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{IdGen, Location, Record, Revision, Store, StoreError, insert_record, now_rfc3339};
+use super::{IdGen, Location, Record, Revision, Store, StoreError, insert_record};
 use crate::pagination::page_bounds;
 
 /// The business name the mock's locations report.
@@ -100,14 +100,14 @@ fn agent_json(location: &Location, agent: &Record, with_actions: bool) -> Value 
 
 /// The fields of an action body that are stored (the routing keys are kept typed instead).
 /// Fills the fields `CallLog` requires that a log given as JSON left out (what
-/// [`Store::add_call_log`] stores, and what an imported log is checked as).
-pub(crate) fn complete_call_log(body: &mut Map<String, Value>) {
+/// [`Store::add_call_log`] stores, and what an imported log is checked as); `createdAt`: `now`.
+pub(crate) fn complete_call_log(body: &mut Map<String, Value>, now: &str) {
     let mut default = |key: &str, value: Value| {
         if !body.contains_key(key) {
             body.insert(key.to_owned(), value);
         }
     };
-    default("createdAt", json!(now_rfc3339()));
+    default("createdAt", json!(now));
     default("executedCallActions", json!([]));
     default("isAgentDeleted", json!(false));
     default("trialCall", json!(false));
@@ -577,7 +577,7 @@ impl Store {
                 }
                 None => ids.object_id(),
             };
-            complete_call_log(&mut body);
+            complete_call_log(&mut body, &self.clock().now_rfc3339());
             location.call_logs.insert_explicit(key, id.clone(), body);
             id
         })

@@ -12,8 +12,10 @@ use serde_json::{Value, json};
 use crate::support::{Harness, assert_conforms, assert_error};
 
 const SEED: u64 = 77;
+/// Where these tests freeze the clock: generated logs depend on the seed and this anchor only.
+const ANCHOR: &str = "2026-03-02T09:00:00Z";
 
-/// The demo agents (with actions) and `n` generated call logs.
+/// The demo agents (with actions) and `n` generated call logs, the clock frozen at [`ANCHOR`].
 fn harness(n: usize) -> Harness {
     harness_with_seed(SEED, n)
 }
@@ -23,6 +25,7 @@ fn harness_with_seed(seed: u64, n: usize) -> Harness {
         MockServer::builder()
             .seed(seed)
             .fixtures(Fixtures::demo(seed))
+            .clock(ANCHOR.parse().expect("an instant"))
             .call_logs(n),
     )
 }
@@ -480,7 +483,19 @@ async fn simulate_call_stores_one_call_of_that_agent_created_now() {
 async fn calls_of_a_deleted_agent_say_so() {
     let h = harness(60);
     let (_, logs) = all_logs(&h, "").await;
-    let agent = logs[0]["agentId"].as_str().expect("an agent").to_owned();
+    // A generated call of an agent the demo's own log (stored as given) does not name.
+    let demo_agent = logs
+        .iter()
+        .find(|l| !l["messageId"].is_string())
+        .expect("the demo's log")["agentId"]
+        .clone();
+    let agent = logs
+        .iter()
+        .find(|l| l["messageId"].is_string() && l["agentId"] != demo_agent)
+        .expect("a generated call of another agent")["agentId"]
+        .as_str()
+        .expect("an agent")
+        .to_owned();
     let deleted = h
         .delete(&format!("/voice-ai/agents/{agent}?locationId={}", h.loc()))
         .await;

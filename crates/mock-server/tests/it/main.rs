@@ -8,6 +8,8 @@ mod call_logs;
 mod call_logs_and_voices;
 mod call_logs_cli;
 mod cli;
+mod clock;
+mod clock_cli;
 mod concurrency;
 mod conversation_actions;
 mod conversation_agents;

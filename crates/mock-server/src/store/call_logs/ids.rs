@@ -51,11 +51,6 @@ pub(crate) fn location_key(seed: u64, location_id: &str) -> u64 {
     mix(h ^ mix(seed))
 }
 
-/// The reference time generated calls end at: 2026-01-01 plus up to a year, from the seed.
-pub(crate) fn reference_ms(seed: u64) -> i64 {
-    EPOCH_2026_MS + (mix(seed ^ 0x7265_6674) % (365 * 86_400)) as i64 * 1000
-}
-
 pub(super) const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 pub(super) fn base62(mut n: u64, len: usize, out: &mut String) {

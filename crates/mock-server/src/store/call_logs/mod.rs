@@ -27,7 +27,6 @@
 //! (what a state document records, and its replay).
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use fake::Fake;
 use fake::faker::address::en::CityName;
@@ -58,10 +57,11 @@ const TRIAL: u16 = 1 << 8;
 const NO_CONTACT: u32 = u32::MAX;
 /// Contact numbers from here on are contacts named by stored logs, not generated ones.
 const EXPLICIT_CONTACT: u32 = 1 << 31;
-/// How long before the reference time generated calls are spread over.
+/// How long before the reference time (the clock's "now" when they are generated) generated
+/// calls are spread over.
 const PERIOD_MS: i64 = 90 * 86_400_000;
-/// 2026-01-01T00:00:00Z, the earliest reference time.
-const EPOCH_2026_MS: i64 = 1_767_225_600_000;
+/// One hour, the grain of the calendar generated calls are drawn from.
+const HOUR_MS: i64 = 3_600_000;
 /// Generated calls per contact, on average.
 const CALLS_PER_CONTACT: usize = 10;
 /// At most this many of an agent's actions (in creation order) are drawn from.
@@ -87,7 +87,7 @@ mod query;
 mod render;
 
 use ids::*;
-pub(crate) use ids::{location_key, mix, reference_ms};
+pub(crate) use ids::{location_key, mix};
 
 // ---------------------------------------------------------------------------------------------
 // Storage.
