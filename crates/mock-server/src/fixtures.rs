@@ -142,6 +142,14 @@ fn entry(
     }
     let mut cleaned = validate(api, agent_op, &body, at, problems);
     cleaned.remove("locationId");
+    // A Conversation AI agent's timestamps are kept as given (a recorded session replays them).
+    for key in ["createdAt", "updatedAt"] {
+        if api == Api::ConversationAi
+            && let Some(Value::String(at)) = body.get(key)
+        {
+            cleaned.insert(key.into(), Value::String(at.clone()));
+        }
+    }
     let mut children = Vec::new();
     let mut holder = Map::new();
     if let Some(actions) = actions {

@@ -10,6 +10,7 @@ mod import_check;
 mod journal;
 mod oauth;
 mod persistence;
+mod proxy;
 mod rate_limit;
 mod spec;
 mod store;
@@ -45,6 +46,7 @@ pub use journal::{
 };
 pub use oauth::{AuthorizationRequest, DEFAULT_COMPANY_ID, OAuthApp, OAuthError, OAuthTokens};
 pub use persistence::StateFileLock;
+pub use proxy::{Direction, ProxyConfig, VIOLATIONS_HEADER, Violation, ViolationKind};
 pub use rate_limit::RateLimitConfig;
 pub use spec::{Api, Spec};
 pub use store::voice_ai::CallLogFilter;

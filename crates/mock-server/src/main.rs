@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
                   /__mock/reset, /__mock/state, /__mock/state/save, /__mock/tokens, /__mock/calls, \
                   /__mock/call-logs/generate, /__mock/generations, /__mock/journal, /__mock/faults, \
                   /__mock/rate-limit, /__mock/clock, /__mock/webhooks/{subscriptions,deliveries,public-key,retry-policy}, \
-                  /__mock/oauth/{apps,codes}. \
+                  /__mock/oauth/{apps,codes}, /__mock/violations. \
                   GET /__mock/ lists them; the crate README documents each."
 )]
 struct Cli {
@@ -119,6 +119,22 @@ struct Cli {
     /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
     #[arg(long)]
     journal_full_headers: bool,
+    /// Be a validating proxy: forward every vendor-route request to this http(s) base URL
+    /// (the vendor: services.leadconnectorhq.com over https), check both directions against the specs,
+    /// log each violation and list them at GET /__mock/violations. The admin API stays local.
+    #[arg(long, value_name = "URL")]
+    upstream: Option<String>,
+    /// With --upstream: answer an invalid request with the vendor-shaped 422 instead of
+    /// forwarding it, and mark an answer that breaks the spec with an x-mock-violations header.
+    #[arg(long, requires = "upstream")]
+    strict: bool,
+    /// With --upstream: write the violations as JUnit XML to FILE at shutdown.
+    #[arg(long, value_name = "FILE", requires = "upstream")]
+    report: Option<PathBuf>,
+    /// With --upstream: write what the upstream answered to GETs as a fixtures document to FILE
+    /// at shutdown (replay it with --fixtures FILE).
+    #[arg(long, value_name = "FILE", requires = "upstream")]
+    record: Option<PathBuf>,
     /// Seconds a connection may take to send a whole request head; a silent, half-sent or
     /// idle kept-alive connection is closed after it.
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
@@ -203,6 +219,18 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(path) = &cli.state_file {
         builder = builder.state_file(path.clone());
     }
+    if let Some(upstream) = &cli.upstream {
+        let mut config = mock_server::ProxyConfig::new(upstream)
+            .map_err(|e| format!("--upstream: {e}"))?
+            .strict(cli.strict);
+        if let Some(path) = &cli.report {
+            config = config.report(path.clone());
+        }
+        if let Some(path) = &cli.record {
+            config = config.record(path.clone());
+        }
+        builder = builder.upstream(config);
+    }
     if let Some(max) = cli.rate_limit {
         builder = builder.rate_limit(RateLimitConfig {
             max,
@@ -260,6 +288,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         app.client_id,
         app.client_secret
     );
+    let banner = match &cli.upstream {
+        Some(upstream) => format!("{banner}proxying to: {upstream}\n"),
+        None => banner,
+    };
     {
         use std::io::Write;
         let mut stdout = std::io::stdout().lock();
@@ -269,6 +301,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     mock_server::serve_with_limits(listener, state.clone(), limits, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
+    state.finish_proxy()?;
     if let Some(path) = &cli.state_file {
         state
             .save_state_to(path)

@@ -29,6 +29,10 @@ use crate::{AppState, admin, middleware as mw};
 /// # }
 /// ```
 pub fn router(state: AppState) -> Router {
+    if state.shared.proxy.is_some() {
+        // Proxy mode: vendor routes go upstream (see `crate::proxy`); the admin API stays local.
+        return crate::proxy::router(state);
+    }
     let voice = api::voice_ai::router(state.voices_enabled());
     let conversation = api::conversation_ai::router();
     let oauth = api::oauth::router();

@@ -21,6 +21,7 @@ use crate::connections::{self, ConnectionLimits};
 use crate::fixtures::Fixtures;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture, Journal, ReceivedRequest};
 use crate::oauth::{AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings};
+use crate::proxy::{Proxy, ProxyConfig};
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::state::{AppState, Shared};
 use crate::store::Store;
@@ -80,6 +81,7 @@ pub struct MockServerBuilder {
     oauth_settings: OAuthSettings,
     journal_bytes: usize,
     journal_capture: HeaderCapture,
+    upstream: Option<ProxyConfig>,
     clock: ClockSetting,
     limits: ConnectionLimits,
     body_budget: usize,
@@ -106,6 +108,7 @@ impl Default for MockServerBuilder {
             oauth_settings: OAuthSettings::default(),
             journal_bytes: DEFAULT_JOURNAL_BYTES,
             journal_capture: HeaderCapture::Lean,
+            upstream: None,
             clock: ClockSetting::Real,
             limits: ConnectionLimits::default(),
             body_budget: DEFAULT_BODY_BUDGET_BYTES,
@@ -410,6 +413,7 @@ impl MockServerBuilder {
                 ),
                 render_cache: Default::default(),
                 state_file: self.state_file,
+                proxy: self.upstream.map(|config| Arc::new(Proxy::new(config))),
                 clock,
                 body_budget: Arc::new(tokio::sync::Semaphore::new(self.body_budget / 1024)),
                 body_budget_bytes: self.body_budget,
@@ -486,6 +490,24 @@ impl MockServerBuilder {
     /// ```
     pub fn webhook_retry(mut self, policy: WebhookRetryPolicy) -> Self {
         self.webhook_retry = policy;
+        self
+    }
+
+    /// Makes the server a validating proxy in front of an upstream (see [`ProxyConfig`]):
+    /// vendor-route requests are checked against the specs, forwarded, and the answers checked
+    /// too; the admin API stays local and lists what broke at `GET /__mock/violations`.
+    ///
+    /// ```
+    /// use mock_server::ProxyConfig;
+    /// // Arrange
+    /// let config = ProxyConfig::new("http://127.0.0.1:9").expect("a valid URL");
+    /// // Act
+    /// let state = mock_server::MockServer::builder().upstream(config).build_state();
+    /// // Assert
+    /// assert!(state.violations().is_empty());
+    /// ```
+    pub fn upstream(mut self, config: ProxyConfig) -> Self {
+        self.upstream = Some(config);
         self
     }
 

@@ -65,6 +65,9 @@ pub struct Operation {
     pub scopes: Vec<String>,
     /// Response schemas by status code (only responses with a JSON body).
     pub responses: BTreeMap<String, Value>,
+    /// Every status the operation declares (`200`, `204`, `4XX`, `default`…), with or without
+    /// a body; the validating proxy reports an answer whose status is not among them.
+    pub statuses: Vec<String>,
     /// The declared shape of the success (lowest `2xx`) JSON response, precomputed at parse
     /// time; responses are rendered through it so they carry only declared fields.
     pub success_shape: Shape,
@@ -298,6 +301,13 @@ impl Spec {
                             .map(|s| (status.clone(), s.clone()))
                     })
                     .collect();
+                let statuses: Vec<String> = op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(status, _)| status.clone())
+                    .collect();
                 let success_shape = responses
                     .iter()
                     .find(|(status, _)| status.starts_with('2'))
@@ -311,6 +321,7 @@ impl Spec {
                     body,
                     scopes,
                     responses,
+                    statuses,
                 };
                 operations.insert(id, operation);
             }

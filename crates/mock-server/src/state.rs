@@ -63,6 +63,8 @@ pub(crate) struct Shared {
     pub(crate) oauth: OAuthServer,
     pub(crate) render_cache: crate::api::render_cache::RenderCache,
     pub(crate) state_file: Option<PathBuf>,
+    /// The validating proxy, when the server forwards to an upstream (see `crate::proxy`).
+    pub(crate) proxy: Option<Arc<crate::proxy::Proxy>>,
     /// Request-body bytes the API may buffer at once, in KiB permits (see
     /// [`crate::MockServerBuilder::body_budget_bytes`]).
     pub(crate) body_budget: Arc<tokio::sync::Semaphore>,

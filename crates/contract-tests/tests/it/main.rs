@@ -4,6 +4,7 @@ mod call_logs;
 mod clients;
 mod coverage;
 mod forward_compat;
+mod live;
 mod model;
 mod model_conversation;
 mod model_voice;

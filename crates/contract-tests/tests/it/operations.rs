@@ -1026,7 +1026,7 @@ fn conversation_delete_action() {
 }
 
 /// The `ActionKind` tag value whose content declares `followupSettings`.
-fn followup_kind() -> (usize, String) {
+pub(crate) fn followup_kind() -> (usize, String) {
     let spec = spec(Api::ConversationAi);
     let (tag, content) = spec
         .action_kind_fields()

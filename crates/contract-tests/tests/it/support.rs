@@ -132,9 +132,15 @@ impl Http {
 
     /// A caller for `server` with another token.
     pub(crate) fn with_token(server: &MockServer, token: &str) -> Http {
+        Http::remote(&server.uri(), token)
+    }
+
+    /// A caller for the server at `base` (no trailing slash) with `token`: a mock in another
+    /// process, a proxy or the real API (the live contract tests).
+    pub(crate) fn remote(base: &str, token: &str) -> Http {
         // reqwest is built without a default TLS provider and wants one chosen even for HTTP.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let base = server.uri();
+        let base = base.trim_end_matches('/').to_owned();
         Http {
             client: reqwest::Client::new(),
             voice: crate::clients::AnyClient::new(Api::VoiceAi, &base, token),

@@ -56,7 +56,8 @@ pub(super) async fn index() -> Response {
             "DELETE /__mock/webhooks/subscriptions/{id}", "GET /__mock/webhooks/deliveries",
             "GET /__mock/webhooks/public-key", "GET /__mock/webhooks/retry-policy",
             "PUT /__mock/webhooks/retry-policy",
-            "GET /__mock/oauth/apps", "POST /__mock/oauth/apps", "POST /__mock/oauth/codes"
+            "GET /__mock/oauth/apps", "POST /__mock/oauth/apps", "POST /__mock/oauth/codes",
+            "GET /__mock/violations", "DELETE /__mock/violations"
         ]
     }))
 }

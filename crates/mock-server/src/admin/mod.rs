@@ -61,6 +61,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/oauth/apps", get(list_oauth_apps).post(add_oauth_app))
         .route("/oauth/codes", post(mint_oauth_code))
+        .route(
+            "/violations",
+            get(crate::proxy::list_violations).delete(crate::proxy::clear_violations),
+        )
         .fallback(admin_not_found)
         .method_not_allowed_fallback(admin_not_found)
         .layer(middleware::from_fn_with_state(state, guard::guard))

@@ -130,9 +130,10 @@ impl Store {
             default("waitTimeUnit", json!("seconds"));
             default("sleepEnabled", json!(false));
             default("autoPilotMaxMessages", json!(75));
+            // Only fixtures carry timestamps (a recorded session keeps them); the API strips them.
             let now = self.clock().now_rfc3339();
-            body.insert("createdAt".to_owned(), json!(now));
-            body.insert("updatedAt".to_owned(), json!(now));
+            body.entry("createdAt").or_insert_with(|| json!(now));
+            body.entry("updatedAt").or_insert_with(|| json!(now));
             let seq = location.take_seq();
             location.conversation_cursor.insert(id.clone(), seq);
             let name = body.get("name").and_then(Value::as_str).unwrap_or_default();

@@ -21,6 +21,8 @@ mod limits;
 mod network;
 mod oauth;
 mod persistence;
+mod proxy;
+mod proxy_record;
 mod robustness;
 mod server;
 mod support;
