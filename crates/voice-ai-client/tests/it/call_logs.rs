@@ -7,12 +7,17 @@ use voice_ai_client::chrono::{TimeZone as _, Utc};
 use voice_ai_client::types::{ActionKind, ActionType, CallType};
 use voice_ai_client::{DateRange, ErrorKind, TryStreamExt as _};
 
-use crate::support::{client_of_mock, last_request};
+use crate::support::{client_of, client_of_mock, last_request};
 
 #[tokio::test]
 async fn the_filters_travel_as_the_api_expects_and_find_the_demo_call() {
-    // Arrange
-    let (server, client) = client_of_mock().await;
+    // Arrange: the demo call is dated a few hours before the mock's clock, frozen mid-January.
+    let server = mock_server::MockServer::builder()
+        .fixtures(mock_server::Fixtures::demo(mock_server::DEFAULT_SEED))
+        .clock("2026-01-15T12:00:00Z".parse().expect("an RFC 3339 instant"))
+        .start()
+        .await;
+    let client = client_of(&server);
     let january = DateRange::between(
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
             .single()
