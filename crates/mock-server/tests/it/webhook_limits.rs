@@ -205,21 +205,35 @@ async fn a_retry_policy_beyond_the_bounds_given_in_process_is_clamped_to_them() 
     assert_eq!(state.webhook_retry_policy().max_attempts, 20);
 }
 
-#[tokio::test]
-async fn unsubscribing_cancels_the_deliveries_in_flight() {
+/// Starts a retry storm, sends the admin call `call` names (it sees the storm's harness), checks
+/// it answers 200 and that no attempt reaches the receiver afterwards (`what` names the call in
+/// the failure message); returns the harness for the caller's own assertions.
+async fn storm_stopped_by(
+    what: &str,
+    call: impl FnOnce(&Harness) -> (Method, &'static str, Option<Value>),
+) -> Harness {
     let (h, hits) = storm().await;
-    let removed = admin(
-        &h,
-        Method::DELETE,
-        "/__mock/webhooks/subscriptions/sub-1",
-        None,
-    )
-    .await;
-    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    let (method, path, body) = call(&h);
+    let reply = admin(&h, method, path, body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{what}: {}", reply.body);
     let (before, after) = hits_after(&hits, Duration::from_millis(300)).await;
-    assert_eq!(before, after, "no attempt after the unsubscribe");
+    assert_eq!(before, after, "no attempt after {what}");
+    h
+}
+
+/// The first delivery is finished, undelivered (it was cancelled, not completed).
+fn first_delivery_cancelled(h: &Harness) {
     let delivery = &h.state.webhook_deliveries()[0];
     assert!(delivery.finished && !delivery.delivered, "{delivery:?}");
+}
+
+#[tokio::test]
+async fn unsubscribing_cancels_the_deliveries_in_flight() {
+    let h = storm_stopped_by("the unsubscribe", |_| {
+        (Method::DELETE, "/__mock/webhooks/subscriptions/sub-1", None)
+    })
+    .await;
+    first_delivery_cancelled(&h);
     let listed = admin(&h, Method::GET, "/__mock/webhooks/deliveries", None).await;
     assert_eq!(
         listed.body["deliveries"][0]["cancelled"], true,
@@ -230,46 +244,30 @@ async fn unsubscribing_cancels_the_deliveries_in_flight() {
 
 #[tokio::test]
 async fn a_reset_cancels_the_deliveries_in_flight() {
-    let (h, hits) = storm().await;
-    let reset = admin(&h, Method::POST, "/__mock/reset", None).await;
-    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
-    let (before, after) = hits_after(&hits, Duration::from_millis(300)).await;
-    assert_eq!(before, after, "no attempt after the reset");
-    assert!(
-        h.state.webhook_deliveries().is_empty(),
-        "{:?}",
-        h.state.webhook_deliveries()
-    );
+    let h = storm_stopped_by("the reset", |_| (Method::POST, "/__mock/reset", None)).await;
+    let deliveries = h.state.webhook_deliveries();
+    assert!(deliveries.is_empty(), "{deliveries:?}");
 }
 
 #[tokio::test]
 async fn clearing_the_journal_cancels_the_deliveries_it_lists() {
-    let (h, hits) = storm().await;
-    let cleared = admin(&h, Method::DELETE, "/__mock/journal", None).await;
-    assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.body);
-    let (before, after) = hits_after(&hits, Duration::from_millis(300)).await;
-    assert_eq!(before, after, "no attempt after the journal was cleared");
-    assert!(
-        h.state.webhook_deliveries().is_empty(),
-        "{:?}",
-        h.state.webhook_deliveries()
-    );
+    let h = storm_stopped_by("the journal was cleared", |_| {
+        (Method::DELETE, "/__mock/journal", None)
+    })
+    .await;
+    let deliveries = h.state.webhook_deliveries();
+    assert!(deliveries.is_empty(), "{deliveries:?}");
 }
 
 #[tokio::test]
 async fn an_import_that_drops_a_subscription_cancels_its_deliveries_in_flight() {
-    let (h, hits) = storm().await;
-    let mut document = h.state.export_state();
-    document["webhookSubscriptions"] = json!([]);
-    let imported = admin(&h, Method::PUT, "/__mock/state", Some(document)).await;
-    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
-    let (before, after) = hits_after(&hits, Duration::from_millis(300)).await;
-    assert_eq!(
-        before, after,
-        "no attempt after the import dropped the subscription"
-    );
-    let delivery = &h.state.webhook_deliveries()[0];
-    assert!(delivery.finished && !delivery.delivered, "{delivery:?}");
+    let h = storm_stopped_by("the import dropped the subscription", |h| {
+        let mut document = h.state.export_state();
+        document["webhookSubscriptions"] = json!([]);
+        (Method::PUT, "/__mock/state", Some(document))
+    })
+    .await;
+    first_delivery_cancelled(&h);
 }
 
 #[tokio::test]
