@@ -31,6 +31,17 @@ async fn admin(h: &Harness, method: Method, path: &str, body: Option<Value>) -> 
     send_to(&h.state, request).await
 }
 
+/// `POST /__mock/webhooks/subscriptions` with `url`.
+async fn subscribe(h: &Harness, url: &str) -> Reply {
+    admin(
+        h,
+        Method::POST,
+        "/__mock/webhooks/subscriptions",
+        Some(json!({"url": url})),
+    )
+    .await
+}
+
 fn problems(reply: &Reply) -> Vec<String> {
     reply.body["message"]
         .as_array()
@@ -73,13 +84,7 @@ async fn storm() -> (Harness, Arc<AtomicUsize>) {
     )
     .await;
     assert_eq!(policy.status, StatusCode::OK, "{}", policy.body);
-    let added = admin(
-        &h,
-        Method::POST,
-        "/__mock/webhooks/subscriptions",
-        Some(json!({"url": url})),
-    )
-    .await;
+    let added = subscribe(&h, &url).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
     let (_, agents) = h.state.store().voice_list_agents(&h.loc(), None, 1, 1);
     let call = admin(
@@ -287,13 +292,7 @@ async fn link_local_and_cloud_metadata_targets_are_refused_with_422() {
         "http://0xa9fea9fe/",
         "http://0251.0376.0251.0376/",
     ] {
-        let reply = admin(
-            &h,
-            Method::POST,
-            "/__mock/webhooks/subscriptions",
-            Some(json!({"url": url})),
-        )
-        .await;
+        let reply = subscribe(&h, url).await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -318,13 +317,7 @@ async fn credentials_in_a_webhook_url_are_refused_without_echoing_them() {
         "http://user:hunter2@127.0.0.1:9/hook",
         "http://hunter2@127.0.0.1:9/hook",
     ] {
-        let reply = admin(
-            &h,
-            Method::POST,
-            "/__mock/webhooks/subscriptions",
-            Some(json!({"url": url})),
-        )
-        .await;
+        let reply = subscribe(&h, url).await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -357,13 +350,7 @@ async fn loopback_private_and_compose_service_targets_stay_allowed() {
         "http://192.168.1.10/hook",
         "http://receiver:8080/hook",
     ] {
-        let reply = admin(
-            &h,
-            Method::POST,
-            "/__mock/webhooks/subscriptions",
-            Some(json!({"url": url})),
-        )
-        .await;
+        let reply = subscribe(&h, url).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{url}: {}", reply.body);
     }
 }
@@ -376,13 +363,7 @@ async fn an_unsupported_scheme_is_named_with_the_allowed_one() {
         ("ftp://127.0.0.1/file", "ftp"),
         ("https://example.com/hook", "https"),
     ] {
-        let reply = admin(
-            &h,
-            Method::POST,
-            "/__mock/webhooks/subscriptions",
-            Some(json!({"url": url})),
-        )
-        .await;
+        let reply = subscribe(&h, url).await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -409,13 +390,7 @@ async fn with_allow_any_refused_targets_and_credentials_may_be_subscribed_but_no
         "http://metadata.google.internal/",
         "http://user:pass@127.0.0.1:9/hook",
     ] {
-        let reply = admin(
-            &h,
-            Method::POST,
-            "/__mock/webhooks/subscriptions",
-            Some(json!({"url": url})),
-        )
-        .await;
+        let reply = subscribe(&h, url).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{url}: {}", reply.body);
     }
     let gopher = h.state.add_webhook_subscription("gopher://127.0.0.1:70/_x");
