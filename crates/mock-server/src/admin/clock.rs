@@ -93,7 +93,13 @@ pub(super) async fn put_clock(
         Some(v) => {
             let ms = v.as_u64();
             if ms.is_none() {
-                problems.push("advanceMs must be a whole number of at least 0".to_owned());
+                // A whole number past u64 (`1e300`) is a distance, not a wrong kind of value.
+                let too_far = v.as_f64().is_some_and(|f| f >= 0.0 && f.fract() == 0.0);
+                problems.push(if too_far {
+                    "advanceMs: the clock cannot be moved that far".to_owned()
+                } else {
+                    "advanceMs must be a whole number of at least 0".to_owned()
+                });
             }
             ms
         }
