@@ -46,6 +46,11 @@ pub struct Param {
     pub required: bool,
     /// Its schema (possibly a `$ref`).
     pub schema: Value,
+    /// The schema's `default` (after `$ref`s), used when the parameter is absent.
+    pub default: Option<Value>,
+    /// Whether the schema takes every string as it is (`type: string` and no constraint), so a
+    /// value needs neither coercion nor validation: decided once here, not per request.
+    pub any_string: bool,
 }
 
 /// One operation of a spec.
@@ -268,6 +273,14 @@ impl Spec {
                             .and_then(Value::as_bool)
                             .unwrap_or(false),
                         schema: raw.get("schema").cloned().unwrap_or(Value::Null),
+                        default: None,
+                        any_string: false,
+                    };
+                    let schema = spec.resolve(&param.schema);
+                    let param = Param {
+                        default: schema.get("default").cloned(),
+                        any_string: crate::validation::accepts_any_string(schema),
+                        ..param
                     };
                     // An operation-level parameter overrides a path-level one of the same name.
                     params.retain(|p| !(p.name == param.name && p.location == param.location));

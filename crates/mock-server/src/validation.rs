@@ -547,6 +547,24 @@ fn tag_of(variants: &[&Value]) -> Option<String> {
 }
 
 /// The schema's `type` names (a string or an array of them), borrowed: no allocation.
+/// Whether `schema` (already resolved) accepts every string unchanged: `type: string` with
+/// nothing but annotations beside it. [`Validator::check`] then neither reports nor rewrites a
+/// string, so callers may skip it.
+pub(crate) fn accepts_any_string(schema: &Value) -> bool {
+    const ANNOTATIONS: [&str; 6] = [
+        "type",
+        "description",
+        "example",
+        "examples",
+        "title",
+        "deprecated",
+    ];
+    schema.as_object().is_some_and(|keywords| {
+        keywords.get("type").and_then(Value::as_str) == Some("string")
+            && keywords.keys().all(|k| ANNOTATIONS.contains(&k.as_str()))
+    })
+}
+
 fn types_of(schema: &Value) -> impl Iterator<Item = &str> + Clone {
     let types: &[Value] = match schema.get("type") {
         Some(t @ Value::String(_)) => std::slice::from_ref(t),
@@ -872,5 +890,54 @@ components:
             coerce_param(&spec, &json!({"type": "boolean"}), "true"),
             json!(true)
         );
+    }
+
+    proptest::proptest! {
+        /// The request pipeline skips coercion and validation for parameters marked
+        /// `any_string`; that is only sound if the validator would have kept any string as it is.
+        #[test]
+        fn parameters_taking_any_string_are_kept_as_sent_by_the_validator(text in "\\PC{0,40}|[0-9.eE+-]{1,12}|true|false|null") {
+            for spec in [crate::spec::voice_ai(), crate::spec::conversation_ai()] {
+                for op in spec.operations() {
+                    for param in op.params.iter().filter(|p| p.any_string) {
+                        let mut validator = Validator::new(spec, false);
+                        let value = coerce_param(spec, &param.schema, &text);
+                        let cleaned = validator.check(&param.schema, &value, &param.name);
+                        proptest::prop_assert_eq!(cleaned, Value::String(text.clone()));
+                        proptest::prop_assert!(validator.errors().is_empty());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_unconstrained_string_schemas_take_any_string() {
+        let marked = [crate::spec::voice_ai(), crate::spec::conversation_ai()]
+            .into_iter()
+            .flat_map(|spec| spec.operations())
+            .flat_map(|op| &op.params)
+            .filter(|p| p.any_string)
+            .count();
+        assert!(
+            marked > 10,
+            "the ids and location parameters are plain strings: {marked}"
+        );
+        assert!(accepts_any_string(
+            &json!({"type": "string", "description": "d", "example": "x"})
+        ));
+        for constrained in [
+            json!({"type": "string", "pattern": "^a"}),
+            json!({"type": "string", "enum": ["a"]}),
+            json!({"type": "string", "minLength": 1}),
+            json!({"type": "string", "maxLength": 3}),
+            json!({"type": "string", "format": "date-time"}),
+            json!({"type": "string", "nullable": true}),
+            json!({"type": ["string", "null"]}),
+            json!({"type": "integer"}),
+            json!({"$ref": "#/components/schemas/X"}),
+        ] {
+            assert!(!accepts_any_string(&constrained), "{constrained}");
+        }
     }
 }

@@ -178,6 +178,9 @@ pub(crate) fn begin_with(
                 path.iter().find(|(k, _)| *k == param.name).map(|(_, v)| *v)
             };
             match raw {
+                Some(text) if param.any_string => {
+                    params.insert(param.name.clone(), Value::String(text.to_owned()));
+                }
                 Some(text) => {
                     let value = coerce_param(spec, &param.schema, text);
                     let cleaned = validator.check(&param.schema, &value, &param.name);
@@ -185,7 +188,7 @@ pub(crate) fn begin_with(
                 }
                 None if param.required => validator.missing(&param.name),
                 None => {
-                    if let Some(default) = spec.resolve(&param.schema).get("default") {
+                    if let Some(default) = &param.default {
                         params.insert(param.name.clone(), default.clone());
                     }
                 }
