@@ -28,19 +28,37 @@ pub(crate) enum AnyClient {
 impl AnyClient {
     /// A client of `api` for the server at `base` with `token`.
     pub(crate) fn new(api: Api, base: &str, token: &str) -> AnyClient {
+        AnyClient::with_retries(api, base, token, voice_ai_client::RetryPolicy::default())
+    }
+
+    /// A client that sends each call exactly once (no retry on 429 or 5xx), so every request
+    /// is one a pacer counted (the live tests).
+    pub(crate) fn single_attempt(api: Api, base: &str, token: &str) -> AnyClient {
+        AnyClient::with_retries(api, base, token, voice_ai_client::RetryPolicy::none())
+    }
+
+    fn with_retries(
+        api: Api,
+        base: &str,
+        token: &str,
+        policy: voice_ai_client::RetryPolicy,
+    ) -> AnyClient {
         match api {
             Api::VoiceAi => {
                 let config = voice_ai_client::ClientConfig::new(voice_ai_client::Token::new(token))
-                    .base_url(base);
+                    .base_url(base)
+                    .retry_policy(policy);
                 AnyClient::Voice(
                     voice_ai_client::Client::from_config(config).expect("a client builds"),
                 )
             }
             Api::ConversationAi => {
+                // Both clients re-export the one runtime's `RetryPolicy`.
                 let config = conversation_ai_client::ClientConfig::new(
                     conversation_ai_client::Token::new(token),
                 )
-                .base_url(base);
+                .base_url(base)
+                .retry_policy(policy);
                 AnyClient::Conversation(
                     conversation_ai_client::Client::from_config(config).expect("a client builds"),
                 )

@@ -10,6 +10,8 @@ use mock_server::MockServer;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::{Map, Value};
 
+use crate::live::pacer::Meter;
+
 /// The `Version` header value both specs pin.
 pub(crate) const VERSION: &str = "2021-04-15";
 
@@ -122,6 +124,8 @@ pub(crate) struct Http {
     transport: Transport,
     voice: crate::clients::AnyClient,
     conversation: crate::clients::AnyClient,
+    /// Set for a live server: every call waits for the shared pacer and is counted.
+    meter: Option<Meter>,
 }
 
 impl Http {
@@ -148,7 +152,25 @@ impl Http {
             base,
             token: token.to_owned(),
             transport: TRANSPORT.with(std::cell::Cell::get),
+            meter: None,
         }
+    }
+
+    /// A caller of a live server at `base` (see [`crate::live`]): through the generated
+    /// clients, one attempt per call (a 429 is a failure, not a retry), each call paced and
+    /// counted by `meter`.
+    pub(crate) fn live(base: &str, token: &str, meter: Meter) -> Http {
+        let mut http = with_transport(Transport::Client, || Http::remote(base, token));
+        http.voice = crate::clients::AnyClient::single_attempt(Api::VoiceAi, &http.base, token);
+        http.conversation =
+            crate::clients::AnyClient::single_attempt(Api::ConversationAi, &http.base, token);
+        http.meter = Some(meter);
+        http
+    }
+
+    /// The meter of a live caller.
+    pub(crate) fn meter(&self) -> Option<&Meter> {
+        self.meter.as_ref()
     }
 
     /// Calls `op` with the given ids, extra query parameters and body.
@@ -159,6 +181,9 @@ impl Http {
         query: &Value,
         body: Option<&Value>,
     ) -> Raw {
+        if let Some(meter) = &self.meter {
+            meter.wait().await;
+        }
         if self.transport == Transport::Client {
             let client = match op.api {
                 Api::VoiceAi => &self.voice,
