@@ -90,23 +90,33 @@ fn answer<T: Serialize>(
     match result {
         Ok(value) => {
             let status = value.status().as_u16();
+            let rate_limit = voice_ai_client::RateLimit::from_headers(value.headers());
             let body = serde_json::to_value(value.into_inner()).expect("client types serialize");
-            Raw { status, body }
+            Raw {
+                status,
+                body,
+                rate_limit,
+            }
         }
-        Err(error) => match (error.status(), error.body()) {
-            (Some(status), Some(body)) => Raw {
-                status: status.as_u16(),
-                body: serde_json::to_value(body).expect("error bodies serialize"),
-            },
-            (status, None) => Raw {
-                status: status.map_or(599, |s| s.as_u16()),
-                body: Value::String(format!("client error: {error}")),
-            },
-            (None, Some(_)) => Raw {
-                status: 599,
-                body: Value::String(format!("client error: {error}")),
-            },
-        },
+        Err(error) => {
+            let rate_limit = error.rate_limit();
+            let (status, body) = match (error.status(), error.body()) {
+                (Some(status), Some(body)) => (
+                    status.as_u16(),
+                    serde_json::to_value(body).expect("error bodies serialize"),
+                ),
+                (status, None) => (
+                    status.map_or(599, |s| s.as_u16()),
+                    Value::String(format!("client error: {error}")),
+                ),
+                (None, Some(_)) => (599, Value::String(format!("client error: {error}"))),
+            };
+            Raw {
+                status,
+                body,
+                rate_limit,
+            }
+        }
     }
 }
 
@@ -114,6 +124,7 @@ fn fail(e: impl Display) -> Raw {
     Raw {
         status: 598,
         body: Value::String(e.to_string()),
+        rate_limit: None,
     }
 }
 

@@ -67,6 +67,8 @@ pub(crate) struct Raw {
     pub(crate) status: u16,
     /// The body as JSON (`Null` when empty; a string when not JSON).
     pub(crate) body: Value,
+    /// The `X-RateLimit-*` headers, when the answer had them.
+    pub(crate) rate_limit: Option<voice_ai_client::RateLimit>,
 }
 
 impl Raw {
@@ -183,7 +185,16 @@ impl Http {
     ) -> Raw {
         if let Some(meter) = &self.meter {
             meter.wait().await;
+            let raw = self.send(op, ids, query, body).await;
+            if let Some(limit) = &raw.rate_limit {
+                meter.observe(limit);
+            }
+            return raw;
         }
+        self.send(op, ids, query, body).await
+    }
+
+    async fn send(&self, op: &Operation, ids: &Ids, query: &Value, body: Option<&Value>) -> Raw {
         if self.transport == Transport::Client {
             let client = match op.api {
                 Api::VoiceAi => &self.voice,
@@ -228,6 +239,7 @@ impl Http {
         }
         let response = request.send().await.expect("the mock server answers");
         let status = response.status().as_u16();
+        let rate_limit = voice_ai_client::RateLimit::from_headers(response.headers());
         let bytes = response.bytes().await.expect("the body is readable");
         let body = if bytes.is_empty() {
             Value::Null
@@ -235,7 +247,11 @@ impl Http {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Raw { status, body }
+        Raw {
+            status,
+            body,
+            rate_limit,
+        }
     }
 
     /// Calls `op` and asserts a success that matches the spec (see [`check_success`]).
@@ -291,9 +307,14 @@ pub(crate) async fn call_with_headers(
     }
     let response = request.send().await.expect("the mock server answers");
     let status = response.status().as_u16();
+    let rate_limit = voice_ai_client::RateLimit::from_headers(response.headers());
     let bytes = response.bytes().await.expect("the body is readable");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Raw { status, body }
+    Raw {
+        status,
+        body,
+        rate_limit,
+    }
 }
 
 /// Fills the top-level body fields named like an id (`locationId`, `agentId`) with its value.

@@ -65,7 +65,27 @@ fn run_live<F: Flavor>(regressions: &'static str) {
         }
     });
     left.extend(target.left());
+    println!(
+        "live model {}: {cases} cases, {} sequences run (shrinking included), {} requests, \
+         {:.1} s, {}, scope {}",
+        F::API.label(),
+        target.sequences(),
+        target
+            .http
+            .meter()
+            .map_or(0, crate::live::pacer::Meter::sent),
+        started.elapsed().as_secs_f64(),
+        if outcome.is_ok() { "passed" } else { "failed" },
+        target.scope
+    );
     if let Err(failure) = outcome {
+        let api = F::API.label();
+        for agent in &missed {
+            println!("live model {api}: agent {agent} missed by its sequence, deleted now");
+        }
+        for problem in &left {
+            println!("live model {api}: could not be deleted: {problem}");
+        }
         std::panic::resume_unwind(failure);
     }
     assert!(
@@ -75,17 +95,6 @@ fn run_live<F: Flavor>(regressions: &'static str) {
     assert!(
         left.is_empty(),
         "records of this test could not be deleted: {left:?}"
-    );
-    println!(
-        "live model {}: {cases} cases, {} sequences run, {} requests, {:.1} s, scope {}",
-        F::API.label(),
-        target.sequences(),
-        target
-            .http
-            .meter()
-            .map_or(0, crate::live::pacer::Meter::sent),
-        started.elapsed().as_secs_f64(),
-        target.scope
     );
 }
 

@@ -18,8 +18,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use contract_tests::spec::Api;
 use serde_json::{Value, json};
 
-use super::pacer::{Meter, Pacer};
-use crate::support::{Http, Ids, no_query, op};
+use super::pacer::{Meter, Pacer, WINDOW};
+use crate::support::{Http, Ids, Raw, no_query, op};
 
 /// The server's base URL, e.g. `https://services.leadconnectorhq.com`.
 pub(crate) const ENV_BASE_URL: &str = "HIGHLEVEL_CONTRACT_BASE_URL";
@@ -32,6 +32,8 @@ pub(crate) const ENV_LOCATION_ID: &str = "HIGHLEVEL_CONTRACT_LOCATION_ID";
 const SCHEME: &str = "ct-";
 /// Records of a run older than this are leftovers, swept by the next run.
 pub(crate) const STALE_AFTER: Duration = Duration::from_secs(30 * 60);
+/// Tries of one clean-up call that the server answers with 429.
+const CLEAN_UP_ATTEMPTS: u32 = 3;
 /// Pages a search for records walks at most (of 50 Voice AI or 100 Conversation AI agents).
 const MAX_PAGES: u32 = 10;
 
@@ -175,7 +177,7 @@ pub(crate) async fn find(
                 None => json!({"query": query, "limit": size}),
             },
         };
-        let raw = http.call(op(api, operation), &ids, &query, None).await;
+        let raw = patiently(http, api, operation, &ids, &query).await;
         if raw.status != 200 {
             return Err(format!(
                 "{} {operation} answered {} {}",
@@ -256,9 +258,7 @@ pub(crate) async fn delete_all(
 /// Deletes one agent; `Some(problem)` unless it is gone.
 async fn delete(http: &Http, location: &str, api: Api, agent: &str) -> Option<String> {
     let ids = agent_ids(api, location, Some(agent));
-    let raw = http
-        .call(op(api, "deleteAgent"), &ids, &no_query(), None)
-        .await;
+    let raw = patiently(http, api, "deleteAgent", &ids, &no_query()).await;
     if (200..300).contains(&raw.status) || raw.status == 404 {
         return None;
     }
@@ -268,6 +268,21 @@ async fn delete(http: &Http, location: &str, api: Api, agent: &str) -> Option<St
         raw.status,
         raw.body
     ))
+}
+
+/// Calls `operation` for the clean-up, which must not give up on a 429 as a check does: the
+/// location's budget may be spent by someone else, so it waits a [`WINDOW`] and tries again
+/// (at most [`CLEAN_UP_ATTEMPTS`] times in all).
+async fn patiently(http: &Http, api: Api, operation: &str, ids: &Ids, query: &Value) -> Raw {
+    let mut attempt = 1;
+    loop {
+        let raw = http.call(op(api, operation), ids, query, None).await;
+        if raw.status != 429 || attempt == CLEAN_UP_ATTEMPTS {
+            return raw;
+        }
+        attempt += 1;
+        tokio::time::sleep(WINDOW).await;
+    }
 }
 
 /// Deletes the records of runs older than [`STALE_AFTER`] in both APIs.
