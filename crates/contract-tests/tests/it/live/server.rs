@@ -38,7 +38,6 @@ const CLEAN_UP_ATTEMPTS: u32 = 3;
 const MAX_PAGES: u32 = 10;
 
 /// The live server and this run's names.
-#[derive(Debug)]
 pub(crate) struct Server {
     base: String,
     token: String,
@@ -90,6 +89,17 @@ pub(crate) fn connect() -> Option<Arc<Server>> {
         );
     }
     server.clone()
+}
+
+impl std::fmt::Debug for Server {
+    /// Everything but the token, which is sent and never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("base", &self.base)
+            .field("location", &self.location)
+            .field("run", &self.run)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
