@@ -28,19 +28,37 @@ pub(crate) enum AnyClient {
 impl AnyClient {
     /// A client of `api` for the server at `base` with `token`.
     pub(crate) fn new(api: Api, base: &str, token: &str) -> AnyClient {
+        AnyClient::with_retries(api, base, token, voice_ai_client::RetryPolicy::default())
+    }
+
+    /// A client that sends each call exactly once (no retry on 429 or 5xx), so every request
+    /// is one a pacer counted (the live tests).
+    pub(crate) fn single_attempt(api: Api, base: &str, token: &str) -> AnyClient {
+        AnyClient::with_retries(api, base, token, voice_ai_client::RetryPolicy::none())
+    }
+
+    fn with_retries(
+        api: Api,
+        base: &str,
+        token: &str,
+        policy: voice_ai_client::RetryPolicy,
+    ) -> AnyClient {
         match api {
             Api::VoiceAi => {
                 let config = voice_ai_client::ClientConfig::new(voice_ai_client::Token::new(token))
-                    .base_url(base);
+                    .base_url(base)
+                    .retry_policy(policy);
                 AnyClient::Voice(
                     voice_ai_client::Client::from_config(config).expect("a client builds"),
                 )
             }
             Api::ConversationAi => {
+                // Both clients re-export the one runtime's `RetryPolicy`.
                 let config = conversation_ai_client::ClientConfig::new(
                     conversation_ai_client::Token::new(token),
                 )
-                .base_url(base);
+                .base_url(base)
+                .retry_policy(policy);
                 AnyClient::Conversation(
                     conversation_ai_client::Client::from_config(config).expect("a client builds"),
                 )
@@ -72,23 +90,33 @@ fn answer<T: Serialize>(
     match result {
         Ok(value) => {
             let status = value.status().as_u16();
+            let rate_limit = voice_ai_client::RateLimit::from_headers(value.headers());
             let body = serde_json::to_value(value.into_inner()).expect("client types serialize");
-            Raw { status, body }
+            Raw {
+                status,
+                body,
+                rate_limit,
+            }
         }
-        Err(error) => match (error.status(), error.body()) {
-            (Some(status), Some(body)) => Raw {
-                status: status.as_u16(),
-                body: serde_json::to_value(body).expect("error bodies serialize"),
-            },
-            (status, None) => Raw {
-                status: status.map_or(599, |s| s.as_u16()),
-                body: Value::String(format!("client error: {error}")),
-            },
-            (None, Some(_)) => Raw {
-                status: 599,
-                body: Value::String(format!("client error: {error}")),
-            },
-        },
+        Err(error) => {
+            let rate_limit = error.rate_limit();
+            let (status, body) = match (error.status(), error.body()) {
+                (Some(status), Some(body)) => (
+                    status.as_u16(),
+                    serde_json::to_value(body).expect("error bodies serialize"),
+                ),
+                (status, None) => (
+                    status.map_or(599, |s| s.as_u16()),
+                    Value::String(format!("client error: {error}")),
+                ),
+                (None, Some(_)) => (599, Value::String(format!("client error: {error}"))),
+            };
+            Raw {
+                status,
+                body,
+                rate_limit,
+            }
+        }
     }
 }
 
@@ -96,6 +124,7 @@ fn fail(e: impl Display) -> Raw {
     Raw {
         status: 598,
         body: Value::String(e.to_string()),
+        rate_limit: None,
     }
 }
 

@@ -1,65 +1,47 @@
-//! Live contract tests: every operation of both specs, called through the generated clients
-//! against a server named by `HIGHLEVEL_CONTRACT_BASE_URL`, `HIGHLEVEL_CONTRACT_TOKEN` and
-//! `HIGHLEVEL_CONTRACT_LOCATION_ID` (the real API, a validating proxy in front of it, or the
-//! `highlevel-mock` binary, which CI starts as a separate process).
+//! Live contract tests: the operation table and the reference models of both specs, called
+//! through the generated clients against a server named by `HIGHLEVEL_CONTRACT_BASE_URL`,
+//! `HIGHLEVEL_CONTRACT_TOKEN` and `HIGHLEVEL_CONTRACT_LOCATION_ID` (the real API, a validating
+//! proxy in front of it, or the `highlevel-mock` binary, which CI starts as a separate
+//! process).
 //!
 //! The answers get the same checks as against the in-process mock (status as declared, body
 //! valid against the response schema by the independent validator, decoded by the client, no
 //! undeclared field), so drift of the server fails here. Records are created only with names
-//! that carry this run's prefix (`ct-<hex>`), and deleted afterwards, also when a check fails:
-//! the ids created are deleted first, then anything the prefix still finds. Requests are paced
-//! to stay under the vendor's 100 per 10 s, and a run makes fewer than [`MAX_REQUESTS`]. Unset,
-//! the test passes after printing one line that says how to enable it.
+//! in this run's prefix (see [`server`]), and deleted afterwards, also when a check fails. All
+//! live tests share one [`pacer`] that keeps them under the vendor's 100 requests per 10 s,
+//! and the clients send each call once, so a 429 fails the test instead of hiding in a retry.
+//! Unset, each test passes after printing one line that says how to enable it. Nothing here
+//! resets the server or calls a `/__mock` admin route: a real vendor has neither.
+//!
+//! This module runs every operation once ([`MAX_REQUESTS`] at most); [`models`] runs the
+//! reference models' random sequences.
+
+mod models;
+pub(crate) mod pacer;
+pub(crate) mod server;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
 use contract_tests::spec::Api;
 use contract_tests::strategies::sample;
 use serde_json::{Value, json};
 
 use crate::operations::{body_strategy, fixed_body, followup_kind, id_of};
-use crate::support::{
-    Http, Ids, Raw, Transport, check_success, check_vendor_error, no_query, op, with_transport,
-};
+use crate::support::{Http, Ids, Raw, check_success, check_vendor_error, no_query, op};
+use server::{connect, sweep};
 
-/// The server's base URL, e.g. `https://services.leadconnectorhq.com`.
-pub(crate) const ENV_BASE_URL: &str = "HIGHLEVEL_CONTRACT_BASE_URL";
-/// A sub-account token with every scope of both APIs.
-pub(crate) const ENV_TOKEN: &str = "HIGHLEVEL_CONTRACT_TOKEN";
-/// The token's location.
-pub(crate) const ENV_LOCATION_ID: &str = "HIGHLEVEL_CONTRACT_LOCATION_ID";
 /// Optional: a message id whose generation details exist (else an unknown one must be refused).
 pub(crate) const ENV_MESSAGE_ID: &str = "HIGHLEVEL_CONTRACT_MESSAGE_ID";
 
-/// The most requests one run may make (the vendor allows 100 per 10 s).
+/// The most requests the operation table may make.
 const MAX_REQUESTS: usize = 60;
-/// At most this many requests in any [`WINDOW`].
-const PACE: usize = 80;
-const WINDOW: Duration = Duration::from_secs(10);
 
-/// The live server, from the environment; `None` (and one line on stdout) when unset.
-fn target() -> Option<(String, String, String)> {
-    let read = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match (read(ENV_BASE_URL), read(ENV_TOKEN), read(ENV_LOCATION_ID)) {
-        (Some(base), Some(token), Some(location)) => Some((base, token, location)),
-        _ => {
-            println!(
-                "live contract tests skipped: set {ENV_BASE_URL}, {ENV_TOKEN} and \
-                 {ENV_LOCATION_ID} to run them against a server"
-            );
-            None
-        }
-    }
-}
-
-/// Paced calls that count themselves and remember what they created.
+/// Calls that remember which operations ran and what they created.
 struct Live {
     http: Http,
     location: String,
     prefix: String,
-    sent: Mutex<Vec<Instant>>,
     called: Mutex<BTreeSet<(Api, String)>>,
     voice_agents: Mutex<Vec<String>>,
     conversation_agents: Mutex<Vec<String>>,
@@ -70,36 +52,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Live {
-    /// Waits until one more request keeps the pace, and counts it.
-    async fn pace(&self) {
-        loop {
-            let wait = {
-                let mut sent = lock(&self.sent);
-                assert!(
-                    sent.len() < MAX_REQUESTS,
-                    "a live run makes at most {MAX_REQUESTS} requests"
-                );
-                let now = Instant::now();
-                let recent: Vec<&Instant> = sent
-                    .iter()
-                    .filter(|t| now.duration_since(**t) < WINDOW)
-                    .collect();
-                if recent.len() < PACE {
-                    sent.push(now);
-                    None
-                } else {
-                    recent
-                        .first()
-                        .map(|t| WINDOW.saturating_sub(now.duration_since(**t)))
-                }
-            };
-            match wait {
-                None => return,
-                Some(wait) => tokio::time::sleep(wait).await,
-            }
-        }
-    }
-
     async fn call(
         &self,
         api: Api,
@@ -108,7 +60,6 @@ impl Live {
         query: &Value,
         body: Option<&Value>,
     ) -> Raw {
-        self.pace().await;
         lock(&self.called).insert((api, id.to_owned()));
         self.http.call(op(api, id), ids, query, body).await
     }
@@ -129,6 +80,10 @@ impl Live {
 
     fn name(&self, what: &str) -> String {
         format!("{} {what}", self.prefix)
+    }
+
+    fn sent(&self) -> usize {
+        self.http.meter().map_or(0, pacer::Meter::sent)
     }
 }
 
@@ -298,81 +253,38 @@ async fn conversation_lifecycle(live: &Live) {
 
 /// Deletes what this run created: the ids it remembers, then whatever the prefix still finds.
 async fn clean_up(live: &Live) -> Vec<String> {
-    let mut left = Vec::new();
-    let voice_ids = Ids::from([("locationId", live.location.clone())]);
-    let listed = live
-        .call(
-            Api::VoiceAi,
-            "listAgents",
-            &voice_ids,
-            &json!({"query": live.prefix, "pageSize": 50}),
-            None,
-        )
-        .await;
-    let mut voice: Vec<String> = lock(&live.voice_agents).clone();
-    voice.extend(prefixed(&listed.body, "agents", "agentName", &live.prefix));
-    let found = live
-        .call(
+    let voice = lock(&live.voice_agents).clone();
+    let conversation = lock(&live.conversation_agents).clone();
+    let mut left = sweep(
+        &live.http,
+        &live.location,
+        Api::VoiceAi,
+        &live.prefix,
+        &voice,
+    )
+    .await;
+    left.extend(
+        sweep(
+            &live.http,
+            &live.location,
             Api::ConversationAi,
-            "searchAgents",
-            &Ids::new(),
-            &json!({"query": live.prefix, "limit": 50}),
-            None,
+            &live.prefix,
+            &conversation,
         )
-        .await;
-    let mut conversation: Vec<String> = lock(&live.conversation_agents).clone();
-    conversation.extend(prefixed(&found.body, "agents", "name", &live.prefix));
-    voice.dedup();
-    conversation.dedup();
-    for (api, agents) in [(Api::VoiceAi, voice), (Api::ConversationAi, conversation)] {
-        for agent in agents {
-            let mut ids = Ids::from([("agentId", agent.clone())]);
-            if api == Api::VoiceAi {
-                ids.insert("locationId", live.location.clone());
-            }
-            let raw = live.call(api, "deleteAgent", &ids, &no_query(), None).await;
-            if !(200..300).contains(&raw.status) && raw.status != 404 {
-                left.push(format!(
-                    "{api:?} agent {agent}: {} {}",
-                    raw.status, raw.body
-                ));
-            }
-        }
-    }
+        .await,
+    );
     left
-}
-
-/// Ids of the records of list `key` whose `name_field` starts with the run prefix.
-fn prefixed(body: &Value, key: &str, name_field: &str, prefix: &str) -> Vec<String> {
-    body[key]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| {
-            r[name_field]
-                .as_str()
-                .is_some_and(|n| n.starts_with(prefix))
-        })
-        .filter_map(|r| r["id"].as_str().map(str::to_owned))
-        .collect()
 }
 
 #[test]
 fn every_operation_of_both_specs_passes_against_the_live_server_when_one_is_configured() {
-    let Some((base, token, location)) = target() else {
+    let Some(server) = connect() else {
         return;
     };
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
     let live = Arc::new(Live {
-        http: with_transport(Transport::Client, || Http::remote(&base, &token)),
-        location,
-        prefix: format!(
-            "ct-{:x}",
-            (stamp as u64) ^ (u64::from(std::process::id()) << 40)
-        ),
-        sent: Mutex::new(Vec::new()),
+        http: server.http(),
+        location: server.location.clone(),
+        prefix: server.scope(),
         called: Mutex::new(BTreeSet::new()),
         voice_agents: Mutex::new(Vec::new()),
         conversation_agents: Mutex::new(Vec::new()),
@@ -398,7 +310,11 @@ fn every_operation_of_both_specs_passes_against_the_live_server_when_one_is_conf
         "records of this run could not be deleted: {left:?}"
     );
     let called = lock(&live.called).clone();
-    let sent = lock(&live.sent).len();
+    let sent = live.sent();
+    assert!(
+        sent <= MAX_REQUESTS,
+        "the operation table makes at most {MAX_REQUESTS} requests, not {sent}"
+    );
     println!(
         "live contract tests: {} operations, {sent} requests, prefix {}",
         called.len(),

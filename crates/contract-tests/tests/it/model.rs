@@ -12,20 +12,31 @@
 //! cursor listing) comes from a [`Flavor`]. [`run_model`] runs a flavour's sequences over raw
 //! HTTP or through the generated clients; inputs of a recorded gap for that transport are not
 //! generated.
+//!
+//! Where the sequences run is the [`Target`]: a fresh in-process mock per sequence, whose whole
+//! state is the model's, or a live server that holds other records too (see [`crate::live`]).
+//! There each sequence names every record it creates or renames with its own prefix
+//! (`<scope>-<nnnn> <generated name>`, the same renaming for what it sends and what it
+//! expects), lists only its own records (the APIs' name filter), and deletes what it left when
+//! it ends, passed or failed.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use contract_tests::spec::Api;
 use mock_server::MockServer;
 use proptest::prelude::*;
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Config, TestRunner};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
 use serde_json::{Map, Value, json};
 
+use crate::live::server::{Server, max_length, scoped_name, sweep};
 use crate::operations::{assert_echo, body_strategy, echoable, id_of};
 use crate::support::{
-    Http, Ids, Transport, check_vendor_error, config, no_query, op, quietly, runtime, with_ids,
+    Http, Ids, Transport, check_vendor_error, no_query, op, quietly, runtime, with_ids,
     with_transport,
 };
 
@@ -35,13 +46,22 @@ pub(crate) trait Flavor: 'static {
     const API: Api;
     /// `patchAgent` or `updateAgent`.
     const UPDATE_AGENT: &'static str;
+    /// The body field of an agent's name (`agentName` or `name`).
+    const AGENT_NAME: &'static str;
     /// Ids for a call on `agent` / `action` (the location comes from `location`).
     fn ids(location: &str, agent: Option<&str>, action: Option<&str>) -> Ids;
     /// The action inside an action response.
     fn action_of(response: &Value) -> &Value;
     /// Every agent id of the location, walking the listing operation with pages of `size`;
-    /// checks each page's counters against `alive`.
-    async fn walk(http: &Http, location: &str, size: u32, alive: usize) -> Vec<String>;
+    /// checks each page's counters against `alive`. With `filter`, only the agents the
+    /// listing's name filter finds for it (and `alive` counts only those).
+    async fn walk(
+        http: &Http,
+        location: &str,
+        size: u32,
+        alive: usize,
+        filter: Option<&str>,
+    ) -> Vec<String>;
     /// The action ids an agent (as returned by `getAgent`) lists.
     fn listed_action_ids(agent: &Value) -> Vec<String> {
         agent["actions"]
@@ -118,10 +138,64 @@ fn bodies(api: Api, operation_id: &'static str) -> BoxedStrategy<Value> {
     body_strategy(api, operation_id)
 }
 
-/// Runs the model of `F` with `cases` sequences through `transport`.
-pub(crate) fn run_model<F: Flavor>(transport: Transport, regressions: &'static str, cases: u32) {
+/// Where a model's sequences run.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A fresh in-process mock server per sequence: the model's state is the server's.
+    Fresh,
+    /// A live server shared with records the model does not know.
+    Live(Box<LiveTarget>),
+}
+
+/// One test's share of a live server: its scope, its caller, what its clean-ups left.
+#[derive(Debug, Clone)]
+pub(crate) struct LiveTarget {
+    /// The server.
+    pub(crate) server: Arc<Server>,
+    /// This test's scope: sequence `n` names its records `<scope>-<n, 4 hex>`.
+    pub(crate) scope: String,
+    /// The caller every sequence uses (one request count for the test).
+    pub(crate) http: Http,
+    sequences: Arc<AtomicUsize>,
+    left: Arc<Mutex<Vec<String>>>,
+}
+
+impl LiveTarget {
+    /// A new scope of `server` for one test.
+    pub(crate) fn new(server: Arc<Server>) -> LiveTarget {
+        LiveTarget {
+            scope: server.scope(),
+            http: server.http(),
+            server,
+            sequences: Arc::new(AtomicUsize::new(0)),
+            left: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The sequences started so far (shrinking included).
+    pub(crate) fn sequences(&self) -> usize {
+        self.sequences.load(Ordering::SeqCst)
+    }
+
+    /// What the sequences' clean-ups could not delete.
+    pub(crate) fn left(&self) -> Vec<String> {
+        self.left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+thread_local! {
+    /// The target of the model running on this thread: `Sut::init_test` gets no other input.
+    static TARGET: RefCell<Target> = const { RefCell::new(Target::Fresh) };
+}
+
+/// Runs the model of `F` on `target` through `transport` (a live target always goes through
+/// the generated clients), as `config` says.
+pub(crate) fn run_model<F: Flavor>(target: Target, transport: Transport, config: Config) {
+    let previous = TARGET.with(|t| t.replace(target));
     with_transport(transport, || {
-        let config = config(regressions, cases);
         let mut runner = TestRunner::new(config.clone());
         let result = quietly(|| {
             runner.run(
@@ -132,6 +206,7 @@ pub(crate) fn run_model<F: Flavor>(transport: Transport, regressions: &'static s
                 },
             )
         });
+        TARGET.with(|t| t.replace(previous));
         if let Err(e) = result {
             panic!("{e}");
         }
@@ -238,20 +313,66 @@ impl<F: Flavor> ReferenceStateMachine for Machine<F> {
     }
 }
 
-/// The system under test: a mock server, and the real ids of the modelled records.
-pub(crate) struct Sut<F> {
+/// The server a sequence runs against.
+enum Scope {
+    /// Kept alive for the whole sequence (the server stops when dropped).
+    Fresh(
+        #[allow(dead_code, reason = "held, never read: dropping it stops the server")] MockServer,
+    ),
+    /// The sequence's prefix on a live server.
+    Live {
+        target: Box<LiveTarget>,
+        prefix: String,
+    },
+}
+
+/// The system under test: a server, and the real ids of the modelled records.
+pub(crate) struct Sut<F: Flavor> {
     rt: Option<tokio::runtime::Runtime>,
-    // Kept alive for the whole sequence (the server stops when dropped).
-    _server: MockServer,
+    scope: Scope,
     http: Http,
     location: String,
     agents: Vec<String>,
+    /// Indexes into `agents` of the agents this sequence deleted.
+    deleted: BTreeSet<usize>,
     actions: Vec<String>,
     before: State,
     flavor: PhantomData<F>,
 }
 
 impl<F: Flavor> Sut<F> {
+    /// `body` of `operation_id` with its name in this sequence's prefix (live only): an
+    /// agent's name when the body sets one or creates the agent, an action's always.
+    fn named(&self, operation_id: &str, mut body: Value) -> Value {
+        let Scope::Live { prefix, .. } = &self.scope else {
+            return body;
+        };
+        let action = operation_id.ends_with("Action");
+        let field = if action { "name" } else { F::AGENT_NAME };
+        if let Value::Object(map) = &mut body {
+            let original = map.get(field).and_then(Value::as_str);
+            if original.is_some() || action || operation_id == "createAgent" {
+                let max = max_length(F::API, operation_id, field);
+                let name = scoped_name(prefix, original.unwrap_or_default(), max);
+                map.insert(field.to_owned(), Value::String(name));
+            }
+        }
+        body
+    }
+
+    /// The agent `a` as the model holds it, named as it was sent.
+    fn agent_fields(&self, state: &State, a: usize) -> Value {
+        self.named("createAgent", Value::Object(state.agents[a].fields.clone()))
+    }
+
+    /// The listing's name filter: this sequence's prefix (live only).
+    fn filter(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::Fresh(_) => None,
+            Scope::Live { prefix, .. } => Some(prefix),
+        }
+    }
+
     fn ids(&self, agent: Option<usize>, action: Option<usize>) -> Ids {
         F::ids(
             &self.location,
@@ -271,7 +392,7 @@ impl<F: Flavor> Sut<F> {
         match step {
             Step::CreateAgent(body) => {
                 let ids = self.ids(None, None);
-                let body = with_ids(op(api, "createAgent"), body, &ids);
+                let body = self.named("createAgent", with_ids(op(api, "createAgent"), body, &ids));
                 let created = self
                     .http
                     .ok(op(api, "createAgent"), &ids, &no_query(), Some(&body))
@@ -291,18 +412,17 @@ impl<F: Flavor> Sut<F> {
                     .http
                     .ok(op(api, "getAgent"), &ids, &no_query(), None)
                     .await;
-                let expected = echoable(
-                    api,
-                    "getAgent",
-                    &Value::Object(before.agents[a].fields.clone()),
-                );
+                let expected = echoable(api, "getAgent", &self.agent_fields(before, a));
                 assert_echo(&expected, &got, &[], "getAgent");
                 let expected: Vec<(String, Value)> = before
                     .actions
                     .iter()
                     .enumerate()
                     .filter(|(_, x)| x.agent == a && x.alive)
-                    .map(|(k, x)| (self.actions[k].clone(), x.body.clone()))
+                    .map(|(k, x)| {
+                        let body = self.named("createAction", x.body.clone());
+                        (self.actions[k].clone(), body)
+                    })
                     .collect();
                 let listed: BTreeSet<String> = F::listed_action_ids(&got).into_iter().collect();
                 let wanted: BTreeSet<String> = expected.iter().map(|(id, _)| id.clone()).collect();
@@ -321,6 +441,7 @@ impl<F: Flavor> Sut<F> {
             }
             Step::UpdateAgent(a, body) => {
                 let ids = self.ids(Some(a), None);
+                let body = self.named(F::UPDATE_AGENT, body);
                 if !before.agents[a].alive {
                     return self
                         .refused(
@@ -337,11 +458,7 @@ impl<F: Flavor> Sut<F> {
                     .await;
                 let expected = echoable(api, F::UPDATE_AGENT, &body);
                 assert_echo(&expected, &updated, &[], F::UPDATE_AGENT);
-                let expected = echoable(
-                    api,
-                    F::UPDATE_AGENT,
-                    &Value::Object(after.agents[a].fields.clone()),
-                );
+                let expected = echoable(api, F::UPDATE_AGENT, &self.agent_fields(after, a));
                 assert_echo(&expected, &updated, &[], "the agent after the update");
             }
             Step::DeleteAgent(a) => {
@@ -354,6 +471,7 @@ impl<F: Flavor> Sut<F> {
                 self.http
                     .ok(op(api, "deleteAgent"), &ids, &no_query(), None)
                     .await;
+                self.deleted.insert(a);
                 // Its actions went with it.
                 for (k, x) in before
                     .actions
@@ -373,7 +491,10 @@ impl<F: Flavor> Sut<F> {
             }
             Step::CreateAction(a, body) => {
                 let ids = self.ids(Some(a), None);
-                let body = with_ids(op(api, "createAction"), body, &ids);
+                let body = self.named(
+                    "createAction",
+                    with_ids(op(api, "createAction"), body, &ids),
+                );
                 if !before.agents[a].alive {
                     return self
                         .refused(
@@ -403,12 +524,16 @@ impl<F: Flavor> Sut<F> {
                     .http
                     .ok(op(api, "getAction"), &ids, &no_query(), None)
                     .await;
-                assert_echo(&x.body, F::action_of(&got), &[], "getAction");
+                let expected = self.named("createAction", x.body.clone());
+                assert_echo(&expected, F::action_of(&got), &[], "getAction");
             }
             Step::UpdateAction(k, body) => {
                 let x = &before.actions[k];
                 let ids = self.ids(Some(x.agent), Some(k));
-                let body = with_ids(op(api, "updateAction"), body, &ids);
+                let body = self.named(
+                    "updateAction",
+                    with_ids(op(api, "updateAction"), body, &ids),
+                );
                 if !x.alive {
                     return self
                         .refused(
@@ -438,7 +563,8 @@ impl<F: Flavor> Sut<F> {
                     .await;
             }
             Step::ListAll(size) => {
-                let listed = F::walk(&self.http, &self.location, size, before.alive_agents()).await;
+                let alive = before.alive_agents();
+                let listed = F::walk(&self.http, &self.location, size, alive, self.filter()).await;
                 let unique: BTreeSet<&String> = listed.iter().collect();
                 assert_eq!(
                     unique.len(),
@@ -467,15 +593,29 @@ impl<F: Flavor> StateMachineTest for Sut<F> {
 
     fn init_test(_: &State) -> Self {
         let rt = runtime();
-        let server = rt.block_on(MockServer::start());
-        let http = Http::new(&server);
-        let location = server.location_id().to_owned();
+        let (scope, http, location) = match TARGET.with(|t| t.borrow().clone()) {
+            Target::Fresh => {
+                let server = rt.block_on(MockServer::start());
+                let http = Http::new(&server);
+                let location = server.location_id().to_owned();
+                (Scope::Fresh(server), http, location)
+            }
+            Target::Live(target) => {
+                let n = target.sequences.fetch_add(1, Ordering::SeqCst);
+                assert!(n < 0x1_0000, "a live test runs at most 65536 sequences");
+                let prefix = format!("{}-{n:04x}", target.scope);
+                let http = target.http.clone();
+                let location = target.server.location.clone();
+                (Scope::Live { target, prefix }, http, location)
+            }
+        };
         Sut {
             rt: Some(rt),
-            _server: server,
+            scope,
             http,
             location,
             agents: Vec::new(),
+            deleted: BTreeSet::new(),
             actions: Vec::new(),
             before: State::default(),
             flavor: PhantomData,
@@ -490,6 +630,31 @@ impl<F: Flavor> StateMachineTest for Sut<F> {
         sut.rt = Some(rt);
         sut.before = after.clone();
         sut
+    }
+}
+
+impl<F: Flavor> Drop for Sut<F> {
+    /// On a live server, deletes what the sequence left (its agents not deleted, then whatever
+    /// its prefix still finds), also when a step failed; never panics (it may run while a
+    /// failed step unwinds), so what it cannot delete is kept for the test to report.
+    fn drop(&mut self) {
+        let Scope::Live { target, prefix } = &self.scope else {
+            return;
+        };
+        let known: Vec<String> = self
+            .agents
+            .iter()
+            .enumerate()
+            .filter(|(a, _)| !self.deleted.contains(a))
+            .map(|(_, id)| id.clone())
+            .collect();
+        let rt = self.rt.take().unwrap_or_else(runtime);
+        let left = rt.block_on(sweep(&self.http, &self.location, F::API, prefix, &known));
+        target
+            .left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(left);
     }
 }
 

@@ -5,15 +5,16 @@
 use contract_tests::spec::Api;
 use serde_json::{Value, json};
 
-use crate::model::{Flavor, assert_counter, page_query, run_model};
+use crate::model::{Flavor, Target, assert_counter, page_query, run_model};
 use crate::operations::{assert_echo, id_of};
-use crate::support::{Http, Ids, Transport, op};
+use crate::support::{Http, Ids, Transport, config, op};
 
 pub(crate) struct Voice;
 
 impl Flavor for Voice {
     const API: Api = Api::VoiceAi;
     const UPDATE_AGENT: &'static str = "patchAgent";
+    const AGENT_NAME: &'static str = "agentName";
 
     fn ids(location: &str, agent: Option<&str>, action: Option<&str>) -> Ids {
         let mut ids = Ids::from([("locationId", location.to_owned())]);
@@ -30,12 +31,20 @@ impl Flavor for Voice {
         response
     }
 
-    async fn walk(http: &Http, location: &str, size: u32, alive: usize) -> Vec<String> {
+    async fn walk(
+        http: &Http,
+        location: &str,
+        size: u32,
+        alive: usize,
+        filter: Option<&str>,
+    ) -> Vec<String> {
         let ids = Self::ids(location, None, None);
         let mut out = Vec::new();
         let mut page = 1u32;
         loop {
-            let query = page_query(&[("page", json!(page)), ("pageSize", json!(size))]);
+            let mut pairs = vec![("page", json!(page)), ("pageSize", json!(size))];
+            pairs.extend(filter.map(|f| ("query", json!(f))));
+            let query = page_query(&pairs);
             let got = http
                 .ok(op(Api::VoiceAi, "listAgents"), &ids, &query, None)
                 .await;
@@ -78,14 +87,18 @@ impl Flavor for Voice {
 
 #[test]
 fn voice_ai_agents_and_actions_behave_like_the_model() {
-    run_model::<Voice>(Transport::Raw, crate::regressions!("model_voice"), 24);
+    run_model::<Voice>(
+        Target::Fresh,
+        Transport::Raw,
+        config(crate::regressions!("model_voice"), 24),
+    );
 }
 
 #[test]
 fn voice_ai_agents_and_actions_behave_like_the_model_through_the_generated_client() {
     run_model::<Voice>(
+        Target::Fresh,
         Transport::Client,
-        crate::regressions!("model_voice_client"),
-        12,
+        config(crate::regressions!("model_voice_client"), 12),
     );
 }

@@ -10,6 +10,8 @@ use mock_server::MockServer;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::{Map, Value};
 
+use crate::live::pacer::Meter;
+
 /// The `Version` header value both specs pin.
 pub(crate) const VERSION: &str = "2021-04-15";
 
@@ -65,6 +67,8 @@ pub(crate) struct Raw {
     pub(crate) status: u16,
     /// The body as JSON (`Null` when empty; a string when not JSON).
     pub(crate) body: Value,
+    /// The `X-RateLimit-*` headers, when the answer had them.
+    pub(crate) rate_limit: Option<voice_ai_client::RateLimit>,
 }
 
 impl Raw {
@@ -122,6 +126,8 @@ pub(crate) struct Http {
     transport: Transport,
     voice: crate::clients::AnyClient,
     conversation: crate::clients::AnyClient,
+    /// Set for a live server: every call waits for the shared pacer and is counted.
+    meter: Option<Meter>,
 }
 
 impl Http {
@@ -148,7 +154,25 @@ impl Http {
             base,
             token: token.to_owned(),
             transport: TRANSPORT.with(std::cell::Cell::get),
+            meter: None,
         }
+    }
+
+    /// A caller of a live server at `base` (see [`crate::live`]): through the generated
+    /// clients, one attempt per call (a 429 is a failure, not a retry), each call paced and
+    /// counted by `meter`.
+    pub(crate) fn live(base: &str, token: &str, meter: Meter) -> Http {
+        let mut http = with_transport(Transport::Client, || Http::remote(base, token));
+        http.voice = crate::clients::AnyClient::single_attempt(Api::VoiceAi, &http.base, token);
+        http.conversation =
+            crate::clients::AnyClient::single_attempt(Api::ConversationAi, &http.base, token);
+        http.meter = Some(meter);
+        http
+    }
+
+    /// The meter of a live caller.
+    pub(crate) fn meter(&self) -> Option<&Meter> {
+        self.meter.as_ref()
     }
 
     /// Calls `op` with the given ids, extra query parameters and body.
@@ -159,6 +183,18 @@ impl Http {
         query: &Value,
         body: Option<&Value>,
     ) -> Raw {
+        if let Some(meter) = &self.meter {
+            meter.wait().await;
+            let raw = self.send(op, ids, query, body).await;
+            if let Some(limit) = &raw.rate_limit {
+                meter.observe(limit);
+            }
+            return raw;
+        }
+        self.send(op, ids, query, body).await
+    }
+
+    async fn send(&self, op: &Operation, ids: &Ids, query: &Value, body: Option<&Value>) -> Raw {
         if self.transport == Transport::Client {
             let client = match op.api {
                 Api::VoiceAi => &self.voice,
@@ -203,6 +239,7 @@ impl Http {
         }
         let response = request.send().await.expect("the mock server answers");
         let status = response.status().as_u16();
+        let rate_limit = voice_ai_client::RateLimit::from_headers(response.headers());
         let bytes = response.bytes().await.expect("the body is readable");
         let body = if bytes.is_empty() {
             Value::Null
@@ -210,7 +247,11 @@ impl Http {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Raw { status, body }
+        Raw {
+            status,
+            body,
+            rate_limit,
+        }
     }
 
     /// Calls `op` and asserts a success that matches the spec (see [`check_success`]).
@@ -266,9 +307,14 @@ pub(crate) async fn call_with_headers(
     }
     let response = request.send().await.expect("the mock server answers");
     let status = response.status().as_u16();
+    let rate_limit = voice_ai_client::RateLimit::from_headers(response.headers());
     let bytes = response.bytes().await.expect("the body is readable");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Raw { status, body }
+    Raw {
+        status,
+        body,
+        rate_limit,
+    }
 }
 
 /// Fills the top-level body fields named like an id (`locationId`, `agentId`) with its value.
