@@ -20,7 +20,6 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand_chacha::ChaCha8Rng;
@@ -600,22 +599,9 @@ pub(crate) fn dropped_response() -> Response {
     response
 }
 
-/// The middleware: applies the first matching rule (the admin API is not behind it).
-pub(crate) async fn inject<N, F>(state: &AppState, request: Request, next: N) -> Response
-where
-    N: FnOnce(Request) -> F,
-    F: Future<Output = Response>,
-{
-    let path = request.uri().path();
-    let verdict = state.faults().decide(request.method().as_str(), path);
-    if let Some(delay) = verdict.delay {
-        tokio::time::sleep(delay).await;
-    }
-    let Some(effect) = verdict.effect else {
-        return next(request).await;
-    };
-    // The request is answered here; its body was buffered (and journaled) already.
-    drop(request);
+/// The answer a rule's effect gives in place of the handler's (the API middleware asks
+/// [`Faults::decide`] first; the admin API is not behind it).
+pub(crate) fn respond(state: &AppState, effect: Effect) -> Response {
     match effect {
         Effect::Drop => dropped_response(),
         Effect::Status {

@@ -645,16 +645,24 @@ impl Journal {
     }
 }
 
-/// The middleware, and the only writer of exchanges: appends the request on arrival, then its
-/// status and latency once the response head is ready. Buffers the body, at most
-/// [`crate::BODY_LIMIT`] of it: one declared over the limit is not read, one that turns out
-/// over it is dropped and marked so the handler answers 413 (both are journaled empty), and
-/// one that misses its read timeout gets 408 here.
-pub(crate) async fn record<N, F>(state: &AppState, request: Request, next: N) -> Response
-where
-    N: FnOnce(Request) -> F,
-    F: std::future::Future<Output = Response>,
-{
+/// A request the journal has taken in (see [`admit`]): what is needed to finish its exchange
+/// once the response head is ready.
+pub(crate) struct Admission {
+    started: Instant,
+    exchange: Option<Arc<Exchange>>,
+    /// The request body's share of the server's body budget, held until the handler is done.
+    reserved: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// The only writer of exchanges, first half: buffers the request's body (at most
+/// [`crate::BODY_LIMIT`] of it) and appends the request to the journal. A body declared over
+/// the limit is not read and one that turns out over it is dropped and marked, so the handler
+/// answers 413 (both are journaled empty); one that misses its read timeout is answered 408
+/// here, as the `Err`. [`Admission::finish`] records the outcome.
+pub(crate) async fn admit(
+    state: &AppState,
+    request: Request,
+) -> (Admission, Result<Request, Response>) {
     let started = Instant::now();
     let (mut parts, body) = request.into_parts();
     let declared = parts
@@ -695,34 +703,42 @@ where
             }
         }
     };
-    let kept = bytes.clone();
     let exchange = state
         .journal()
-        .begin(state.clock().system_time(), &parts, kept);
-    let response = match early {
-        Some(response) => response,
-        None => next(Request::from_parts(parts, Body::from(bytes))).await,
+        .begin(state.clock().system_time(), &parts, bytes.clone());
+    let admission = Admission {
+        started,
+        exchange,
+        reserved,
     };
-    // The handler is done with the body: its share of the budget is free again.
-    drop(reserved);
-    if let Some(exchange) = exchange {
-        let status = if response
-            .extensions()
-            .get::<crate::faults::Dropped>()
-            .is_some()
-        {
-            0
-        } else {
-            response.status().as_u16()
-        };
-        let _ = exchange
-            .outcome
-            .set((status, started.elapsed().as_micros() as u64));
+    match early {
+        Some(response) => (admission, Err(response)),
+        None => (admission, Ok(Request::from_parts(parts, Body::from(bytes)))),
     }
-    response
 }
 
-/// Whether reading a body failed because its read timeout passed.
+impl Admission {
+    /// The second half: the handler is done with the body, so its share of the budget is free
+    /// again, and the exchange gets its status (0 for a dropped connection) and latency.
+    pub(crate) fn finish(self, response: &Response) {
+        drop(self.reserved);
+        if let Some(exchange) = self.exchange {
+            let status = if response
+                .extensions()
+                .get::<crate::faults::Dropped>()
+                .is_some()
+            {
+                0
+            } else {
+                response.status().as_u16()
+            };
+            let _ = exchange
+                .outcome
+                .set((status, self.started.elapsed().as_micros() as u64));
+        }
+    }
+}
+
 fn is_body_read_timeout(error: &axum::Error) -> bool {
     std::error::Error::source(error).is_some_and(crate::connections::is_body_read_timeout)
 }

@@ -12,33 +12,52 @@ use axum::response::{IntoResponse, Response};
 
 use crate::{AppState, error, faults, journal, rate_limit};
 
-/// The API's middleware as one layer (one boxed future and one service clone per request
-/// instead of five), outermost first: the request log line, the exchange journal
-/// ([`journal`]), injected faults ([`faults`]), rate limiting ([`rate_limit`]: 429 over budget,
-/// the `X-RateLimit-*` headers on every response while it is on) and the panic guard.
+/// The API's middleware as one layer and one `async` body, outermost step first: the request
+/// log line, the exchange journal ([`journal::admit`]), injected faults ([`faults`]), rate
+/// limiting ([`rate_limit::Passage`]: 429 over budget, the `X-RateLimit-*` headers on every
+/// response while it is on) and the panic guard. Each step is a plain call before and after the
+/// handler rather than a nested middleware future: nested futures each keep the request and
+/// their inner future, so every layer would copy kilobytes per request.
 pub(crate) async fn pipeline(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    logged(request, |request| {
-        journal::record(&state, request, |request| {
-            faults::inject(&state, request, |request| {
-                rate_limit::enforce(&state, request, |request| catch_panic(request, next))
-            })
-        })
-    })
-    .await
+    let line = RequestLine::start(&request);
+    let (admission, admitted) = journal::admit(&state, request).await;
+    let response = match admitted {
+        Err(early) => early,
+        Ok(mut request) => {
+            let verdict = state
+                .faults()
+                .decide(request.method().as_str(), request.uri().path());
+            if let Some(delay) = verdict.delay {
+                tokio::time::sleep(delay).await;
+            }
+            match verdict.effect {
+                // The request is answered here; its body was buffered (and journaled) already.
+                Some(effect) => faults::respond(&state, effect),
+                None => {
+                    let passage = rate_limit::Passage::open(&state, &mut request);
+                    let mut response = catch_panic(next.run(request)).await;
+                    if let Some(passage) = passage {
+                        passage.close(&state, &mut response);
+                    }
+                    response
+                }
+            }
+        }
+    };
+    admission.finish(&response);
+    line.finish(&response);
+    response
 }
 
 /// The last resort: a handler that panics (a bug; no client input should reach one) yields a
 /// 500 in the vendor shape instead of a dropped connection.
-async fn catch_panic(request: Request, next: Next) -> Response {
+async fn catch_panic(handler: impl Future<Output = Response>) -> Response {
     use futures::FutureExt;
-    match std::panic::AssertUnwindSafe(next.run(request))
-        .catch_unwind()
-        .await
-    {
+    match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
         Ok(response) => response,
         Err(_) => error::ApiError::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -50,29 +69,36 @@ async fn catch_panic(request: Request, next: Next) -> Response {
 
 /// One `tracing` line per request: method, path, status, latency (the admin routes' layer).
 pub(crate) async fn log_request(request: Request, next: Next) -> Response {
-    logged(request, |request| next.run(request)).await
+    let line = RequestLine::start(&request);
+    let response = next.run(request).await;
+    line.finish(&response);
+    response
 }
 
-/// Runs `next`, then logs one `tracing` line: method, path, status, latency. Skipped (no path
-/// copy, no clock read) when no subscriber wants `info`.
-async fn logged<N, F>(request: Request, next: N) -> Response
-where
-    N: FnOnce(Request) -> F,
-    F: Future<Output = Response>,
-{
-    if !tracing::enabled!(tracing::Level::INFO) {
-        return next(request).await;
+/// The `tracing` line of one request: method, path, status, latency. Nothing is copied and the
+/// clock is not read when no subscriber wants `info`.
+struct RequestLine(Option<(Instant, axum::http::Method, String)>);
+
+impl RequestLine {
+    fn start(request: &Request) -> Self {
+        Self(tracing::enabled!(tracing::Level::INFO).then(|| {
+            (
+                Instant::now(),
+                request.method().clone(),
+                request.uri().path().to_owned(),
+            )
+        }))
     }
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next(request).await;
-    tracing::info!(
-        %method,
-        path,
-        status = response.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    response
+
+    fn finish(self, response: &Response) {
+        if let Some((started, method, path)) = self.0 {
+            tracing::info!(
+                %method,
+                path,
+                status = response.status().as_u16(),
+                micros = started.elapsed().as_micros() as u64,
+                "request"
+            );
+        }
+    }
 }

@@ -254,36 +254,47 @@ pub(crate) fn spend(
     }
 }
 
-/// The middleware: when a limit is on, hands the pipeline a [`Spend`] slot, and puts the
-/// `X-RateLimit-*` headers on every response: the decision of a request that counted, else what
-/// remains of its token's location's budget, else an untouched budget.
-pub(crate) async fn enforce<N, F>(state: &AppState, mut request: Request, next: N) -> Response
-where
-    N: FnOnce(Request) -> F,
-    F: Future<Output = Response>,
-{
-    let limiter = state.rate_limiter();
-    let Some(config) = limiter.config() else {
-        return next(request).await;
-    };
-    let slot = Spend::default();
-    request.extensions_mut().insert(slot.clone());
-    let token_location = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .and_then(|(_, token)| state.token_location(token.trim()));
-    let mut response = next(request).await;
-    let decision = match slot.0.get() {
-        Some(decision) => *decision,
-        None => token_location
-            .and_then(|location| limiter.peek(&location, state.clock().now()))
-            .unwrap_or(Decision::untouched(config)),
-    };
-    response.headers_mut().extend(decision.headers());
-    response
+/// A request's passage through the limiter, opened by the API middleware before the handler
+/// runs and closed on its response.
+pub(crate) struct Passage {
+    config: RateLimitConfig,
+    slot: Spend,
+    token_location: Option<String>,
+}
+
+impl Passage {
+    /// When a limit is on, hands the request a [`Spend`] slot (spent inside the pipeline, after
+    /// authentication) and notes its token's location; `None` when no limit is on.
+    pub(crate) fn open(state: &AppState, request: &mut Request) -> Option<Self> {
+        let config = state.rate_limiter().config()?;
+        let slot = Spend::default();
+        request.extensions_mut().insert(slot.clone());
+        let token_location = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .and_then(|(_, token)| state.token_location(token.trim()));
+        Some(Self {
+            config,
+            slot,
+            token_location,
+        })
+    }
+
+    /// Puts the `X-RateLimit-*` headers on the response: the decision of a request that
+    /// counted, else what remains of its token's location's budget, else an untouched budget.
+    pub(crate) fn close(self, state: &AppState, response: &mut Response) {
+        let decision = match self.slot.0.get() {
+            Some(decision) => *decision,
+            None => self
+                .token_location
+                .and_then(|location| state.rate_limiter().peek(&location, state.clock().now()))
+                .unwrap_or(Decision::untouched(self.config)),
+        };
+        response.headers_mut().extend(decision.headers());
+    }
 }
 
 #[cfg(test)]
