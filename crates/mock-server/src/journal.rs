@@ -63,7 +63,7 @@ const ENTRY_OVERHEAD: usize = 512;
 /// What one kept header costs besides its name and value bytes (the pair and its slot).
 const HEADER_OVERHEAD: usize = 48;
 /// [`LEAN_HEADERS`] as header names, so looking them up parses nothing.
-const LEAN_HEADER_NAMES: [HeaderName; 6] = [
+static LEAN_HEADER_NAMES: [HeaderName; 6] = [
     HeaderName::from_static("version"),
     axum::http::header::AUTHORIZATION,
     axum::http::header::CONTENT_TYPE,
@@ -363,10 +363,14 @@ impl KeptBody {
 struct Exchange {
     at: SystemTime,
     method: Method,
-    /// The path and query, copied (the request's URI may share the connection's read buffer).
-    target: Box<str>,
-    /// Kept header names and copied values (values may share the read buffer too).
-    headers: Vec<(HeaderName, Box<[u8]>)>,
+    /// The path and query, then each kept header's value, copied into one allocation (the
+    /// request's own may share the connection's read buffer).
+    text: Box<[u8]>,
+    /// Where the path and query end in `text`.
+    target_end: usize,
+    /// The kept headers' names, and where each value ends in `text` (each starts where the one
+    /// before it ends).
+    headers: KeptHeaders,
     body: KeptBody,
     /// The status and latency in microseconds, once the response head is ready.
     outcome: OnceLock<(u16, u64)>,
@@ -374,20 +378,131 @@ struct Exchange {
     cost: usize,
 }
 
+/// Which headers an [`Exchange`] kept; for [`HeaderCapture::Lean`] without a list of its own.
+#[derive(Debug)]
+enum KeptHeaders {
+    /// Bit `i` of `present` marks `LEAN_HEADER_NAMES[i]` as kept; `ends[i]` is where its value
+    /// ends.
+    Lean { present: u8, ends: [usize; 6] },
+    /// Every header, in the request's order.
+    Full(Box<[(HeaderName, usize)]>),
+}
+
 impl Exchange {
+    /// Copies what the journal keeps of a request, `body` aside.
+    fn new(
+        at: SystemTime,
+        parts: &axum::http::request::Parts,
+        capture: HeaderCapture,
+        body: KeptBody,
+    ) -> Self {
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+        let mut text = Vec::with_capacity(
+            target.len()
+                + match capture {
+                    HeaderCapture::Lean => 128,
+                    HeaderCapture::Full => parts.headers.len() * 32,
+                },
+        );
+        text.extend_from_slice(target.as_bytes());
+        let target_end = text.len();
+        let mut keep = |value: &axum::http::HeaderValue| {
+            text.extend_from_slice(value.as_bytes());
+            text.len()
+        };
+        let headers = match capture {
+            HeaderCapture::Lean => {
+                let mut present = 0;
+                let mut ends = [0; 6];
+                let mut end = target_end;
+                for (i, name) in LEAN_HEADER_NAMES.iter().enumerate() {
+                    if let Some(value) = parts.headers.get(name) {
+                        present |= 1 << i;
+                        end = keep(value);
+                    }
+                    ends[i] = end;
+                }
+                KeptHeaders::Lean { present, ends }
+            }
+            HeaderCapture::Full => KeptHeaders::Full(
+                parts
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (name.clone(), keep(value)))
+                    .collect(),
+            ),
+        };
+        let header_count = match &headers {
+            KeptHeaders::Lean { present, .. } => present.count_ones() as usize,
+            KeptHeaders::Full(list) => list.len(),
+        };
+        let header_names: usize = match &headers {
+            KeptHeaders::Lean { present, .. } => LEAN_HEADER_NAMES
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| present & (1 << i) != 0)
+                .map(|(_, name)| name.as_str().len())
+                .sum(),
+            KeptHeaders::Full(list) => list.iter().map(|(name, _)| name.as_str().len()).sum(),
+        };
+        let cost = ENTRY_OVERHEAD
+            + text.len()
+            + header_count * HEADER_OVERHEAD
+            + header_names
+            + body.kept().len();
+        Self {
+            at,
+            method: parts.method.clone(),
+            text: text.into_boxed_slice(),
+            target_end,
+            headers,
+            body,
+            outcome: OnceLock::new(),
+            cost,
+        }
+    }
+
+    /// The path and query as received.
+    fn target(&self) -> &str {
+        // Copied from a URI, so UTF-8 (ASCII, in fact).
+        std::str::from_utf8(&self.text[..self.target_end]).unwrap_or_default()
+    }
+
     fn path(&self) -> &str {
-        self.target
-            .split_once('?')
-            .map_or(&self.target, |(path, _)| path)
+        let target = self.target();
+        target.split_once('?').map_or(target, |(path, _)| path)
     }
 
     fn query(&self) -> Option<&str> {
-        self.target.split_once('?').map(|(_, query)| query)
+        self.target().split_once('?').map(|(_, query)| query)
+    }
+
+    /// The kept headers, names and values, in the order they were kept.
+    fn headers(&self) -> Vec<(&HeaderName, &[u8])> {
+        let mut start = self.target_end;
+        let mut value = |end: usize| {
+            let value = &self.text[start..end];
+            start = end;
+            value
+        };
+        match &self.headers {
+            KeptHeaders::Lean { present, ends } => LEAN_HEADER_NAMES
+                .iter()
+                .zip(ends)
+                .enumerate()
+                .filter(|(i, _)| present & (1 << i) != 0)
+                .map(|(_, (name, end))| (name, value(*end)))
+                .collect(),
+            KeptHeaders::Full(list) => list.iter().map(|(name, end)| (name, value(*end))).collect(),
+        }
     }
 
     fn header_pairs(&self, redacted: bool) -> Vec<(String, String)> {
-        self.headers
-            .iter()
+        self.headers()
+            .into_iter()
             .map(|(name, value)| {
                 let value = if redacted && is_credential_header(name.as_str()) {
                     self::redacted(name.as_str(), value)
@@ -491,37 +606,8 @@ impl Journal {
         if self.budget == 0 {
             return None;
         }
-        let copy = |name: &HeaderName, value: &axum::http::HeaderValue| {
-            (name.clone(), Box::<[u8]>::from(value.as_bytes()))
-        };
-        let headers: Vec<(HeaderName, Box<[u8]>)> = match self.capture {
-            HeaderCapture::Full => parts.headers.iter().map(|(n, v)| copy(n, v)).collect(),
-            HeaderCapture::Lean => LEAN_HEADER_NAMES
-                .iter()
-                .filter_map(|name| parts.headers.get(name).map(|v| copy(name, v)))
-                .collect(),
-        };
-        let body = KeptBody::of(&body);
-        let target: Box<str> = parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().into(), |pq| pq.as_str().into());
-        let cost = ENTRY_OVERHEAD
-            + target.len()
-            + headers
-                .iter()
-                .map(|(n, v)| HEADER_OVERHEAD + n.as_str().len() + v.len())
-                .sum::<usize>()
-            + body.kept().len();
-        let exchange = Arc::new(Exchange {
-            at,
-            method: parts.method.clone(),
-            target,
-            headers,
-            body,
-            outcome: OnceLock::new(),
-            cost,
-        });
+        let exchange = Arc::new(Exchange::new(at, parts, self.capture, KeptBody::of(&body)));
+        let cost = exchange.cost;
         let mut evicted = Vec::new();
         {
             let mut exchanges = self
@@ -818,8 +904,52 @@ mod tests {
     }
 
     #[test]
+    fn each_kept_header_keeps_its_own_value_in_the_order_received() {
+        let (parts, ()) = Request::get("/voice-ai/agents?locationId=L&page=2")
+            .header("accept", "application/json")
+            .header("x-b", "second")
+            .header("version", "2021-04-15")
+            .header("x-b", "again")
+            .header("user-agent", "")
+            .body(())
+            .expect("a valid request")
+            .into_parts();
+        let lean = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean);
+        lean.begin(SystemTime::now(), &parts, Bytes::new());
+        let received = &lean.snapshot()[0];
+        assert_eq!(received.path, "/voice-ai/agents");
+        assert_eq!(received.query.as_deref(), Some("locationId=L&page=2"));
+        let pairs = |r: &ReceivedRequest| {
+            r.headers
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            pairs(received),
+            [
+                "version=2021-04-15",
+                "user-agent=",
+                "accept=application/json"
+            ]
+        );
+        let full = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Full);
+        full.begin(SystemTime::now(), &parts, Bytes::new());
+        assert_eq!(
+            pairs(&full.snapshot()[0]),
+            [
+                "accept=application/json",
+                "x-b=second",
+                "x-b=again",
+                "version=2021-04-15",
+                "user-agent="
+            ]
+        );
+    }
+
+    #[test]
     fn the_lean_header_names_are_the_documented_ones() {
-        let names = LEAN_HEADER_NAMES;
+        let names = &LEAN_HEADER_NAMES;
         let names: Vec<&str> = names.iter().map(HeaderName::as_str).collect();
         assert_eq!(names, LEAN_HEADERS);
     }
