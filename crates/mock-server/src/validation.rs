@@ -244,13 +244,11 @@ impl<'s> Validator<'s> {
     fn check_bounds(&mut self, schema: &Value, kind: &str, value: &Value, subject: &Subject) {
         let Some(n) = value.as_f64() else { return };
         let (low, high) = integer_range(schema, kind);
-        let declared = |key: &str| {
-            schema
-                .get(key)
-                .and_then(Value::as_f64)
-                .map(|bound| (bound, show_number(bound)))
-        };
-        let from_format = |bound: Option<Bound>| bound.map(|(b, text)| (b, text.to_owned()));
+        // A bound's text is only written for a message: most values are within their bounds.
+        let declared = |key: &str| schema.get(key).and_then(Value::as_f64).map(|b| (b, None));
+        let from_format = |bound: Option<Bound>| bound.map(|(b, text)| (b, Some(text)));
+        let show =
+            |bound: f64, text: Option<&str>| text.map_or_else(|| show_number(bound), str::to_owned);
         let lower = [declared("minimum"), from_format(low)]
             .into_iter()
             .flatten()
@@ -258,6 +256,7 @@ impl<'s> Validator<'s> {
         if let Some((min, text)) = lower
             && n < min
         {
+            let text = show(min, text);
             self.errors
                 .push(format!("{subject} must not be less than {text}"));
         }
@@ -268,6 +267,7 @@ impl<'s> Validator<'s> {
         if let Some((max, text)) = upper
             && n > max
         {
+            let text = show(max, text);
             self.errors
                 .push(format!("{subject} must not be greater than {text}"));
         }
