@@ -360,7 +360,7 @@ impl KeptBody {
 
 /// One exchange as kept: raw parts, formatted only when the journal is read.
 #[derive(Debug)]
-struct Exchange {
+pub(crate) struct Exchange {
     at: SystemTime,
     method: Method,
     /// The path and query, copied (the request's URI may share the connection's read buffer).
@@ -416,8 +416,23 @@ impl Exchange {
         }
     }
 
-    fn to_entry(&self) -> Option<JournalEntry> {
+    /// The bearer token as sent (for the dashboard's "token's location"; never shown).
+    pub(crate) fn bearer(&self) -> Option<&str> {
+        let (_, value) = self
+            .headers
+            .iter()
+            .find(|(name, _)| name == axum::http::header::AUTHORIZATION)?;
+        let (scheme, token) = std::str::from_utf8(value).ok()?.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    }
+
+    pub(crate) fn to_entry(&self) -> Option<JournalEntry> {
         let (status, latency_micros) = *self.outcome.get()?;
+        Some(self.entry_with(status, latency_micros))
+    }
+
+    /// The entry with this outcome (the dashboard's stream builds it before `outcome` is set).
+    pub(crate) fn entry_with(&self, status: u16, latency_micros: u64) -> JournalEntry {
         let epoch_ms = self
             .at
             .duration_since(UNIX_EPOCH)
@@ -425,7 +440,7 @@ impl Exchange {
             .as_millis() as i64;
         let kept = self.body.kept();
         let excerpt = &kept[..kept.len().min(BODY_EXCERPT_BYTES)];
-        Some(JournalEntry {
+        JournalEntry {
             at: crate::store::rfc3339(epoch_ms),
             method: self.method.as_str().to_owned(),
             path: self.path().to_owned(),
@@ -435,7 +450,7 @@ impl Exchange {
             headers: self.header_pairs(true),
             body_excerpt: String::from_utf8_lossy(excerpt).into_owned(),
             body_len: self.body.len(),
-        })
+        }
     }
 }
 
@@ -463,6 +478,8 @@ pub(crate) struct Journal {
     capture: HeaderCapture,
     exchanges: Mutex<Exchanges>,
     deliveries: Mutex<Deliveries>,
+    /// The dashboard's live stream of finished exchanges (`GET /__mock/journal/stream`).
+    live: crate::admin::ui::LiveFeed,
 }
 
 impl Journal {
@@ -472,7 +489,24 @@ impl Journal {
             capture,
             exchanges: Mutex::new(Exchanges::default()),
             deliveries: Mutex::new(Deliveries::default()),
+            live: crate::admin::ui::LiveFeed::default(),
         }
+    }
+
+    /// The dashboard's live stream.
+    pub(crate) fn live(&self) -> &crate::admin::ui::LiveFeed {
+        &self.live
+    }
+
+    /// The kept exchanges themselves, oldest first (the dashboard's backlog).
+    pub(crate) fn exchange_list(&self) -> Vec<Arc<Exchange>> {
+        self.exchanges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .list
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// The byte budget and the header capture in force.
@@ -705,6 +739,7 @@ where
     };
     // The handler is done with the body: its share of the budget is free again.
     drop(reserved);
+    let mut response = response;
     if let Some(exchange) = exchange {
         let status = if response
             .extensions()
@@ -715,9 +750,12 @@ where
         } else {
             response.status().as_u16()
         };
-        let _ = exchange
-            .outcome
-            .set((status, started.elapsed().as_micros() as u64));
+        let latency = started.elapsed().as_micros() as u64;
+        // Only while a dashboard watches, and before `outcome` is set (see `admin::ui::live`).
+        if state.journal().live.watched() {
+            response = crate::admin::ui::publish(state, &exchange, status, latency, response).await;
+        }
+        let _ = exchange.outcome.set((status, latency));
     }
     response
 }

@@ -13,6 +13,7 @@ mod clock_cli;
 mod concurrency;
 mod conversation_actions;
 mod conversation_agents;
+mod dashboard;
 mod errors;
 mod faults;
 mod imports;
