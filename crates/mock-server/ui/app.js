@@ -440,7 +440,8 @@ async function loadControls() {
   const faults = await api("/__mock/faults");
   $("faults").replaceChildren(...(faults.faults.length ? faults.faults.map((f) => {
     const { id, ...rule } = f;
-    return h("li", {}, h("span", { class: "mono" }, id), h("code", {}, JSON.stringify(rule)),
+    const shown = Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== null));
+    return h("li", {}, h("span", { class: "mono" }, id), h("code", {}, JSON.stringify(shown)),
       h("button", { type: "button", "aria-label": `Remove fault rule ${id}`, onclick: () => api("/__mock/faults/" + encodeURIComponent(id), { method: "DELETE" }).then(() => { notice(`Removed ${id}.`); return loadControls(); }).catch(failed) }, "Remove"));
   }) : [h("li", { class: "empty" }, "No fault rules.")]));
   const rate = await api("/__mock/rate-limit");
