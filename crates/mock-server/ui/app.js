@@ -179,6 +179,12 @@ function updateCount() {
   $("traffic-empty").hidden = exchanges.length > 0;
 }
 
+const operations = new Set();
+let pending = [];
+let frame = 0;
+
+/** Keeps an exchange; before `ready` (the backlog) nothing is drawn, after it rows are drawn
+ * once per animation frame, newest first. */
 function addExchange(x, live) {
   x.id = nextId++;
   exchanges.push(x);
@@ -187,12 +193,13 @@ function addExchange(x, live) {
     const row = $("traffic-rows").querySelector(`tr[data-id="${gone.id}"]`);
     if (row) row.remove();
   }
-  if (x.operation) {
-    const list = $("f-op-list");
-    if (![...list.options].some((o) => o.value === x.operation)) list.append(h("option", { value: x.operation }));
+  if (x.operation && !operations.has(x.operation)) {
+    operations.add(x.operation);
+    $("f-op-list").append(h("option", { value: x.operation }));
   }
-  if (matches(x)) $("traffic-rows").prepend(rowFor(x));
-  updateCount();
+  if (!live) return;
+  pending.push(x);
+  if (!frame) frame = requestAnimationFrame(drawPending);
   if (live) {
     announced++;
     if (!announceTimer) {
@@ -203,6 +210,14 @@ function addExchange(x, live) {
       }, 2000);
     }
   }
+}
+
+function drawPending() {
+  frame = 0;
+  const rows = pending.filter(matches).reverse().map(rowFor);
+  pending = [];
+  $("traffic-rows").prepend(...rows);
+  updateCount();
 }
 
 function headerTable(headers, caption) {
@@ -261,18 +276,23 @@ function closeDetail() {
   if (row) row.focus();
 }
 
-/** The live stream: read with fetch (EventSource cannot send the admin token). */
+/** The live stream: read with fetch (EventSource cannot send the admin token). Aborted when the
+ * page is left, so a held connection never outlives the page (browsers allow six per host). */
 async function connectStream() {
   const status = $("live-status");
-  for (;;) {
+  const leaving = new AbortController();
+  window.addEventListener("pagehide", () => leaving.abort());
+  while (!leaving.signal.aborted) {
     status.textContent = "Connecting…";
     status.dataset.state = "connecting";
     try {
-      const response = await fetch("/__mock/journal/stream", { headers: { Accept: "text/event-stream", ...authHeaders() }, credentials: "omit" });
+      const response = await fetch("/__mock/journal/stream", { headers: { Accept: "text/event-stream", ...authHeaders() }, credentials: "omit", signal: leaving.signal });
       if (response.status === 401) { await askForToken(); continue; }
       if (!response.ok || !response.body) throw new Error("stream " + response.status);
       // A reconnect starts from the journal's backlog again.
       exchanges.length = 0;
+      pending = [];
+      ready = false;
       renderTraffic();
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
@@ -305,6 +325,8 @@ function handleEvent(block, status) {
   }
   if (event === "exchange") addExchange(JSON.parse(data.join("\n")), ready);
   else if (event === "ready") {
+    renderTraffic();
+    if (!performance.getEntriesByName("traffic-live").length) performance.mark("traffic-live");
     ready = true;
     status.textContent = "Live";
     status.dataset.state = "live";
@@ -318,8 +340,8 @@ let stateData = null;
 let callLogPage = 1;
 let callLogPages = 1;
 
-async function loadLocations() {
-  const overview = await api("/__mock/ui/api/overview");
+async function loadLocations(known) {
+  const overview = known || await api("/__mock/ui/api/overview");
   locations = overview.locations;
   for (const select of [$("state-location"), $("call-location")]) {
     const current = select.value || overview.defaultLocationId;
@@ -345,22 +367,30 @@ function agentCards(agents, nameKey, kind) {
     h("details", {}, h("summary", {}, "Agent as stored"), h("pre", {}, pretty(a)))));
 }
 
+/** The state view: locations, the location's agents and the first call-log page, fetched at once. */
 async function loadState() {
-  await loadLocations();
-  const loc = $("state-location").value;
-  stateData = await api("/__mock/ui/api/state?locationId=" + encodeURIComponent(loc));
-  const s = stateData;
+  const started = performance.now();
+  const loc = $("state-location").value; // empty on the first load: the default location
+  const [overview, s, logs] = await Promise.all([
+    api("/__mock/ui/api/overview"),
+    api("/__mock/ui/api/state?locationId=" + encodeURIComponent(loc)),
+    fetchCallLogs(1, loc),
+  ]);
+  await loadLocations(overview);
+  stateData = s;
   $("state-summary").textContent = `${s.voiceAgentCount} Voice AI agents · ${s.conversationAgentCount} Conversation AI agents · ${s.generationCount} generations · ${s.callLogCount.toLocaleString()} call logs`;
   $("voice-agents").replaceChildren(...agentCards(s.voiceAgents, "agentName", "Voice AI"));
   $("conversation-agents").replaceChildren(...agentCards(s.conversationAgents, "name", "Conversation AI"));
   $("generations").replaceChildren(...(s.generations.length
     ? s.generations.map((g) => h("details", { class: "agent" }, h("summary", {}, `${g.messageId} (${g.source})`), h("pre", {}, pretty(g.details))))
     : [h("p", { class: "empty" }, "No generations registered.")]));
+  performance.mark("state-agents-shown");
   const agentSelect = $("cl-agent");
   const chosen = agentSelect.value;
   agentSelect.replaceChildren(h("option", { value: "" }, "Any"),
     ...s.voiceAgents.map((a) => h("option", { value: a.id, selected: a.id === chosen }, a.agentName || a.id)));
-  await loadCallLogs(1);
+  renderCallLogs(logs, started);
+  if (!performance.getEntriesByName("state-ready").length) performance.mark("state-ready");
 }
 
 function epochOf(input) {
@@ -370,7 +400,13 @@ function epochOf(input) {
 /** One page of call logs; the time from request to rendered rows is kept for measurement. */
 async function loadCallLogs(page) {
   const started = performance.now();
-  const params = new URLSearchParams({ locationId: $("state-location").value, page: String(page), pageSize: $("cl-size").value });
+  renderCallLogs(await fetchCallLogs(page, $("state-location").value), started);
+}
+
+/** One page of call logs with the form's filters (the store's indexed query, one page only). */
+function fetchCallLogs(page, loc) {
+  const params = new URLSearchParams({ page: String(page), pageSize: $("cl-size").value });
+  if (loc) params.set("locationId", loc);
   const add = (key, value) => { if (value) params.set(key, value); };
   add("agentId", $("cl-agent").value);
   add("contactId", $("cl-contact").value.trim());
@@ -379,7 +415,11 @@ async function loadCallLogs(page) {
   add("startDate", epochOf($("cl-start")));
   add("endDate", epochOf($("cl-end")));
   if ($("cl-sort-by").value) { params.set("sortBy", $("cl-sort-by").value); params.set("sort", $("cl-sort").value); }
-  const data = await api("/__mock/ui/api/call-logs?" + params);
+  return api("/__mock/ui/api/call-logs?" + params);
+}
+
+/** Renders a page of call logs; the time since `started` (fetch and render) is kept on the table. */
+function renderCallLogs(data, started) {
   callLogPage = data.page;
   callLogPages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const names = new Map((stateData ? stateData.voiceAgents : []).map((a) => [a.id, a.agentName]));
@@ -544,4 +584,3 @@ function wire() {
 wire();
 showView();
 connectStream();
-performance.mark("dashboard-ready");
