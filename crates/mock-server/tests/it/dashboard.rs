@@ -222,11 +222,18 @@ async fn the_dashboard_shows_client_traffic_a_created_agent_and_a_validly_signed
         })
         .start()
         .await;
+    let guarded = MockServer::builder()
+        .admin_token("adm-dashboard")
+        .start()
+        .await;
     let page = browser(&driver).await;
     // Act and assert, then close the browser whatever happened.
-    let outcome = std::panic::AssertUnwindSafe(drive(&page, &server, &hook_url, &received))
-        .catch_unwind()
-        .await;
+    let outcome = std::panic::AssertUnwindSafe(async {
+        drive(&page, &server, &hook_url, &received).await;
+        ask_for_the_admin_token(&page, &guarded).await;
+    })
+    .catch_unwind()
+    .await;
     page.close().await.expect("the session closed");
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
@@ -260,9 +267,8 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
         .send()
         .await
         .expect("the agents are listed");
-    // A body the client's types would not let through, sent raw (reqwest needs rustls' provider).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let refused = reqwest::Client::new()
+    // A body the client's types would not let through, sent raw.
+    let refused = reqwest_client()
         .post(format!("{}/voice-ai/agents", server.uri()))
         .header("Version", "2021-04-15")
         .header("Authorization", format!("Bearer {}", server.dev_token()))
@@ -437,7 +443,7 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
     assert_eq!(event.agent_id.as_deref(), Some(agent.id.as_str()));
     screenshot(page, "webhooks").await;
 
-    // Removing the fault rule through the page.
+    // Removing the fault rule, and switching the rate limit on and off, through the page.
     open_view(page, "controls").await;
     wait_for(page, "#faults button")
         .await
@@ -446,6 +452,38 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
         .expect("clicked");
     wait_for_text(page, "#faults", "No fault rules").await;
     assert!(server.state().fault_rules().is_empty());
+    let was_on = server.state().rate_limit().is_some();
+    wait_for(page, "#rate-enabled")
+        .await
+        .click()
+        .await
+        .expect("clicked");
+    let expected = if was_on { "Off" } else { "requests per" };
+    wait_for_text(page, "#rate-detail", expected).await;
+    assert_eq!(server.state().rate_limit().is_some(), !was_on);
+}
+
+/// With `--admin-token`, the public page asks for the token once, then its data flows.
+async fn ask_for_the_admin_token(page: &Client, guarded: &MockServer) {
+    page.goto(&format!("{}/__mock/ui#state", guarded.uri()))
+        .await
+        .expect("the page loads without the token");
+    let field = wait_for(page, "#token-form:not([hidden]) #token-input").await;
+    let focused = page.active_element().await.expect("a focused element");
+    assert_eq!(
+        focused.attr("id").await.expect("id").as_deref(),
+        Some("token-input")
+    );
+    field.send_keys("adm-dashboard").await.expect("typed");
+    page.find(Locator::Css("#token-form button"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("clicked");
+    wait_for(page, "#live-status[data-state='live']").await;
+    wait_for_text(page, "#cl-page", "call logs").await;
+    wait_for(page, "#token-form[hidden]").await;
 }
 
 /// Reads a number the page computed.
@@ -597,4 +635,216 @@ async fn measure_the_first_load_and_a_call_log_page_over_a_million_logs() {
         worst(&loads) < 300.0 && worst(&pages) < 300.0,
         "over the 300 ms goal"
     );
+}
+
+// ---- the dashboard's routes without a browser ---------------------------------------------
+
+/// A GET through the router, with optional headers; the status, headers and body text.
+async fn get_raw(
+    state: &mock_server::AppState,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, String) {
+    use tower::ServiceExt as _;
+    let mut request = axum::http::Request::get(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = mock_server::router(state.clone())
+        .oneshot(request.body(axum::body::Body::empty()).expect("a request"))
+        .await
+        .expect("infallible");
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .expect("a body");
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_page_is_public_while_its_data_routes_need_the_admin_token() {
+    let state = MockServer::builder().admin_token("adm-ui").build_state();
+    let (status, headers, html) = get_raw(&state, "/__mock/ui", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[axum::http::header::CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    let policy = headers[axum::http::header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(
+        html.contains("/__mock/ui/app.js"),
+        "the page loads its script"
+    );
+    for asset in ["/__mock/ui/app.js", "/__mock/ui/app.css"] {
+        assert_eq!(
+            get_raw(&state, asset, &[]).await.0,
+            StatusCode::OK,
+            "{asset}"
+        );
+    }
+    for data in [
+        "/__mock/ui/api/overview",
+        "/__mock/ui/api/state",
+        "/__mock/ui/api/call-logs",
+        "/__mock/ui/api/deliveries",
+        "/__mock/journal/stream",
+    ] {
+        assert_eq!(
+            get_raw(&state, data, &[]).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{data}"
+        );
+        let (status, ..) = get_raw(
+            &state,
+            data,
+            &[
+                ("authorization", "Bearer adm-ui"),
+                ("origin", "http://evil.example"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{data} cross-site");
+    }
+    let (status, _, body) = get_raw(
+        &state,
+        "/__mock/ui/api/overview",
+        &[("authorization", "Bearer adm-ui")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let overview: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(overview["defaultLocationId"], state.location_id());
+}
+
+#[tokio::test]
+async fn a_call_log_page_takes_the_api_s_filters_and_names_each_bad_one() {
+    let state = MockServer::builder()
+        .fixtures(Fixtures::demo(3))
+        .call_logs(120)
+        .build_state();
+    let (status, _, body) = get_raw(
+        &state,
+        "/__mock/ui/api/call-logs?pageSize=50&page=2&sortBy=duration&sort=ascend",
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page: Value = serde_json::from_str(&body).expect("JSON");
+    let total = state.store().call_log_count(state.location_id());
+    assert_eq!(page["total"], json!(total));
+    let logs = page["callLogs"].as_array().expect("a page");
+    assert_eq!(logs.len(), 50);
+    let durations: Vec<f64> = logs
+        .iter()
+        .map(|l| l["duration"].as_f64().expect("a duration"))
+        .collect();
+    assert!(durations.windows(2).all(|w| w[0] <= w[1]), "{durations:?}");
+    let (status, _, body) = get_raw(
+        &state,
+        "/__mock/ui/api/call-logs?pageSize=500&callType=SOMETIMES&startDate=9&endDate=3",
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = serde_json::from_str(&body).expect("JSON");
+    let messages = error["message"].to_string();
+    for needle in [
+        "pageSize",
+        "callType",
+        "startDate must be less than endDate",
+    ] {
+        assert!(messages.contains(needle), "{needle} in {messages}");
+    }
+}
+
+/// The events of an SSE body read so far, as (event, data) pairs.
+fn sse_events(text: &str) -> Vec<(String, String)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut event = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(name) = line.strip_prefix("event:") {
+                    event = Some(name.trim().to_owned());
+                } else if let Some(line) = line.strip_prefix("data:") {
+                    data.push_str(line.trim_start());
+                }
+            }
+            event.map(|e| (e, data))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_stream_sends_the_backlog_once_then_each_new_exchange_with_its_response() {
+    use futures::StreamExt as _;
+    let server = MockServer::builder().start().await;
+    let http = reqwest_client();
+    let agents = format!(
+        "{}/voice-ai/agents?locationId={}",
+        server.uri(),
+        server.location_id()
+    );
+    let get = || {
+        http.get(&agents)
+            .header("Version", "2021-04-15")
+            .header("Authorization", format!("Bearer {}", server.dev_token()))
+            .send()
+    };
+    assert!(get().await.expect("an answer").status().is_success());
+    let response = http
+        .get(format!("{}/__mock/journal/stream", server.uri()))
+        .send()
+        .await
+        .expect("the stream");
+    assert_eq!(response.status().as_u16(), 200);
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    let until = |text: &str, count: usize| sse_events(text).len() >= count;
+    let read = async |body: &mut (dyn futures::Stream<Item = reqwest::Result<Bytes>> + Unpin),
+                      text: &mut String,
+                      count: usize| {
+        while !until(text, count) {
+            let chunk = tokio::time::timeout(PATIENCE, body.next())
+                .await
+                .expect("an event in time")
+                .expect("the stream goes on")
+                .expect("a chunk");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    read(&mut body, &mut text, 2).await;
+    let events = sse_events(&text);
+    assert_eq!(events[0].0, "exchange");
+    assert_eq!(events[1].0, "ready", "one backlog entry: {events:?}");
+    let backlog: Value = serde_json::from_str(&events[0].1).expect("JSON");
+    assert_eq!(backlog["operation"], "listAgents");
+    assert_eq!(backlog["tokenLocation"], server.location_id());
+    assert_eq!(backlog["response"], Value::Null, "made before the stream");
+
+    assert!(get().await.expect("an answer").status().is_success());
+    read(&mut body, &mut text, 3).await;
+    let events = sse_events(&text);
+    assert_eq!(events.len(), 3, "{events:?}");
+    let live: Value = serde_json::from_str(&events[2].1).expect("JSON");
+    assert_eq!(live["status"], 200);
+    assert_eq!(live["headers"]["authorization"], "Bearer <redacted>");
+    assert_eq!(live["response"]["captured"], true);
+    let answer: Value =
+        serde_json::from_str(live["response"]["body"].as_str().expect("the body")).expect("JSON");
+    assert!(answer["agents"].is_array(), "{answer}");
+}
+
+fn reqwest_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
