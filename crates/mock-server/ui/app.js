@@ -180,6 +180,9 @@ function updateCount() {
 }
 
 const operations = new Set();
+/** What identifies an exchange across a reconnect's replay. */
+const keyOf = (x) => [x.at, x.method, x.path, x.query, x.status, x.latencyMs].join(" ");
+const known = new Set();
 let pending = [];
 let frame = 0;
 
@@ -188,8 +191,10 @@ let frame = 0;
 function addExchange(x, live) {
   x.id = nextId++;
   exchanges.push(x);
+  known.add(keyOf(x));
   if (exchanges.length > MAX_ROWS) {
     const gone = exchanges.shift();
+    known.delete(keyOf(gone));
     const row = $("traffic-rows").querySelector(`tr[data-id="${gone.id}"]`);
     if (row) row.remove();
   }
@@ -289,11 +294,10 @@ async function connectStream() {
       const response = await fetch("/__mock/journal/stream", { headers: { Accept: "text/event-stream", ...authHeaders() }, credentials: "omit", signal: leaving.signal });
       if (response.status === 401) { await askForToken(); continue; }
       if (!response.ok || !response.body) throw new Error("stream " + response.status);
-      // A reconnect starts from the journal's backlog again.
-      exchanges.length = 0;
+      // A reconnect replays the journal's backlog: rows already listed (with their captured
+      // responses) are kept, and their replays skipped.
       pending = [];
       ready = false;
-      renderTraffic();
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {
@@ -323,7 +327,11 @@ function handleEvent(block, status) {
     if (line.startsWith("event:")) event = line.slice(6).trim();
     else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
   }
-  if (event === "exchange") addExchange(JSON.parse(data.join("\n")), ready);
+  if (event === "exchange") {
+    const x = JSON.parse(data.join("\n"));
+    if (!ready && known.has(keyOf(x))) return;
+    addExchange(x, ready);
+  }
   else if (event === "ready") {
     renderTraffic();
     if (!performance.getEntriesByName("traffic-live").length) performance.mark("traffic-live");
@@ -539,7 +547,7 @@ function wire() {
   for (const id of ["f-api", "f-status"]) $(id).addEventListener("change", renderTraffic);
   for (const id of ["f-op", "f-text"]) $(id).addEventListener("input", renderTraffic);
   $("traffic-filters").addEventListener("submit", (event) => event.preventDefault());
-  $("traffic-clear").addEventListener("click", () => { exchanges.length = 0; $("detail").hidden = true; renderTraffic(); });
+  $("traffic-clear").addEventListener("click", () => { exchanges.length = 0; known.clear(); $("detail").hidden = true; renderTraffic(); });
   $("detail-close").addEventListener("click", closeDetail);
   $("detail").addEventListener("keydown", (event) => { if (event.key === "Escape") closeDetail(); });
   $("state-form").addEventListener("submit", (event) => { event.preventDefault(); loadState().catch(failed); });

@@ -848,3 +848,31 @@ fn reqwest_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
+
+#[tokio::test]
+async fn an_open_stream_ends_when_the_server_shuts_down() {
+    use futures::StreamExt as _;
+    let server = MockServer::builder().start().await;
+    let response = reqwest_client()
+        .get(format!("{}/__mock/journal/stream", server.uri()))
+        .send()
+        .await
+        .expect("the stream");
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    while !text.contains("event: ready") {
+        let chunk = tokio::time::timeout(PATIENCE, body.next())
+            .await
+            .expect("an event in time")
+            .expect("the stream goes on")
+            .expect("a chunk");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(server);
+    // Well before the 5 s that shutdown grants requests in progress.
+    let ended = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(Ok(_)) = body.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived the server");
+}

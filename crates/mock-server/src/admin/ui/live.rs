@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use axum::body::{Body, Bytes};
@@ -23,7 +23,7 @@ use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use serde_json::{Map, Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 use crate::AppState;
 use crate::journal::{Exchange, JournalEntry, REDACTED, is_credential_header};
@@ -50,6 +50,9 @@ pub(crate) struct LiveFeed {
     sender: broadcast::Sender<LiveMessage>,
     watchers: AtomicUsize,
     signed: Mutex<SignedBodies>,
+    /// Set when the server shuts down: every stream ends.
+    closed: AtomicBool,
+    closing: Notify,
 }
 
 impl Default for LiveFeed {
@@ -58,6 +61,8 @@ impl Default for LiveFeed {
             sender: broadcast::channel(CHANNEL_CAPACITY).0,
             watchers: AtomicUsize::new(0),
             signed: Mutex::new(SignedBodies::default()),
+            closed: AtomicBool::new(false),
+            closing: Notify::new(),
         }
     }
 }
@@ -87,6 +92,13 @@ impl LiveFeed {
     /// Whether a page watches the feed (the request path's only cost otherwise).
     pub(crate) fn watched(&self) -> bool {
         self.watchers.load(Ordering::Relaxed) > 0
+    }
+
+    /// Ends every stream, now and later (the server is shutting down and would otherwise wait
+    /// for them).
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.closing.notify_waiters();
     }
 
     /// Keeps a webhook event's bytes and signature, so its deliveries can be checked.
@@ -207,7 +219,7 @@ pub(crate) async fn stream(
     // Only messages queued by now can repeat a backlog entry.
     let doubtful = receiver.len();
     let reader = Reader {
-        _watch: watch,
+        watch,
         receiver,
         backlog,
         doubtful,
@@ -223,17 +235,29 @@ pub(crate) async fn stream(
 
 /// One page's side of the channel.
 struct Reader {
-    _watch: Watch,
+    watch: Watch,
     receiver: broadcast::Receiver<LiveMessage>,
     backlog: Vec<Arc<Exchange>>,
     doubtful: usize,
 }
 
 impl Reader {
-    /// The next event to send; `None` once the server shuts the channel.
+    /// The next event to send; `None` once the server shuts down.
     async fn next(&mut self) -> Option<Event> {
+        let state = self.watch.0.clone();
+        let feed = state.journal().live();
         loop {
-            match self.receiver.recv().await {
+            let closing = feed.closing.notified();
+            tokio::pin!(closing);
+            closing.as_mut().enable();
+            if feed.closed.load(Ordering::SeqCst) {
+                return None;
+            }
+            let received = tokio::select! {
+                received = self.receiver.recv() => received,
+                () = &mut closing => return None,
+            };
+            match received {
                 Ok(message) => {
                     if self.doubtful > 0 {
                         self.doubtful -= 1;
