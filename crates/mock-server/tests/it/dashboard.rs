@@ -48,8 +48,20 @@ impl Drop for Driver {
 /// The first of `candidates` (or the named environment variable) that exists, else a failure
 /// that says how to install it.
 fn find_program(variable: &str, candidates: &[&str]) -> PathBuf {
+    let advice = format!(
+        "the dashboard test needs {} (or {variable}=/path/to/it): install Debian's browser and \
+         driver with `apt-get update && apt-get install -y chromium chromium-driver` (as root; \
+         .ci/run does this when they are missing)",
+        candidates[0]
+    );
     if let Some(path) = std::env::var_os(variable) {
-        return PathBuf::from(path);
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "{} does not exist; {advice}",
+            path.display()
+        );
+        return path;
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for name in candidates {
@@ -60,12 +72,7 @@ fn find_program(variable: &str, candidates: &[&str]) -> PathBuf {
             }
         }
     }
-    panic!(
-        "the dashboard test needs {} (or {variable}=/path/to/it): install Debian's browser and \
-         driver with `apt-get update && apt-get install -y chromium chromium-driver` (as root; \
-         .ci/run does this when they are missing)",
-        candidates[0]
-    );
+    panic!("{advice}");
 }
 
 fn free_port() -> u16 {
