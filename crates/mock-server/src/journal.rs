@@ -3,7 +3,8 @@
 //!
 //! It is written in one place, the `record` middleware: every API request is appended when it
 //! arrives (refused ones included, in arrival order) and completed with its status and latency
-//! once its response head is ready. The admin API is not journaled.
+//! once its response head is ready. The admin API is not journaled. While a dashboard watches,
+//! each finished exchange also goes to its live feed, with its response (`admin::ui`).
 //!
 //! The journal is bounded by bytes, not by count: [`DEFAULT_JOURNAL_BYTES`] (32 MiB) unless the
 //! builder or `--journal-bytes` says otherwise; the oldest exchanges are dropped first, and 0

@@ -237,7 +237,8 @@ function validationMessages(x) {
   const body = parsed(x.response.body);
   if (!body || body.message === undefined) return null;
   const messages = [].concat(body.message).map(String);
-  return [h("h4", {}, "Validation messages"),
+  const title = x.status === 400 || x.status === 422 ? "Validation messages" : "Error message";
+  return [h("h4", {}, title),
     h("ul", { class: "problems", "data-testid": "validation-messages" }, messages.map((m) => h("li", {}, m)))];
 }
 
@@ -265,7 +266,7 @@ function openDetail(id) {
       h("h4", {}, "Response body"),
       x.response.captured
         ? (x.response.body ? h("pre", { id: "detail-response-body" }, pretty(x.response.body)) : h("p", { class: "empty" }, "No body."))
-        : h("p", { class: "empty" }, x.status === 0 ? "The connection was dropped by a fault rule." : "Not captured (streamed or over 64 KiB)."),
+        : h("p", { class: "empty" }, x.status === 0 ? "The connection was dropped by a fault rule." : "Not captured (streamed or over 128 KiB)."),
     ];
   }
   $("detail-body").replaceChildren(...request, ...response.flat().filter(Boolean));

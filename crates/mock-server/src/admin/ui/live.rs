@@ -28,14 +28,16 @@ use tokio::sync::{Notify, broadcast};
 use crate::AppState;
 use crate::journal::{Exchange, JournalEntry, REDACTED, is_credential_header};
 
-/// The largest response body the feed keeps (64 KiB); larger ones are shown as not captured.
-pub(crate) const RESPONSE_KEEP_BYTES: usize = 64 * 1024;
+/// The largest response body the feed keeps (128 KiB: a page of 50 call logs fits); larger ones
+/// are shown as not captured.
+pub(crate) const RESPONSE_KEEP_BYTES: usize = 128 * 1024;
 /// How many finished exchanges a new stream starts with.
 pub(crate) const BACKLOG: usize = 500;
 /// How many signed webhook bodies are kept for the signature check (the oldest go first).
 pub(crate) const SIGNED_CAPACITY: usize = 1_000;
-/// How many messages a slow page may fall behind before it is told it missed some.
-const CHANNEL_CAPACITY: usize = 1_024;
+/// How many messages a slow page may fall behind before it is told it missed some (with
+/// [`RESPONSE_KEEP_BYTES`], at most 32 MiB of bodies waiting).
+const CHANNEL_CAPACITY: usize = 256;
 
 /// One finished exchange on its way to the open pages.
 #[derive(Debug, Clone)]
