@@ -361,9 +361,11 @@ async function loadLocations(known) {
 function actionList(actions) {
   if (!actions || !actions.length) return h("p", { class: "empty" }, "No actions.");
   return h("ul", {}, actions.map((a) => {
-    const followup = a.details && a.details.followupSettings;
+    // An advancedFollowup action's details are its follow-up settings (scenario, sequence, and
+    // the followupSettings the follow-up endpoint sets).
+    const followup = a.type === "advancedFollowup" ? a.details : null;
     return h("li", {}, h("strong", {}, a.name || a.actionName || a.id), ` (${a.actionType || a.type || "action"})`,
-      followup ? h("details", {}, h("summary", {}, "Follow-up settings"), h("pre", {}, pretty(followup))) : null);
+      followup ? h("details", { open: true, class: "followup" }, h("summary", {}, "Follow-up settings"), h("pre", {}, pretty(followup))) : null);
   }));
 }
 

@@ -365,9 +365,23 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
     )
     .await;
     assert!(card.contains(&agent.id), "{card}");
+    let followup = wait_for_text(page, "#conversation-agents .followup", "followupSequence").await;
+    assert!(followup.contains("contactStoppedReplying"), "{followup}");
     let pages = wait_for_text(page, "#cl-page", "call logs").await;
     assert!(pages.contains("Page 1 of"), "{pages}");
     screenshot(page, "state").await;
+    page.execute(
+        "document.getElementById('call-logs-title').scrollIntoView();",
+        Vec::new(),
+    )
+    .await
+    .expect("scrolled to the call logs");
+    let rows = page
+        .find_all(Locator::Css("#call-log-rows tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 25, "a page of the default size");
+    screenshot(page, "call-logs").await;
 
     // Controls: subscribe the receiver (through the page), add a fault rule, simulate a call.
     open_view(page, "webhooks").await;
