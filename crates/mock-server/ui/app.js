@@ -183,6 +183,8 @@ const operations = new Set();
 /** What identifies an exchange across a reconnect's replay. */
 const keyOf = (x) => [x.at, x.method, x.path, x.query, x.status, x.latencyMs].join(" ");
 const known = new Set();
+/** The rows listed before the current connection: its backlog replays them. */
+let replayed = new Set();
 let pending = [];
 let frame = 0;
 
@@ -299,6 +301,7 @@ async function connectStream() {
       // responses) are kept, and their replays skipped.
       pending = [];
       ready = false;
+      replayed = new Set(known);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {
@@ -330,10 +333,11 @@ function handleEvent(block, status) {
   }
   if (event === "exchange") {
     const x = JSON.parse(data.join("\n"));
-    if (!ready && known.has(keyOf(x))) return;
+    if (!ready && replayed.has(keyOf(x))) return;
     addExchange(x, ready);
   }
   else if (event === "ready") {
+    replayed = new Set();
     renderTraffic();
     if (!performance.getEntriesByName("traffic-live").length) performance.mark("traffic-live");
     ready = true;

@@ -529,7 +529,7 @@ async fn measure_the_first_load_and_a_call_log_page_over_a_million_logs() {
     println!("seeded 1,000,000 call logs in {:?}", seeding.elapsed());
     let count = server.state().store().call_log_count(server.location_id());
     assert!(count >= 1_000_000, "{count}");
-    // A full journal backlog: the stream's first 500 exchanges are part of the first load.
+    // A full journal backlog: the stream's first 200 exchanges are part of the first load.
     let client = voice_ai_client::Client::from_config(
         ClientConfig::new(Token::new(server.dev_token())).base_url(server.uri()),
     )

@@ -32,7 +32,7 @@ use crate::journal::{Exchange, JournalEntry, REDACTED, is_credential_header};
 /// are shown as not captured.
 pub(crate) const RESPONSE_KEEP_BYTES: usize = 128 * 1024;
 /// How many finished exchanges a new stream starts with.
-pub(crate) const BACKLOG: usize = 500;
+pub(crate) const BACKLOG: usize = 200;
 /// How many signed webhook bodies are kept for the signature check (the oldest go first).
 pub(crate) const SIGNED_CAPACITY: usize = 1_000;
 /// How many messages a slow page may fall behind before it is told it missed some (with
