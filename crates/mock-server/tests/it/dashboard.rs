@@ -5,23 +5,19 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
 //! test fails and says how to install them. `UPDATE_SCREENSHOTS=1` writes the README's
-//! screenshots to `crates/mock-server/docs/ui-*.png`. The ignored test at the end measures the
-//! first load and a call-log page over 1,000,000 logs (see BENCHMARKS.md).
+//! screenshots to `crates/mock-server/docs/ui-*.png`. The `dashboard_timing` example measures
+//! the first load and a call-log page over 1,000,000 logs (see BENCHMARKS.md).
 
-use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use futures::FutureExt as _;
 use highlevel_client_core::webhooks::{Ed25519PublicKey, VoiceAiCallEnd, WebhookVerifier};
 use mock_server::{Fixtures, MockServer, WebhookRetryPolicy};
@@ -29,169 +25,9 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use voice_ai_client::{ClientConfig, Token};
 
-/// How long one condition in the page may take to appear.
-const PATIENCE: Duration = Duration::from_secs(15);
-
-/// chromedriver, stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The first of `candidates` (or the named environment variable) that exists, else a failure
-/// that says how to install it.
-fn find_program(variable: &str, candidates: &[&str]) -> PathBuf {
-    let advice = format!(
-        "the dashboard test needs {} (or {variable}=/path/to/it): install Debian's browser and \
-         driver with `apt-get update && apt-get install -y chromium chromium-driver` (as root; \
-         .ci/run does this when they are missing)",
-        candidates[0]
-    );
-    if let Some(path) = std::env::var_os(variable) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "{} does not exist; {advice}",
-            path.display()
-        );
-        return path;
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in candidates {
-        for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin")]) {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
-    }
-    panic!("{advice}");
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
-/// Starts chromedriver on a free loopback port and waits until it listens.
-fn start_driver() -> Driver {
-    let program = find_program("CHROMEDRIVER", &["chromedriver"]);
-    let port = free_port();
-    let child = Command::new(&program)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {} failed: {e}", program.display()));
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let started = Instant::now();
-    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen on {address} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    driver
-}
-
-/// A headless Chromium session at 1280×800 (the flags a root container needs included).
-async fn browser(driver: &Driver) -> Client {
-    let chromium = find_program(
-        "CHROMIUM",
-        &["chromium", "chromium-browser", "google-chrome"],
-    );
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,800", "--hide-scrollbars", "--force-device-scale-factor=1",
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session through chromedriver")
-}
-
-/// The element matching `css`, waiting for it.
-async fn wait_for(page: &Client, css: &str) -> Element {
-    match page
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(element) => element,
-        Err(error) => {
-            let notice = match page.find(Locator::Css("#notice")).await {
-                Ok(element) => element.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            panic!("{css} did not appear within {PATIENCE:?} ({error}); the page says {notice:?}")
-        }
-    }
-}
-
-/// Waits until the text of `css` contains `needle`; the text.
-async fn wait_for_text(page: &Client, css: &str, needle: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let text = match page.find(Locator::Css(css)).await {
-            Ok(element) => element.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if text.contains(needle) {
-            return text;
-        }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "{css} never contained {needle:?}; last text: {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Switches the page to a view (as a click on its navigation link does).
-async fn open_view(page: &Client, view: &str) {
-    page.find(Locator::Css(&format!("nav a[data-view='{view}']")))
-        .await
-        .expect("the view's link")
-        .click()
-        .await
-        .expect("clicked");
-    wait_for(page, &format!("#view-{view}:not([hidden])")).await;
-}
-
-/// With `UPDATE_SCREENSHOTS=1`, the page as it looks now, into `docs/ui-<name>.png`.
-async fn screenshot(page: &Client, name: &str) {
-    if std::env::var_os("UPDATE_SCREENSHOTS").is_none() {
-        return;
-    }
-    let png = page.screenshot().await.expect("a screenshot");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
-    std::fs::create_dir_all(&dir).expect("the docs folder");
-    std::fs::write(dir.join(format!("ui-{name}.png")), png).expect("the screenshot written");
-}
+use crate::browser::{
+    PATIENCE, browser, number, open_view, screenshot, start_driver, wait_for, wait_for_text,
+};
 
 type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -381,6 +217,12 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
         .await
         .expect("rows");
     assert_eq!(rows.len(), 25, "a page of the default size");
+    let shown = number(
+        page,
+        "return Number(document.getElementById('call-log-table').dataset.page);",
+    )
+    .await;
+    assert_eq!(shown, 1.0);
     screenshot(page, "call-logs").await;
 
     // Controls: subscribe the receiver (through the page), add a fault rule, simulate a call.
@@ -505,157 +347,6 @@ async fn ask_for_the_admin_token(page: &Client, guarded: &MockServer) {
     wait_for(page, "#live-status[data-state='live']").await;
     wait_for_text(page, "#cl-page", "call logs").await;
     wait_for(page, "#token-form[hidden]").await;
-}
-
-/// Reads a number the page computed.
-async fn number(page: &Client, script: &str) -> f64 {
-    page.execute(script, Vec::new())
-        .await
-        .expect("the script ran")
-        .as_f64()
-        .unwrap_or_else(|| panic!("{script} gave no number"))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement: seeds 1,000,000 call logs; run with --ignored --nocapture"]
-async fn measure_the_first_load_and_a_call_log_page_over_a_million_logs() {
-    let driver = start_driver();
-    let seeding = Instant::now();
-    let server = MockServer::builder()
-        .fixtures(Fixtures::demo(1))
-        .call_logs(1_000_000)
-        .start()
-        .await;
-    println!("seeded 1,000,000 call logs in {:?}", seeding.elapsed());
-    let count = server.state().store().call_log_count(server.location_id());
-    assert!(count >= 1_000_000, "{count}");
-    // A full journal backlog: the stream's first 200 exchanges are part of the first load.
-    let client = voice_ai_client::Client::from_config(
-        ClientConfig::new(Token::new(server.dev_token())).base_url(server.uri()),
-    )
-    .expect("a client");
-    for _ in 0..500 {
-        client
-            .list_agents()
-            .location_id(server.location_id())
-            .send()
-            .await
-            .expect("listed");
-    }
-    let page = browser(&driver).await;
-    let url = format!("{}/__mock/ui", server.uri());
-    let mut loads = Vec::new();
-    // Navigation start to the load event, and to the traffic list filled from the stream and
-    // live; the state view: navigation start to agents and the first call-log page shown.
-    let since_start =
-        |mark: &str| format!("return performance.getEntriesByName('{mark}')[0].startTime;");
-    for round in 0..6 {
-        page.goto(&format!("{url}?round={round}#traffic"))
-            .await
-            .expect("loaded");
-        wait_for(&page, "#live-status[data-state='live']").await;
-        let load = number(
-            &page,
-            "const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;",
-        )
-        .await;
-        let live = number(&page, &since_start("traffic-live")).await;
-        let rows = page
-            .find_all(Locator::Css("#traffic-rows tr"))
-            .await
-            .expect("rows")
-            .len();
-        println!(
-            "first load (traffic), round {round}: load event {load:.1} ms, {rows} rows listed and live at {live:.1} ms"
-        );
-        page.goto(&format!("{url}?state={round}#state"))
-            .await
-            .expect("loaded");
-        wait_for(&page, "#call-log-table[data-page='1']").await;
-        let state = number(&page, &since_start("state-ready")).await;
-        println!(
-            "first load (state, 1,000,000 logs), round {round}: agents and call-log page 1 shown at {state:.1} ms"
-        );
-        if round > 0 {
-            loads.extend([live, state]);
-        }
-    }
-    let mut pages = Vec::new();
-    let views: [(&str, Value); 4] = [
-        ("state view, page 1 newest first", json!(null)),
-        ("page 2", json!("#cl-next")),
-        ("page 3", json!("#cl-next")),
-        ("sorted by duration", json!("duration")),
-    ];
-    open_view(&page, "state").await;
-    for round in 0..3 {
-        page.refresh().await.expect("reloaded");
-        for (name, step) in &views {
-            match step.as_str() {
-                None => {
-                    wait_for(&page, "#call-log-table[data-page='1']").await;
-                }
-                Some("duration") => {
-                    page.find(Locator::Css("#cl-sort-by"))
-                        .await
-                        .expect("sort")
-                        .select_by_value("duration")
-                        .await
-                        .expect("chosen");
-                    page.execute(
-                        "document.getElementById('call-log-table').removeAttribute('data-page');",
-                        Vec::new(),
-                    )
-                    .await
-                    .expect("ran");
-                    page.find(Locator::Css("#call-log-form button"))
-                        .await
-                        .expect("apply")
-                        .click()
-                        .await
-                        .expect("clicked");
-                    wait_for(&page, "#call-log-table[data-page='1']").await;
-                }
-                Some(css) => {
-                    let current = number(
-                        &page,
-                        "return Number(document.getElementById('call-log-table').dataset.page);",
-                    )
-                    .await;
-                    page.find(Locator::Css(css))
-                        .await
-                        .expect("next")
-                        .click()
-                        .await
-                        .expect("clicked");
-                    wait_for(
-                        &page,
-                        &format!("#call-log-table[data-page='{}']", current + 1.0),
-                    )
-                    .await;
-                }
-            }
-            let ms = number(
-                &page,
-                "return Number(document.getElementById('call-log-table').dataset.renderMs);",
-            )
-            .await;
-            let text = wait_for_text(&page, "#cl-page", "call logs").await;
-            println!("call logs, round {round}, {name}: {ms:.1} ms ({text})");
-            pages.push(ms);
-        }
-    }
-    page.close().await.expect("closed");
-    let worst = |v: &[f64]| v.iter().copied().fold(0.0_f64, f64::max);
-    println!(
-        "worst first load {:.1} ms; worst call-log page {:.1} ms",
-        worst(&loads),
-        worst(&pages)
-    );
-    assert!(
-        worst(&loads) < 300.0 && worst(&pages) < 300.0,
-        "over the 300 ms goal"
-    );
 }
 
 // ---- the dashboard's routes without a browser ---------------------------------------------

@@ -4,6 +4,7 @@ mod admin;
 mod admin_cli;
 mod admin_guard;
 mod auth;
+mod browser;
 mod call_logs;
 mod call_logs_and_voices;
 mod call_logs_cli;
