@@ -150,7 +150,7 @@ function matches(x) {
 function rowFor(x) {
   const open = () => openDetail(x.id);
   return h("tr", {
-    tabindex: 0, "data-id": x.id, "aria-selected": x.id === selectedId ? "true" : "false",
+    tabindex: 0, "data-id": x.id, "aria-current": x.id === selectedId ? "true" : null,
     onclick: open,
     onkeydown: (event) => {
       if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(); }
@@ -248,7 +248,10 @@ function openDetail(id) {
   const x = exchanges.find((e) => e.id === id);
   if (!x) return;
   selectedId = id;
-  for (const row of $("traffic-rows").children) row.setAttribute("aria-selected", String(Number(row.dataset.id) === id));
+  for (const row of $("traffic-rows").children) {
+    if (Number(row.dataset.id) === id) row.setAttribute("aria-current", "true");
+    else row.removeAttribute("aria-current");
+  }
   $("detail-title").textContent = `${x.method} ${x.path} → ${x.status === 0 ? "dropped" : x.status}`;
   const request = [
     h("p", { class: "meta" }, `${dateTimeOf(x.at)} · ${x.api}${x.operation ? " · " + x.operation : ""} · ${x.latencyMs.toFixed(1)} ms`,
@@ -280,7 +283,7 @@ function closeDetail() {
   $("detail").hidden = true;
   const row = $("traffic-rows").querySelector(`tr[data-id="${selectedId}"]`);
   selectedId = null;
-  for (const r of $("traffic-rows").children) r.setAttribute("aria-selected", "false");
+  for (const r of $("traffic-rows").children) r.removeAttribute("aria-current");
   if (row) row.focus();
 }
 
