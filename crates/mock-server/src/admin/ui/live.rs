@@ -10,7 +10,9 @@
 //!
 //! A new stream subscribes first and then reads the journal, so nothing finished in between is
 //! lost; [`publish`] runs before the journal marks the exchange finished, so an exchange in both
-//! the backlog and the channel was queued before the journal was read, and is skipped once.
+//! the backlog and the channel was queued before the journal was read, and is skipped once. One
+//! window remains: a request that found no watcher an instant before the first page subscribed,
+//! and finished just after that page read the journal, is in neither (a reload shows it).
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
