@@ -1,9 +1,11 @@
 //! The request journal: what clients sent and what they got, for assertions in tests (like
 //! wiremock's `received_requests`) and for `GET /__mock/journal`.
 //!
-//! It is written in one place, the `record` middleware: every API request is appended when it
-//! arrives (refused ones included, in arrival order) and completed with its status and latency
-//! once its response head is ready. The admin API is not journaled.
+//! It is written in one place, the API middleware's [`admit`] and [`Admission::finish`]: every
+//! API request is appended when it arrives (refused ones included, in arrival order) and
+//! completed with its status and latency once its response head is ready. The admin API is not
+//! journaled. While a dashboard watches, each finished exchange also goes to its live feed,
+//! with its response (`admin::ui`).
 //!
 //! The journal is bounded by bytes, not by count: [`DEFAULT_JOURNAL_BYTES`] (32 MiB) unless the
 //! builder or `--journal-bytes` says otherwise; the oldest exchanges are dropped first, and 0
@@ -360,7 +362,7 @@ impl KeptBody {
 
 /// One exchange as kept: raw parts, formatted only when the journal is read.
 #[derive(Debug)]
-struct Exchange {
+pub(crate) struct Exchange {
     at: SystemTime,
     method: Method,
     /// The path and query, then each kept header's value, copied into one allocation (the
@@ -531,8 +533,23 @@ impl Exchange {
         }
     }
 
-    fn to_entry(&self) -> Option<JournalEntry> {
+    /// The bearer token as sent (for the dashboard's "token's location"; never shown).
+    pub(crate) fn bearer(&self) -> Option<&str> {
+        let (_, value) = self
+            .headers()
+            .into_iter()
+            .find(|(name, _)| *name == axum::http::header::AUTHORIZATION)?;
+        let (scheme, token) = std::str::from_utf8(value).ok()?.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    }
+
+    pub(crate) fn to_entry(&self) -> Option<JournalEntry> {
         let (status, latency_micros) = *self.outcome.get()?;
+        Some(self.entry_with(status, latency_micros))
+    }
+
+    /// The entry with this outcome (the dashboard's stream builds it before `outcome` is set).
+    pub(crate) fn entry_with(&self, status: u16, latency_micros: u64) -> JournalEntry {
         let epoch_ms = self
             .at
             .duration_since(UNIX_EPOCH)
@@ -540,7 +557,7 @@ impl Exchange {
             .as_millis() as i64;
         let kept = self.body.kept();
         let excerpt = &kept[..kept.len().min(BODY_EXCERPT_BYTES)];
-        Some(JournalEntry {
+        JournalEntry {
             at: crate::store::rfc3339(epoch_ms),
             method: self.method.as_str().to_owned(),
             path: self.path().to_owned(),
@@ -550,7 +567,7 @@ impl Exchange {
             headers: self.header_pairs(true),
             body_excerpt: String::from_utf8_lossy(excerpt).into_owned(),
             body_len: self.body.len(),
-        })
+        }
     }
 }
 
@@ -578,6 +595,8 @@ pub(crate) struct Journal {
     capture: HeaderCapture,
     exchanges: Mutex<Exchanges>,
     deliveries: Mutex<Deliveries>,
+    /// The dashboard's live stream of finished exchanges (`GET /__mock/journal/stream`).
+    live: crate::admin::ui::LiveFeed,
 }
 
 impl Journal {
@@ -587,7 +606,24 @@ impl Journal {
             capture,
             exchanges: Mutex::new(Exchanges::default()),
             deliveries: Mutex::new(Deliveries::default()),
+            live: crate::admin::ui::LiveFeed::default(),
         }
+    }
+
+    /// The dashboard's live stream.
+    pub(crate) fn live(&self) -> &crate::admin::ui::LiveFeed {
+        &self.live
+    }
+
+    /// The kept exchanges themselves, oldest first (the dashboard's backlog).
+    pub(crate) fn exchange_list(&self) -> Vec<Arc<Exchange>> {
+        self.exchanges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .list
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// The byte budget and the header capture in force.
@@ -805,8 +841,9 @@ pub(crate) async fn admit(
 
 impl Admission {
     /// The second half: the handler is done with the body, so its share of the budget is free
-    /// again, and the exchange gets its status (0 for a dropped connection) and latency.
-    pub(crate) fn finish(self, response: &Response) {
+    /// again, and the exchange gets its status (0 for a dropped connection) and latency. While
+    /// a dashboard watches, the exchange and its response also go to the live feed first.
+    pub(crate) async fn finish(self, state: &AppState, mut response: Response) -> Response {
         drop(self.reserved);
         if let Some(exchange) = self.exchange {
             let status = if response
@@ -818,10 +855,15 @@ impl Admission {
             } else {
                 response.status().as_u16()
             };
-            let _ = exchange
-                .outcome
-                .set((status, self.started.elapsed().as_micros() as u64));
+            let latency = self.started.elapsed().as_micros() as u64;
+            // Only while a dashboard watches, and before `outcome` is set (see `admin::ui::live`).
+            if state.journal().live.watched() {
+                response =
+                    crate::admin::ui::publish(state, &exchange, status, latency, response).await;
+            }
+            let _ = exchange.outcome.set((status, latency));
         }
+        response
     }
 }
 

@@ -48,7 +48,7 @@ pub(crate) async fn pipeline(
             }
         }
     };
-    admission.finish(&response);
+    let response = admission.finish(&state, response).await;
     line.finish(&response);
     response
 }

@@ -847,6 +847,8 @@ impl Drop for MockServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        // Connections run in their own tasks: end the dashboard streams they would hold open.
+        self.state.journal().live().close();
         self.task.abort();
     }
 }
@@ -900,5 +902,11 @@ pub async fn serve_with_limits(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Open dashboard streams never end by themselves: end them so shutdown need not wait.
+    let live = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.journal().live().close();
+    };
     connections::serve(listener, router(state), limits, shutdown).await
 }

@@ -798,6 +798,11 @@ pub(crate) fn send_call_end(state: &AppState, location_id: &str, call_log: &Valu
     );
     let body = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
     let signature = webhooks.sign(&body);
+    // The dashboard checks each delivery's signature over the bytes sent.
+    state
+        .journal()
+        .live()
+        .keep_signed(&webhook_id, &body, &signature);
     let policy = webhooks.policy();
     for subscription in webhooks.subscriptions() {
         let mut delivery = WebhookDelivery {

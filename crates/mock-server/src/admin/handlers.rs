@@ -57,7 +57,10 @@ pub(super) async fn index() -> Response {
             "GET /__mock/webhooks/public-key", "GET /__mock/webhooks/retry-policy",
             "PUT /__mock/webhooks/retry-policy",
             "GET /__mock/oauth/apps", "POST /__mock/oauth/apps", "POST /__mock/oauth/codes",
-            "GET /__mock/violations", "DELETE /__mock/violations"
+            "GET /__mock/violations", "DELETE /__mock/violations",
+            "GET /__mock/ui", "GET /__mock/journal/stream",
+            "GET /__mock/ui/api/overview", "GET /__mock/ui/api/state",
+            "GET /__mock/ui/api/call-logs", "GET /__mock/ui/api/deliveries"
         ]
     }))
 }

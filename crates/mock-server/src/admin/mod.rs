@@ -15,6 +15,7 @@ mod error;
 mod guard;
 mod handlers;
 mod types;
+pub(crate) mod ui;
 
 use axum::Router;
 use axum::middleware;
@@ -29,9 +30,12 @@ pub(crate) const PREFIX: &str = "/__mock";
 
 /// The admin routes, relative to [`PREFIX`] (nested there by [`crate::router`], outside the API
 /// middleware), with their own fallback for unknown paths and methods, behind the guard
-/// (cross-site requests, the admin token, non-JSON bodies; see `guard`).
+/// (cross-site requests, the admin token, non-JSON bodies; see `guard`). The dashboard's page
+/// and assets (`/__mock/ui`, see [`ui`]) are merged in outside the guard; its data routes are
+/// behind it.
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
+        .merge(ui::data_routes())
         .route("/", get(index))
         .route("/reset", post(reset))
         .route("/state", get(export_state).put(import_state))
@@ -68,4 +72,5 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .fallback(admin_not_found)
         .method_not_allowed_fallback(admin_not_found)
         .layer(middleware::from_fn_with_state(state, guard::guard))
+        .merge(ui::page_routes())
 }

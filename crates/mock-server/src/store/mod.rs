@@ -386,6 +386,19 @@ impl Store {
         *lock(&self.ids) = IdGen::new(self.seed);
     }
 
+    /// The ids of the locations that hold data, sorted (the dashboard's location picker).
+    pub(crate) fn location_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .locations
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// Runs `f` with exclusive access to a location's data (created empty on first use) and the
     /// id generator.
     pub(crate) fn with_location<R>(

@@ -1,0 +1,187 @@
+//! A headless Chromium session driven through chromedriver, and waits on what a page shows:
+//! shared by the dashboard test (`dashboard.rs`) and the `dashboard_timing` example.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`; without them it fails and says how to install
+//! them (`CHROMEDRIVER` and `CHROMIUM` name other binaries).
+
+use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// How long one condition in the page may take to appear.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
+
+/// chromedriver, stopped when dropped.
+pub(crate) struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first of `candidates` (or the named environment variable) that exists, else a failure
+/// that says how to install it.
+fn find_program(variable: &str, candidates: &[&str]) -> PathBuf {
+    let advice = format!(
+        "the dashboard test needs {} (or {variable}=/path/to/it): install Debian's browser and \
+         driver with `apt-get update && apt-get install -y chromium chromium-driver` (as root; \
+         .ci/run does this when they are missing)",
+        candidates[0]
+    );
+    if let Some(path) = std::env::var_os(variable) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "{} does not exist; {advice}",
+            path.display()
+        );
+        return path;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for name in candidates {
+        for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin")]) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!("{advice}");
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Starts chromedriver on a free loopback port and waits until it listens.
+pub(crate) fn start_driver() -> Driver {
+    let program = find_program("CHROMEDRIVER", &["chromedriver"]);
+    let port = free_port();
+    let child = Command::new(&program)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {} failed: {e}", program.display()));
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let started = Instant::now();
+    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen on {address} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    driver
+}
+
+/// A headless Chromium session at 1280×800 (the flags a root container needs included).
+pub(crate) async fn browser(driver: &Driver) -> Client {
+    let chromium = find_program(
+        "CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    );
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,800", "--hide-scrollbars", "--force-device-scale-factor=1",
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session through chromedriver")
+}
+
+/// The element matching `css`, waiting for it.
+pub(crate) async fn wait_for(page: &Client, css: &str) -> Element {
+    match page
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(element) => element,
+        Err(error) => {
+            let notice = match page.find(Locator::Css("#notice")).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            panic!("{css} did not appear within {PATIENCE:?} ({error}); the page says {notice:?}")
+        }
+    }
+}
+
+/// Waits until the text of `css` contains `needle`; the text.
+pub(crate) async fn wait_for_text(page: &Client, css: &str, needle: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let text = match page.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "{css} never contained {needle:?}; last text: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Switches the page to a view (as a click on its navigation link does).
+pub(crate) async fn open_view(page: &Client, view: &str) {
+    page.find(Locator::Css(&format!("nav a[data-view='{view}']")))
+        .await
+        .expect("the view's link")
+        .click()
+        .await
+        .expect("clicked");
+    wait_for(page, &format!("#view-{view}:not([hidden])")).await;
+}
+
+/// With `UPDATE_SCREENSHOTS=1`, the page as it looks now, into `docs/ui-<name>.png`.
+pub(crate) async fn screenshot(page: &Client, name: &str) {
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_none() {
+        return;
+    }
+    let png = page.screenshot().await.expect("a screenshot");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    std::fs::create_dir_all(&dir).expect("the docs folder");
+    std::fs::write(dir.join(format!("ui-{name}.png")), png).expect("the screenshot written");
+}
+
+/// Reads a number the page computed.
+pub(crate) async fn number(page: &Client, script: &str) -> f64 {
+    page.execute(script, Vec::new())
+        .await
+        .expect("the script ran")
+        .as_f64()
+        .unwrap_or_else(|| panic!("{script} gave no number"))
+}
