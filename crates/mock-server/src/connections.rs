@@ -1,11 +1,15 @@
 //! Connection limits: the accept loop with its header and body read timeouts and its cap on
 //! open connections.
 //!
-//! Each connection is served by hyper's HTTP/1 server with a header read timeout (a request
-//! head, or the first byte of the next one on a kept-alive connection, must arrive within it)
-//! and a read buffer of at most [`READ_BUFFER_BYTES`] (a larger head gets 431). Each request
-//! body must arrive whole within the body read timeout, counted from its head; the API answers
-//! 408 past it ([`BodyReadTimeout`]).
+//! Each connection is served by hyper's HTTP/1 server with a read buffer of at most
+//! [`READ_BUFFER_BYTES`] (a larger head gets 431), and closed once it has been idle for the
+//! header read timeout: no request in progress and no request head completed (a connection
+//! that sends nothing, a half-sent head, a kept-alive connection with no next request). A
+//! watchdog per connection checks this four times per timeout, so a connection is closed
+//! between one and one and a quarter timeouts after it went idle; this costs a few atomic
+//! operations per request, where hyper's own header timeout arms and cancels a timer for each
+//! request head. Each request body must arrive whole within the body read timeout, counted
+//! from its head; the API answers 408 past it ([`BodyReadTimeout`]).
 //!
 //! The cap counts open connections. A connection that has not yet sent a whole request head is
 //! *unproven*; when a new one arrives at the cap, the oldest unproven connection is closed to
@@ -19,7 +23,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -28,7 +32,7 @@ use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::time::Sleep;
@@ -72,8 +76,9 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
-    /// The time allowed for a whole request head, counted from the connection's first byte
-    /// wait (a silent or idle kept-alive connection is closed after it).
+    /// How long a connection may stay idle (no request in progress, no request head completed:
+    /// silent, half-sent head, or kept alive with no next request) before it is closed; checked
+    /// four times per timeout, so closed within 1¼ of it.
     pub header_read_timeout: Duration,
     /// The time allowed for a whole request body, counted from its head (408 past it).
     pub body_read_timeout: Duration,
@@ -166,6 +171,11 @@ struct Ticket {
     registry: Arc<Registry>,
     evicted: Arc<Notify>,
     proven: AtomicBool,
+    /// Requests in progress: from a complete head until the response body is written (or
+    /// dropped).
+    answering: AtomicU64,
+    /// Requests answered so far, so the watchdog sees progress between two of its checks.
+    answered: AtomicU64,
 }
 
 impl Registry {
@@ -191,6 +201,8 @@ impl Registry {
             registry: Arc::clone(self),
             evicted,
             proven: AtomicBool::new(false),
+            answering: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
         })
     }
 
@@ -209,6 +221,81 @@ impl Ticket {
                 .lock()
                 .unproven
                 .retain(|(id, _)| *id != self.id);
+        }
+    }
+}
+
+/// Marks its connection busy from a request's head until its response body is done.
+struct Answering(Arc<Ticket>);
+
+impl Answering {
+    fn start(ticket: &Arc<Ticket>) -> Self {
+        ticket.answering.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(ticket))
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.answered.fetch_add(1, Ordering::Relaxed);
+        self.0.answering.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A response body that keeps its connection marked busy until it is written or dropped.
+struct AnsweredBody {
+    inner: Body,
+    _answering: Answering,
+}
+
+impl HttpBody for AnsweredBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Serves one connection until it ends, is evicted, or stays idle (see the module docs) for
+/// `idle_limit`.
+async fn watch_connection(connection: impl Future, ticket: Arc<Ticket>, idle_limit: Duration) {
+    const CHECKS: u32 = 4;
+    let period = (idle_limit / CHECKS).max(Duration::from_millis(1));
+    let start = tokio::time::Instant::now() + period;
+    let mut checks = tokio::time::interval_at(start, period);
+    checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let evicted = ticket.evicted.notified();
+    tokio::pin!(connection, evicted);
+    let mut seen = 0;
+    let mut idle_checks = 0;
+    loop {
+        tokio::select! {
+            _ = &mut connection => return,
+            () = &mut evicted => return,
+            _ = checks.tick() => {
+                let answered = ticket.answered.load(Ordering::Relaxed);
+                if ticket.answering.load(Ordering::Relaxed) > 0 || answered != seen {
+                    seen = answered;
+                    idle_checks = 0;
+                } else {
+                    idle_checks += 1;
+                    if idle_checks >= CHECKS {
+                        return;
+                    }
+                }
+            }
         }
     }
 }
@@ -236,9 +323,9 @@ pub(crate) async fn serve(
         inner: Mutex::default(),
     });
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(READ_BUFFER_BYTES)
+    // No timer, so no header read timeout of hyper's own: `watch_connection` closes idle
+    // connections.
+    http.max_buf_size(READ_BUFFER_BYTES)
         .max_header_size(READ_BUFFER_BYTES);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut accept_failing = false;
@@ -279,6 +366,7 @@ pub(crate) async fn serve(
             let body_timeout = limits.body_read_timeout;
             hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                 ticket.prove();
+                let answering = Answering::start(&ticket);
                 let request = request.map(|body| {
                     if body.is_end_stream() {
                         Body::empty()
@@ -289,16 +377,24 @@ pub(crate) async fn serve(
                         })
                     }
                 });
-                app.clone().oneshot(request)
+                let response = app.clone().oneshot(request);
+                async move {
+                    let response = response.await?;
+                    Ok::<_, std::convert::Infallible>(response.map(|inner| {
+                        Body::new(AnsweredBody {
+                            inner,
+                            _answering: answering,
+                        })
+                    }))
+                }
             })
         };
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = connection => {}
-                () = ticket.evicted.notified() => {}
-            }
-        });
+        tokio::spawn(watch_connection(
+            connection,
+            ticket,
+            limits.header_read_timeout,
+        ));
     }
     drop(listener);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;

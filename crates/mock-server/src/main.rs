@@ -135,8 +135,8 @@ struct Cli {
     /// at shutdown (replay it with --fixtures FILE).
     #[arg(long, value_name = "FILE", requires = "upstream")]
     record: Option<PathBuf>,
-    /// Seconds a connection may take to send a whole request head; a silent, half-sent or
-    /// idle kept-alive connection is closed after it.
+    /// Seconds a connection may stay idle without completing a request head; a silent,
+    /// half-sent or idle kept-alive connection is closed after it (within 1¼ of it).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     header_read_timeout: u64,
     /// Seconds a request body may take to arrive whole, counted from its head (408 past it).

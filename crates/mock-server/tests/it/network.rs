@@ -75,6 +75,55 @@ async fn a_connection_that_sends_nothing_is_closed_once_the_header_read_timeout_
 }
 
 #[tokio::test]
+async fn a_kept_alive_connection_left_idle_after_a_request_is_closed_once_the_header_read_timeout_passes()
+ {
+    let server = MockServer::builder()
+        .header_read_timeout(Duration::from_millis(300))
+        .start()
+        .await;
+    let mut stream = TcpStream::connect(server.address())
+        .await
+        .expect("the server accepts the connection");
+    stream
+        .write_all(b"GET /voice-ai/agents HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("the request is written");
+    let mut buffer = [0u8; 4096];
+    let n = stream.read(&mut buffer).await.expect("an answer");
+    assert!(buffer[..n].starts_with(b"HTTP/1.1 "), "no answer");
+    let answered = Instant::now();
+
+    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+
+    assert!(
+        closed,
+        "the idle kept-alive connection is still open after 5 s"
+    );
+    assert!(answered.elapsed() >= Duration::from_millis(250));
+}
+
+#[tokio::test]
+async fn a_request_answered_slower_than_the_header_read_timeout_is_not_cut_off() {
+    let server = MockServer::builder()
+        .header_read_timeout(Duration::from_millis(200))
+        .start()
+        .await;
+    let mut slow = mock_server::FaultRule::new();
+    slow.latency = Some(mock_server::Latency::Fixed(Duration::from_millis(700)));
+    server.state().add_fault(slow);
+    let started = Instant::now();
+
+    let line = status_line(
+        &server,
+        "GET /voice-ai/agents HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+
+    assert!(line.starts_with("HTTP/1.1 401"), "{line:?}");
+    assert!(started.elapsed() >= Duration::from_millis(650));
+}
+
+#[tokio::test]
 async fn a_body_that_stops_arriving_gets_408_once_the_body_read_timeout_passes() {
     let server = MockServer::builder()
         .body_read_timeout(Duration::from_millis(300))
