@@ -51,6 +51,9 @@ pub struct Param {
     /// Whether the schema takes every string as it is (`type: string` and no constraint), so a
     /// value needs neither coercion nor validation: decided once here, not per request.
     pub any_string: bool,
+    /// For a plain `type: integer` schema, the whole numbers it accepts (its bounds and format
+    /// together), so a value sent as a plain decimal in that range needs no validation.
+    pub integer_range: Option<(i64, i64)>,
 }
 
 /// One operation of a spec.
@@ -275,11 +278,13 @@ impl Spec {
                         schema: raw.get("schema").cloned().unwrap_or(Value::Null),
                         default: None,
                         any_string: false,
+                        integer_range: None,
                     };
                     let schema = spec.resolve(&param.schema);
                     let param = Param {
                         default: schema.get("default").cloned(),
                         any_string: crate::validation::accepts_any_string(schema),
+                        integer_range: crate::validation::plain_integer_range(schema),
                         ..param
                     };
                     // An operation-level parameter overrides a path-level one of the same name.

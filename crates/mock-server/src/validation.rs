@@ -565,6 +565,51 @@ pub(crate) fn accepts_any_string(schema: &Value) -> bool {
     })
 }
 
+/// For a plain integer schema (already resolved: `type: integer`, with at most `format`,
+/// `minimum`, `maximum`, `default` and annotations), the range of whole numbers
+/// [`Validator::check`] accepts unchanged and without a message, kept within ±9·10¹⁵ (where
+/// every whole number is an exact `f64`); `None` for any other schema.
+pub(crate) fn plain_integer_range(schema: &Value) -> Option<(i64, i64)> {
+    const KEYWORDS: [&str; 9] = [
+        "type",
+        "format",
+        "minimum",
+        "maximum",
+        "default",
+        "description",
+        "example",
+        "title",
+        "deprecated",
+    ];
+    const EXACT: f64 = 9.0e15;
+    let keywords = schema.as_object()?;
+    let plain = keywords.get("type").and_then(Value::as_str) == Some("integer")
+        && keywords.keys().all(|k| KEYWORDS.contains(&k.as_str()))
+        && matches!(
+            keywords.get("format").and_then(Value::as_str),
+            None | Some("int32" | "int64")
+        );
+    if !plain {
+        return None;
+    }
+    let bound = |key: &str| match keywords.get(key) {
+        None => Some(None),
+        Some(bound) => bound.as_f64().map(Some),
+    };
+    let (low, high) = integer_range(schema, "integer");
+    let low = [bound("minimum")?, low.map(|(b, _)| b), Some(-EXACT)]
+        .into_iter()
+        .flatten()
+        .fold(f64::MIN, f64::max)
+        .ceil();
+    let high = [bound("maximum")?, high.map(|(b, _)| b), Some(EXACT)]
+        .into_iter()
+        .flatten()
+        .fold(f64::MAX, f64::min)
+        .floor();
+    (low <= high).then_some((low as i64, high as i64))
+}
+
 fn types_of(schema: &Value) -> impl Iterator<Item = &str> + Clone {
     let types: &[Value] = match schema.get("type") {
         Some(t @ Value::String(_)) => std::slice::from_ref(t),
@@ -908,6 +953,68 @@ components:
                     }
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The request pipeline takes a plain decimal within a parameter's `integer_range` as
+        /// it is; that is only sound if the validator would keep it, with no message.
+        #[test]
+        fn plain_decimals_within_an_integer_range_are_kept_by_the_validator(
+            text in "[+-]?0{0,2}[0-9]{1,11}|-?2147483[0-9]{3}|[0-9]{16,19}",
+        ) {
+            for spec in [crate::spec::voice_ai(), crate::spec::conversation_ai()] {
+                for op in spec.operations() {
+                    for param in op.params.iter() {
+                        let Some((low, high)) = param.integer_range else { continue };
+                        let Some(n) = text.parse::<i64>().ok().filter(|n| (low..=high).contains(n)) else {
+                            continue;
+                        };
+                        let mut validator = Validator::new(spec, false);
+                        let value = coerce_param(spec, &param.schema, &text);
+                        let cleaned = validator.check(&param.schema, &value, &param.name);
+                        proptest::prop_assert_eq!(&cleaned, &Value::from(n), "{}", param.name);
+                        proptest::prop_assert!(validator.errors().is_empty(), "{:?}", validator.errors());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integer_ranges_combine_the_declared_bounds_and_the_format() {
+        let paging = crate::spec::voice_ai()
+            .operations()
+            .flat_map(|op| &op.params)
+            .filter(|p| p.name == "pageSize")
+            .filter_map(|p| p.integer_range)
+            .collect::<Vec<_>>();
+        assert!(!paging.is_empty(), "pageSize is a plain integer parameter");
+        assert_eq!(
+            plain_integer_range(&json!({"type": "integer", "minimum": 1, "maximum": 50})),
+            Some((1, 50))
+        );
+        assert_eq!(
+            plain_integer_range(&json!({"type": "integer", "format": "int32", "minimum": 0.5})),
+            Some((1, i64::from(i32::MAX)))
+        );
+        assert_eq!(
+            plain_integer_range(&json!({"type": "integer"})),
+            Some((-9_000_000_000_000_000, 9_000_000_000_000_000))
+        );
+        assert_eq!(
+            plain_integer_range(&json!({"type": "integer", "minimum": 5, "maximum": 4})),
+            None
+        );
+        for other in [
+            json!({"type": "integer", "enum": [1, 2]}),
+            json!({"type": "integer", "nullable": true}),
+            json!({"type": "integer", "minimum": "1"}),
+            json!({"type": "integer", "format": "uint8"}),
+            json!({"type": "number"}),
+            json!({"type": ["integer", "null"]}),
+        ] {
+            assert_eq!(plain_integer_range(&other), None, "{other}");
         }
     }
 

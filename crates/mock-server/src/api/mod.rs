@@ -177,11 +177,12 @@ pub(crate) fn begin_with(
             } else {
                 path.iter().find(|(k, _)| *k == param.name).map(|(_, v)| *v)
             };
-            match raw {
-                Some(text) if param.any_string => {
-                    params.insert(param.name.clone(), Value::String(text.to_owned()));
+            // Values their schema is known to take as they are skip the validator.
+            match raw.map(|text| (text, plain_value(param, text))) {
+                Some((_, Some(value))) => {
+                    params.insert(param.name.clone(), value);
                 }
-                Some(text) => {
+                Some((text, None)) => {
                     let value = coerce_param(spec, &param.schema, text);
                     let cleaned = validator.check(&param.schema, &value, &param.name);
                     params.insert(param.name.clone(), cleaned);
@@ -221,6 +222,20 @@ pub(crate) fn begin_with(
         params,
         body,
     })
+}
+
+/// A parameter's value when its schema takes it as it is: any string for an unconstrained
+/// string ([`crate::spec::Param::any_string`]), a plain decimal within a plain integer
+/// schema's range ([`crate::spec::Param::integer_range`]); `None` when it must be validated.
+fn plain_value(param: &crate::spec::Param, text: &str) -> Option<Value> {
+    if param.any_string {
+        return Some(Value::String(text.to_owned()));
+    }
+    let (low, high) = param.integer_range?;
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| (low..=high).contains(n))
+        .map(Value::from)
 }
 
 fn parse_body(req: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
