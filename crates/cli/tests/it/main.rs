@@ -1,0 +1,6 @@
+//! `highlevel` run as a process against the `highlevel-mock` binary.
+
+mod errors;
+mod read;
+mod support;
+mod write;
