@@ -2,13 +2,17 @@
 //! (agents as code with `apply`/`export`) or an AI assistant (`mcp`), built only on the
 //! generated clients. See the crate README.
 
+mod agents_file;
+mod apply;
 mod call_logs;
 mod commands;
 mod dispatch;
 mod error;
+mod export;
 mod json_schema;
 mod names;
 mod output;
+mod plan;
 mod session;
 mod spec;
 mod verbose;
@@ -54,6 +58,26 @@ struct Global {
 /// The commands that are not one API operation.
 #[derive(Subcommand, Debug)]
 enum Other {
+    /// Roll agents out from an agents file: print the plan, then apply it
+    Apply {
+        /// The agents file (YAML or JSON; `highlevel schema` prints its JSON Schema)
+        #[arg(short, long, value_name = "FILE")]
+        file: PathBuf,
+        /// Print the plan and stop
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete agents and actions the file does not declare
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Write a location's agents as an agents file (the format `apply` reads)
+    Export {
+        /// Write to FILE instead of stdout
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the agents file
+    Schema,
     /// Named profiles of the config file
     #[command(subcommand)]
     Profiles(ProfilesCommand),
@@ -147,6 +171,52 @@ async fn run(global: &Global, matches: &ArgMatches) -> Result<(), CliError> {
         }
     }
     match Other::from_arg_matches(matches).map_err(|error| CliError::general(error.to_string()))? {
+        Other::Apply {
+            file,
+            dry_run,
+            prune,
+        } => {
+            let agents = agents_file::AgentsFile::load(&file)?;
+            let session = session(global)?;
+            let plan = plan::plan(&agents, &session, prune).await?;
+            let outcome = apply::apply(plan, &session, dry_run).await;
+            // The plan and outcome are for people unless JSON or YAML is asked for.
+            let format = global.format.unwrap_or(Format::Table);
+            apply::report(outcome, format, dry_run)
+        }
+        Other::Export { output: path } => {
+            let session = session(global)?;
+            let location = session.default_location().ok_or_else(|| {
+                CliError::invalid(
+                    "export needs a location: --location ID (or HIGHLEVEL_LOCATION_ID)",
+                )
+            })?;
+            let exported = export::export(&session, &location).await?;
+            let text = match global.format {
+                Some(Format::Json) => {
+                    serde_json::to_string_pretty(&exported).expect("an agents file serializes")
+                        + "\n"
+                }
+                _ => exported.to_yaml()?,
+            };
+            match path {
+                Some(path) => std::fs::write(&path, text).map_err(|error| {
+                    CliError::general(format!("cannot write {}: {error}", path.display()))
+                }),
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            }
+        }
+        Other::Schema => {
+            let schema = agents_file::schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("a schema serializes")
+            );
+            Ok(())
+        }
         Other::Profiles(ProfilesCommand::List) => {
             let config = Config::load(global.config.as_deref())?;
             let default = config.file().default_profile.clone();

@@ -1,5 +1,6 @@
 //! `highlevel` run as a process against the `highlevel-mock` binary.
 
+mod apply;
 mod errors;
 mod read;
 mod support;

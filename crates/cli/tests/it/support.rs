@@ -14,6 +14,10 @@ use serde_json::Value;
 pub(crate) const TOKEN: &str = "pit-5f0c2e7a-cli0-4e2b-9d1a-7c3b8e6f4a21";
 /// The dev token's location.
 pub(crate) const LOCATION: &str = "cliTestLocation00001";
+/// A second location, and a token of it (registered by the tests that use it).
+pub(crate) const SECOND_LOCATION: &str = "cliTestLocation00002";
+/// The second location's token.
+pub(crate) const SECOND_TOKEN: &str = "pit-0b9e4d21-cli0-4c7a-8f3e-2a6d1c5b7e90";
 
 /// The `highlevel-mock` binary, built once per test run into this test's own target directory
 /// (a no-op when `cargo test --workspace` has built it already).
@@ -193,6 +197,32 @@ impl Mock {
             .collect()
     }
 
+    /// Accepts [`SECOND_TOKEN`] for [`SECOND_LOCATION`] and writes a config file whose
+    /// profile `second` holds it; returns the config file's path.
+    pub(crate) fn add_second_location(&self) -> PathBuf {
+        self.admin(
+            "POST",
+            "/__mock/tokens",
+            Some(&serde_json::json!({"token": SECOND_TOKEN, "locationId": SECOND_LOCATION})),
+        );
+        let config = self.dir.join("config.yaml");
+        std::fs::write(
+            &config,
+            format!("profiles:\n  second:\n    token: {SECOND_TOKEN}\n    locationId: {SECOND_LOCATION}\n"),
+        )
+        .expect("the config is written");
+        config
+    }
+
+    /// The mutating API requests (anything but GET) the mock received.
+    pub(crate) fn writes(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|(method, _, _)| method != "GET")
+            .map(|(method, path, _)| format!("{method} {path}"))
+            .collect()
+    }
+
     /// Runs `highlevel args…` against this mock with the test token in HIGHLEVEL_TOKEN.
     pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.run_with(args, &[], None)
@@ -273,7 +303,7 @@ impl Run {
             stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
             stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
         };
-        for secret in [TOKEN, "Bearer "] {
+        for secret in [TOKEN, SECOND_TOKEN, "Bearer "] {
             assert!(
                 !run.stdout.contains(secret) && !run.stderr.contains(secret),
                 "`highlevel {}` printed a token:\n{}\n{}",
