@@ -182,6 +182,14 @@ impl AgentsFile {
         }
     }
 
+    /// Reads and checks a file given as JSON (the MCP `plan` and `apply` tools).
+    pub(crate) fn from_value(value: Value) -> Result<Self, CliError> {
+        let file: AgentsFile = serde_json::from_value(value)
+            .map_err(|error| CliError::invalid(format!("not a valid agents file: {error}")))?;
+        file.check().map_err(CliError::invalid)?;
+        Ok(file)
+    }
+
     /// The file as YAML, with the schema comment editors read.
     pub(crate) fn to_yaml(&self) -> Result<String, CliError> {
         let body = serde_norway::to_string(self)

@@ -200,34 +200,54 @@ pub(crate) fn plan_text(plan: &Plan) -> String {
     out
 }
 
-/// Prints the outcome in `format` and returns the error that stopped the run, if any.
-pub(crate) fn report(outcome: Outcome, format: Format, dry_run: bool) -> Result<(), CliError> {
+/// The outcome as a document: each change with its status, the summary, and the error that
+/// stopped the run (also returned).
+pub(crate) fn document(outcome: Outcome, dry_run: bool) -> (Value, Option<CliError>) {
     let Outcome {
         plan,
         statuses,
         error,
     } = outcome;
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .zip(&statuses)
+        .map(|(change, status)| {
+            let mut value = serde_json::to_value(change).expect("a change serializes");
+            value["status"] = json!(status.as_str());
+            value
+        })
+        .collect();
+    let mut document = json!({
+        "changes": changes,
+        "summary": plan.summary(),
+        "changed": statuses.contains(&Status::Applied),
+    });
+    if dry_run {
+        document["dryRun"] = json!(true);
+    }
+    if let Some(error) = &error {
+        document["error"] = json!(error.to_string());
+    }
+    (document, error)
+}
+
+/// Prints the outcome in `format` and returns the error that stopped the run, if any.
+pub(crate) fn report(outcome: Outcome, format: Format, dry_run: bool) -> Result<(), CliError> {
     if matches!(format, Format::Json | Format::Yaml) {
-        let changes: Vec<Value> = plan
-            .changes
-            .iter()
-            .zip(&statuses)
-            .map(|(change, status)| {
-                let mut value = serde_json::to_value(change).expect("a change serializes");
-                value["status"] = json!(status.as_str());
-                value
-            })
-            .collect();
-        let mut document = json!({
-            "changes": changes,
-            "summary": plan.summary(),
-            "changed": plan.has_changes() && !dry_run,
-        });
-        if let Some(error) = &error {
-            document["error"] = json!(error.to_string());
-        }
+        let (document, error) = document(outcome, dry_run);
         crate::output::print(&document, format)?;
-    } else {
+        return match error {
+            Some(error) => Err(error),
+            None => Ok(()),
+        };
+    }
+    let Outcome {
+        plan,
+        statuses,
+        error,
+    } = outcome;
+    {
         let mut text = plan_text(&plan);
         if !plan.has_changes() {
             text.push_str("No changes: every location already matches the file.\n");

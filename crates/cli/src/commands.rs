@@ -12,7 +12,7 @@ use crate::call_logs;
 use crate::dispatch::{self, Invocation};
 use crate::error::CliError;
 use crate::names::{self, kebab};
-use crate::spec::{self, Api, Operation};
+use crate::spec::{self, Api, Operation, ParamIn};
 
 /// Ids of the flags this module adds besides the spec's parameters.
 const BODY: &str = "__body";
@@ -77,6 +77,7 @@ fn operation_command(operation: &'static Operation, verb: &str) -> Command {
         let mut arg = Arg::new(param.name.clone())
             .long(long.clone())
             .value_name(value_name(&param.schema))
+            .required(param.required && param.location == ParamIn::Path)
             .help(help);
         if let Some(values) = enum_values(&param.schema) {
             arg = arg.value_parser(clap::builder::PossibleValuesParser::new(values));
@@ -259,21 +260,11 @@ pub(crate) fn invocation(
                 .or_else(|| matches.try_get_one::<String>(&name).ok().flatten());
             if let Some(text) = value {
                 body.insert(name.clone(), typed(&name, text, &schema)?);
-            } else if name == "locationId"
-                && !body.contains_key("locationId")
-                && let Some(location) = &location
-            {
-                body.insert(name, Value::String(location.clone()));
             }
         }
         invocation.body = Some(body);
     }
-    if operation.param("locationId").is_some()
-        && !invocation.params.contains_key("locationId")
-        && let Some(location) = location
-    {
-        invocation.params.insert("locationId".to_owned(), location);
-    }
+    invocation.default_location(operation, location.as_deref());
     if (operation.api, operation.id.as_str()) == (Api::VoiceAi, "listCallLogs") {
         call_log_filters(matches, &mut invocation)?;
     }

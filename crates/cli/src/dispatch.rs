@@ -24,6 +24,27 @@ pub(crate) struct Invocation {
 }
 
 impl Invocation {
+    /// Fills a missing `locationId` parameter or body field of `operation` with `location`.
+    pub(crate) fn default_location(&mut self, operation: &Operation, location: Option<&str>) {
+        let Some(location) = location else {
+            return;
+        };
+        if operation.param("locationId").is_some() {
+            self.params
+                .entry("locationId".to_owned())
+                .or_insert_with(|| location.to_owned());
+        }
+        if let Some(body) = &mut self.body
+            && operation
+                .body_properties()
+                .iter()
+                .any(|(name, _)| name == "locationId")
+        {
+            body.entry("locationId")
+                .or_insert_with(|| Value::String(location.to_owned()));
+        }
+    }
+
     fn required(&self, name: &str) -> Result<String, CliError> {
         self.params.get(name).cloned().ok_or_else(|| {
             CliError::invalid(format!(
@@ -324,7 +345,7 @@ pub(crate) async fn call_all(
     clients: &Clients,
     operation: &Operation,
     invocation: &Invocation,
-    progress: &dyn Fn(usize),
+    progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Value>, CliError> {
     let i = invocation;
     let va = &clients.voice;
@@ -407,4 +428,23 @@ pub(crate) async fn call_all(
         }
     }
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::operations;
+
+    #[test]
+    fn every_paginated_operation_of_the_specs_can_follow_its_pages() {
+        for operation in operations() {
+            assert_eq!(
+                operation.paginated(),
+                can_follow_pages(operation),
+                "{} {}",
+                operation.api.title(),
+                operation.id
+            );
+        }
+    }
 }

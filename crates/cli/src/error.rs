@@ -105,11 +105,6 @@ impl CliError {
         Self::new(Class::General, message)
     }
 
-    /// The class, which decides the exit code.
-    pub(crate) fn class(&self) -> Class {
-        self.class
-    }
-
     /// The same error with `context` in front of its message.
     pub(crate) fn context(self, context: impl fmt::Display) -> Self {
         Self {

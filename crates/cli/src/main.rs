@@ -10,6 +10,7 @@ mod dispatch;
 mod error;
 mod export;
 mod json_schema;
+mod mcp;
 mod names;
 mod output;
 mod plan;
@@ -78,6 +79,12 @@ enum Other {
     },
     /// Print the JSON Schema of the agents file
     Schema,
+    /// Serve every operation, plus plan and apply, as MCP tools on stdin/stdout
+    Mcp {
+        /// Allow the tools that change data (create, update, delete, apply)
+        #[arg(long)]
+        allow_write: bool,
+    },
     /// Named profiles of the config file
     #[command(subcommand)]
     Profiles(ProfilesCommand),
@@ -209,6 +216,7 @@ async fn run(global: &Global, matches: &ArgMatches) -> Result<(), CliError> {
                 }
             }
         }
+        Other::Mcp { allow_write } => mcp::serve(session(global)?, allow_write).await,
         Other::Schema => {
             let schema = agents_file::schema();
             println!(

@@ -132,11 +132,6 @@ impl Config {
     pub(crate) fn file(&self) -> &ConfigFile {
         &self.file
     }
-
-    /// Where the file is.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 fn default_path() -> PathBuf {
@@ -249,11 +244,6 @@ impl Session {
             retries,
             agency: Arc::default(),
         })
-    }
-
-    /// The config file.
-    pub(crate) fn config(&self) -> &Config {
-        &self.config
     }
 
     fn active_profile(&self) -> Option<(&str, &Profile)> {

@@ -102,6 +102,7 @@ impl Operation {
     }
 
     /// Whether the operation lists pages (`page` or the `startAfter` cursor).
+    #[cfg(test)]
     pub(crate) fn paginated(&self) -> bool {
         self.param("page").is_some() || self.param("startAfter").is_some()
     }

@@ -2,6 +2,7 @@
 
 mod apply;
 mod errors;
+mod mcp;
 mod read;
 mod support;
 mod write;
