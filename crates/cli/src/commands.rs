@@ -50,14 +50,33 @@ pub(crate) fn api_command(api: Api) -> Command {
         .about(format!("Every operation of the {} API", api.title()))
         .subcommand_required(true)
         .arg_required_else_help(true);
-    for (_, resource) in resources {
-        command = command.subcommand(resource);
+    for (name, resource) in resources {
+        let verbs: Vec<String> = resource
+            .get_subcommands()
+            .map(|verb| verb.get_name().to_owned())
+            .collect();
+        command = command.subcommand(resource.about(format!(
+            "{} {name}: {}",
+            api.title(),
+            verbs.join(", ")
+        )));
     }
     command
 }
 
+/// The first sentence of a spec description, for one-line help.
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().trim().to_owned()
+    let paragraph = text
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match paragraph.find(". ") {
+        Some(end) => paragraph[..=end].to_owned(),
+        None => paragraph,
+    }
 }
 
 fn operation_command(operation: &'static Operation, verb: &str) -> Command {

@@ -100,7 +100,6 @@ enum ProfilesCommand {
 fn command() -> Command {
     let mut command = Command::new("highlevel")
         .version(env!("CARGO_PKG_VERSION"))
-        .about("HighLevel's Voice AI and Conversation AI APIs from a shell, a pipeline or an AI assistant")
         .after_help(
             "Credentials: HIGHLEVEL_TOKEN (a Sub-Account token), or --profile NAME from the config file.\n\
              Exit codes: 1 error, 2 usage, 3 auth, 4 not found, 5 validation, 6 rate limit, 7 server, 8 connection.",
@@ -111,8 +110,13 @@ fn command() -> Command {
     for api in Api::ALL {
         command = command.subcommand(commands::api_command(api));
     }
-    Other::augment_subcommands(command)
+    // After the derive, whose doc comment would otherwise become the root's description.
+    Other::augment_subcommands(command).about(ABOUT)
 }
+
+/// What `highlevel --help` opens with.
+const ABOUT: &str =
+    "HighLevel's Voice AI and Conversation AI APIs from a shell, a pipeline or an AI assistant";
 
 fn main() -> ExitCode {
     let matches = command().get_matches();

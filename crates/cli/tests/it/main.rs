@@ -3,6 +3,7 @@
 mod apply;
 mod errors;
 mod mcp;
+mod profiles;
 mod read;
 mod support;
 mod write;
