@@ -1,6 +1,7 @@
 //! `highlevel`: HighLevel's Voice AI and Conversation AI APIs from a shell, a CI pipeline
 //! (agents as code with `apply`/`export`) or an AI assistant (`mcp`), built only on the
-//! generated clients. See the crate README.
+//! generated clients.
+#![doc = include_str!("../README.md")]
 
 mod agents_file;
 mod apply;

@@ -5,5 +5,6 @@ mod errors;
 mod mcp;
 mod profiles;
 mod read;
+mod readme;
 mod support;
 mod write;

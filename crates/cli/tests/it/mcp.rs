@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::support::{LOCATION, Mock, Run, TOKEN};
 
 /// An MCP client speaking newline-delimited JSON-RPC to a `highlevel mcp` process.
-struct Session {
+pub(crate) struct Session {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
@@ -19,13 +19,20 @@ struct Session {
 
 impl Session {
     fn start(mock: &Mock, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_highlevel"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_highlevel"));
+        command
             .arg("mcp")
             .args(extra)
             .env("HIGHLEVEL_TOKEN", TOKEN)
             .env("HIGHLEVEL_BASE_URL", &mock.url)
             .env("HIGHLEVEL_LOCATION_ID", LOCATION)
-            .env("HIGHLEVEL_CONFIG", mock.dir.join("absent-config.yaml"))
+            .env("HIGHLEVEL_CONFIG", mock.dir.join("absent-config.yaml"));
+        Self::spawn(command)
+    }
+
+    /// Starts `command` (a `highlevel mcp`) and initializes the session.
+    pub(crate) fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -86,7 +93,7 @@ impl Session {
         }
     }
 
-    fn call(&mut self, tool: &str, arguments: Value) -> Value {
+    pub(crate) fn call(&mut self, tool: &str, arguments: Value) -> Value {
         self.request("tools/call", json!({"name": tool, "arguments": arguments}))
     }
 
@@ -98,7 +105,7 @@ impl Session {
     }
 
     /// Closes stdin, waits for the server to exit, and checks its output for tokens.
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         drop(self.stdin);
         let output = self.child.wait_with_output().expect("the server exits");
         let mut output = output;
