@@ -11,7 +11,7 @@ use crate::error::CliError;
 use crate::output::Format;
 use crate::plan::{AgentIdSlot, Change, Kind, Op, Plan};
 use crate::session::Session;
-use crate::spec;
+use crate::spec::{self, Api};
 
 /// What happened to each change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub(crate) async fn apply(plan: Plan, session: &Session, dry_run: bool) -> Outco
         };
     }
     // Agents created in this run, by (location, api, name).
-    let mut created: BTreeMap<(String, &'static str, String), String> = BTreeMap::new();
+    let mut created: BTreeMap<(String, Api, String), String> = BTreeMap::new();
     let mut error = None;
     for (index, change) in plan.changes.iter().enumerate() {
         let Some(request) = &change.request else {
@@ -113,11 +113,11 @@ async fn run_one(
     session: &Session,
     change: &Change,
     request: &crate::plan::Request,
-    created: &BTreeMap<(String, &'static str, String), String>,
+    created: &BTreeMap<(String, Api, String), String>,
 ) -> Result<Value, CliError> {
     let clients = session.clients_for(Some(&change.location))?;
     let operation =
-        spec::operation(change.api(), request.operation).expect("plans use operations of the spec");
+        spec::operation(change.api, request.operation).expect("plans use operations of the spec");
     let mut invocation = request.invocation.clone();
     if let Some(slot) = request.agent_id {
         let id = created

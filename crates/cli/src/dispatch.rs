@@ -432,8 +432,46 @@ pub(crate) async fn call_all(
 
 #[cfg(test)]
 mod tests {
+    use voice_ai_client::{ClientConfig, RetryPolicy, Token};
+
     use super::*;
     use crate::spec::operations;
+
+    #[test]
+    fn every_operation_of_the_specs_is_dispatched_to_its_client_method() {
+        // Nothing listens on port 9: each call gets as far as sending, or as the clients'
+        // own checks, and none may fall through to the catch-all arm.
+        let config = ClientConfig::new(Token::new("pit-00000000-0000-0000-0000-000000000000"))
+            .base_url("http://127.0.0.1:9")
+            .retry_policy(RetryPolicy::default().max_attempts(1));
+        let clients = Clients {
+            voice: voice_ai_client::Client::from_config(config.clone()).expect("a client"),
+            conversation: conversation_ai_client::Client::from_config(config).expect("a client"),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        for operation in operations() {
+            let invocation = Invocation {
+                params: operation
+                    .params
+                    .iter()
+                    .map(|param| (param.name.clone(), "1".to_owned()))
+                    .collect(),
+                body: operation.body.as_ref().map(|_| Map::new()),
+            };
+            let error = runtime
+                .block_on(call(&clients, operation, &invocation))
+                .expect_err("nothing answers");
+            assert!(
+                !error.to_string().contains("cannot call it yet"),
+                "{} {}: {error}",
+                operation.api.title(),
+                operation.id
+            );
+        }
+    }
 
     #[test]
     fn every_paginated_operation_of_the_specs_can_follow_its_pages() {

@@ -76,8 +76,9 @@ pub(crate) struct Request {
 pub(crate) struct Change {
     /// The location.
     pub(crate) location: String,
-    /// `voice-ai` or `conversation-ai`.
-    pub(crate) api: &'static str,
+    /// The API (`voice-ai` or `conversation-ai` in JSON).
+    #[serde(serialize_with = "api_name")]
+    pub(crate) api: Api,
     /// Agent, action or follow-up settings.
     pub(crate) kind: Kind,
     /// The agent's name.
@@ -93,19 +94,16 @@ pub(crate) struct Change {
     /// The request (none for unchanged items).
     #[serde(skip)]
     pub(crate) request: Option<Request>,
-    #[serde(skip)]
-    api_kind: Option<Api>,
+}
+
+fn api_name<S: serde::Serializer>(api: &Api, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(api.command())
 }
 
 impl Change {
-    /// The API of the change.
-    pub(crate) fn api(&self) -> Api {
-        self.api_kind.unwrap_or(Api::VoiceAi)
-    }
-
     /// A short description: `voice-ai agent "Front Desk" action "Transfer"`.
     pub(crate) fn describe(&self) -> String {
-        let mut text = format!("{} agent {:?}", self.api, self.agent);
+        let mut text = format!("{} agent {:?}", self.api.command(), self.agent);
         match (self.kind, &self.action) {
             (Kind::Action, Some(action)) => text.push_str(&format!(" action {action:?}")),
             (Kind::Followup, Some(actions)) => {
@@ -271,14 +269,13 @@ impl Builder<'_> {
     ) -> Change {
         Change {
             location: self.location.to_owned(),
-            api: self.api.command(),
+            api: self.api,
             kind,
             agent: agent.to_owned(),
             action,
             op,
             diff,
             request,
-            api_kind: Some(self.api),
         }
     }
 }
