@@ -113,8 +113,9 @@ impl Config {
         let file = match std::fs::read_to_string(&path) {
             Ok(text) => serde_norway::from_str(&text).map_err(|error| {
                 CliError::invalid(format!(
-                    "the config file {} is invalid: {error}",
-                    path.display()
+                    "the config file {} is invalid: {}",
+                    path.display(),
+                    without_quoted_values(&error.to_string())
                 ))
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
@@ -132,6 +133,24 @@ impl Config {
     pub(crate) fn file(&self) -> &ConfigFile {
         &self.file
     }
+}
+
+/// A parse error's message with every quoted value replaced by `"…"`: the values of a config
+/// file may be secrets, and serde quotes the value it could not use.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for character in message.chars() {
+        if character == '"' {
+            if !quoted {
+                out.push_str("\"…\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(character);
+        }
+    }
+    out
 }
 
 fn default_path() -> PathBuf {
@@ -472,4 +491,35 @@ fn names(file: &ConfigFile) -> String {
         return "none".to_owned();
     }
     file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_error_never_repeats_the_value_it_could_not_use() {
+        let error = serde_norway::from_str::<ConfigFile>(
+            "profiles:\n  a:\n    oauth: \"pit-secret-value\"\n",
+        )
+        .map(drop)
+        .expect_err("oauth is not a string");
+        let message = without_quoted_values(&error.to_string());
+        assert!(
+            error.to_string().contains("pit-secret-value"),
+            "serde quotes it: {error}"
+        );
+        assert!(!message.contains("pit-secret-value"), "{message}");
+        assert!(message.contains("invalid type"), "{message}");
+    }
+
+    #[test]
+    fn profiles_describe_their_kind_without_their_secret() {
+        let file: ConfigFile = serde_norway::from_str(
+            "profiles:\n  a:\n    token: pit-x\n  b:\n    tokenEnv: B_TOKEN\n  c:\n    oauth: {clientId: i, clientSecret: s, refreshToken: r, userType: company}\n",
+        )
+        .expect("a valid config");
+        let kinds: Vec<&str> = file.profiles.values().map(Profile::kind).collect();
+        assert_eq!(kinds, ["token", "token (env)", "oauth (agency)"]);
+    }
 }
