@@ -46,12 +46,24 @@ fn an_unknown_id_exits_4_with_the_vendor_s_message() {
 #[test]
 fn invalid_input_exits_5_naming_the_field() {
     let mock = Mock::start();
-    let client_side = mock.run(&["voice-ai", "agents", "create", "--max-call-duration", "5"]);
+    // A parameter out of bounds: the client refuses it and nothing is sent.
+    let client_side = mock.run(&["voice-ai", "agents", "list", "--page-size", "500"]);
     assert_eq!(client_side.code, 5, "{}", client_side.stderr);
     assert!(
-        client_side.stderr.contains("maxCallDuration"),
+        client_side.stderr.contains("`pageSize` must be at most 50"),
         "{}",
         client_side.stderr
+    );
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+    // A body field out of bounds: HighLevel's 422, with its message.
+    let server_side = mock.run(&["voice-ai", "agents", "create", "--max-call-duration", "5"]);
+    assert_eq!(server_side.code, 5, "{}", server_side.stderr);
+    assert!(
+        server_side
+            .stderr
+            .contains("maxCallDuration must not be less than 180"),
+        "{}",
+        server_side.stderr
     );
     let bad_body = mock.run(&[
         "voice-ai",
