@@ -352,3 +352,66 @@ pub(crate) fn matched_operation(
     })?;
     Some((operation, verb_matches))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn longs(command: &Command) -> Vec<String> {
+        command
+            .get_arguments()
+            .filter_map(|arg| arg.get_long().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn every_operation_has_a_command_with_a_flag_per_parameter_and_scalar_body_field() {
+        let trees: Vec<Command> = Api::ALL.iter().map(|api| api_command(*api)).collect();
+        for operation in spec::operations() {
+            let (resource, verb) = names::command_name(operation);
+            let tree = trees
+                .iter()
+                .find(|tree| tree.get_name() == operation.api.command())
+                .expect("a tree per API");
+            let command = tree
+                .find_subcommand(&resource)
+                .and_then(|resource| resource.find_subcommand(&verb))
+                .unwrap_or_else(|| panic!("no command for {}", operation.id));
+            let flags = longs(command);
+            for param in &operation.params {
+                assert!(
+                    flags.contains(&kebab(&param.name)),
+                    "{}: --{}",
+                    operation.id,
+                    kebab(&param.name)
+                );
+            }
+            for (name, schema) in operation.body_properties() {
+                if is_scalar(&schema) {
+                    assert!(
+                        flags.contains(&kebab(&name)),
+                        "{}: body field --{}",
+                        operation.id,
+                        kebab(&name)
+                    );
+                }
+            }
+            assert_eq!(
+                operation.body.is_some(),
+                flags.contains(&"body".to_owned()),
+                "{}",
+                operation.id
+            );
+        }
+    }
+
+    #[test]
+    fn help_lines_are_the_first_sentence_of_the_spec_s_description() {
+        assert_eq!(
+            first_line(
+                "Only return calls with these contacts: one contact id, or several separated by\ncommas. More here.\n\nNext paragraph."
+            ),
+            "Only return calls with these contacts: one contact id, or several separated by commas."
+        );
+    }
+}
