@@ -84,3 +84,51 @@ fn an_unknown_profile_is_an_auth_error_naming_the_known_ones() {
         run.stderr
     );
 }
+
+#[test]
+fn an_agency_oauth_profile_mints_a_token_for_the_location_it_is_given() {
+    let mock = Mock::start();
+    let app = mock.admin("GET", "/__mock/oauth/apps", None)["apps"][0].clone();
+    let company = "cliTestCompany000001";
+    let code = mock.admin(
+        "POST",
+        "/__mock/oauth/codes",
+        Some(
+            &json!({"userType": "Company", "companyId": company, "approvedLocations": [LOCATION]}),
+        ),
+    )["code"]
+        .as_str()
+        .expect("a code")
+        .to_owned();
+    let config = mock.dir.join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "profiles:\n  agency:\n    oauth:\n      clientId: {}\n      clientSecret: {}\n      authorizationCode: {code}\n      userType: company\n      companyId: {company}\n",
+            app["clientId"].as_str().expect("a client id"),
+            app["clientSecret"].as_str().expect("a secret"),
+        ),
+    )
+    .expect("the config is written");
+    let env = [
+        ("HIGHLEVEL_CONFIG", config.to_str().expect("a UTF-8 path")),
+        ("HIGHLEVEL_TOKEN", ""),
+    ];
+    let agents = mock.run_with(
+        &["--profile", "agency", "conversation-ai", "agents", "search"],
+        &env,
+        None,
+    );
+    assert_eq!(agents.json()["agents"].as_array().map(Vec::len), Some(2));
+    let minted = mock
+        .requests()
+        .iter()
+        .filter(|(method, path, _)| method == "POST" && path == "/oauth/locationToken")
+        .count();
+    assert_eq!(minted, 1, "{:?}", mock.requests());
+    let saved = std::fs::read_to_string(&config).expect("the config");
+    assert!(
+        saved.contains("refreshToken:") && !saved.contains("authorizationCode"),
+        "{saved}"
+    );
+}
