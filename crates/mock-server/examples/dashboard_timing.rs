@@ -20,7 +20,7 @@ use browser::{browser, number, open_view, start_driver, wait_for, wait_for_text}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let driver = start_driver();
+    let driver = start_driver().expect("chromium and chromedriver (see the line above)");
     let seeding = Instant::now();
     let server = MockServer::builder()
         .fixtures(Fixtures::demo(1))
