@@ -282,7 +282,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     // pipe) must not take the server down with it.
     let banner = format!(
         "highlevel-mock listening on http://{address}\ndev token:   {}\nlocation id: {}\n\
-         oauth client id:     {}\noauth client secret: {}\n",
+         oauth client id:     {}\noauth client secret: {}\n\
+         dashboard:   http://{address}/__mock/ui\n",
         state.dev_token(),
         state.location_id(),
         app.client_id,
