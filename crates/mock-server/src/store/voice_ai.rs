@@ -82,7 +82,8 @@ fn agent_defaults(body: &mut Map<String, Value>, ids: &mut IdGen, voice_id: &str
         .or_insert_with(|| json!(format!("You are {name}, a friendly receptionist for {business}. Answer questions and help callers.")));
 }
 
-fn agent_json(location: &Location, agent: &Record, with_actions: bool) -> Value {
+/// An agent as the API shows it, with its actions (creation order) when `with_actions`.
+pub(crate) fn agent_json(location: &Location, agent: &Record, with_actions: bool) -> Value {
     let mut out = agent.to_json();
     if with_actions {
         // The agent's own action list (creation order): O(its actions), never a scan.

@@ -38,15 +38,21 @@ async fn status_line(server: &MockServer, request: &str) -> String {
     response.lines().next().unwrap_or_default().to_owned()
 }
 
-#[tokio::test]
-async fn a_half_sent_request_head_is_closed_once_the_header_read_timeout_passes() {
+/// A server with a header read timeout of `ms` milliseconds, and a fresh connection to it.
+async fn connected_with_header_read_timeout(ms: u64) -> (MockServer, TcpStream) {
     let server = MockServer::builder()
-        .header_read_timeout(Duration::from_millis(300))
+        .header_read_timeout(Duration::from_millis(ms))
         .start()
         .await;
-    let mut stream = TcpStream::connect(server.address())
+    let stream = TcpStream::connect(server.address())
         .await
         .expect("the server accepts the connection");
+    (server, stream)
+}
+
+#[tokio::test]
+async fn a_half_sent_request_head_is_closed_once_the_header_read_timeout_passes() {
+    let (_server, mut stream) = connected_with_header_read_timeout(300).await;
     stream
         .write_all(b"GET /voice-ai/agents HTTP/1.1\r\nHost: x\r\n")
         .await
@@ -61,13 +67,7 @@ async fn a_half_sent_request_head_is_closed_once_the_header_read_timeout_passes(
 
 #[tokio::test]
 async fn a_connection_that_sends_nothing_is_closed_once_the_header_read_timeout_passes() {
-    let server = MockServer::builder()
-        .header_read_timeout(Duration::from_millis(300))
-        .start()
-        .await;
-    let mut stream = TcpStream::connect(server.address())
-        .await
-        .expect("the server accepts the connection");
+    let (_server, mut stream) = connected_with_header_read_timeout(300).await;
 
     let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
 
@@ -77,13 +77,7 @@ async fn a_connection_that_sends_nothing_is_closed_once_the_header_read_timeout_
 #[tokio::test]
 async fn a_kept_alive_connection_left_idle_after_a_request_is_closed_once_the_header_read_timeout_passes()
  {
-    let server = MockServer::builder()
-        .header_read_timeout(Duration::from_millis(300))
-        .start()
-        .await;
-    let mut stream = TcpStream::connect(server.address())
-        .await
-        .expect("the server accepts the connection");
+    let (_server, mut stream) = connected_with_header_read_timeout(300).await;
     stream
         .write_all(b"GET /voice-ai/agents HTTP/1.1\r\nHost: x\r\n\r\n")
         .await

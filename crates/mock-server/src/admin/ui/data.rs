@@ -69,18 +69,7 @@ pub(crate) async fn location_state(
             .in_order()
             .filter_map(|(_, id, _)| location.voice_agents.get(id))
             .take(AGENT_LIMIT)
-            .map(|agent| {
-                let mut out = agent.to_json();
-                let actions: Vec<Value> = location
-                    .voice_agent_order
-                    .actions_of(&agent.id)
-                    .iter()
-                    .filter_map(|id| location.voice_actions.get(id))
-                    .map(|a| Value::Object(a.to_json()))
-                    .collect();
-                out.insert("actions".into(), Value::Array(actions));
-                Value::Object(out)
-            })
+            .map(|agent| crate::store::voice_ai::agent_json(location, agent, true))
             .collect();
         let conversation: Vec<Value> = location
             .conversation_agent_order
@@ -179,17 +168,7 @@ pub(crate) async fn call_logs(
     if !problems.is_empty() {
         return Err(AdminError::Invalid(problems));
     }
-    let list = |name: &str| -> Vec<String> {
-        param(&query, name)
-            .map(|s| {
-                s.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let list = |name: &str| crate::api::voice_ai::call_logs::comma_list(param(&query, name));
     let filter = CallLogFilter {
         agent_id: param(&query, "agentId").map(str::to_owned),
         contact_ids: list("contactId"),

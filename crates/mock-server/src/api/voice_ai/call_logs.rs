@@ -20,17 +20,19 @@ use crate::spec::Api;
 use crate::store::voice_ai::CallLogFilter;
 
 fn list(params: &Map<String, Value>, name: &str) -> Vec<String> {
-    params
-        .get(name)
-        .and_then(Value::as_str)
-        .map(|s| {
-            s.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+    comma_list(params.get(name).and_then(Value::as_str))
+}
+
+/// A comma-separated filter value (`contactId`, `actionType`) as its non-empty items.
+pub(crate) fn comma_list(text: Option<&str>) -> Vec<String> {
+    text.map(|s| {
+        s.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// `GET /voice-ai/dashboard/call-logs` → `{total, page, pageSize, callLogs}`.
