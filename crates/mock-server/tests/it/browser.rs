@@ -172,13 +172,28 @@ pub(crate) async fn wait_for_text(page: &Client, css: &str, needle: &str) -> Str
 
 /// Switches the page to a view (as a click on its navigation link does).
 pub(crate) async fn open_view(page: &Client, view: &str) {
-    page.find(Locator::Css(&format!("nav a[data-view='{view}']")))
+    click(page, &format!("nav a[data-view='{view}']")).await;
+    wait_for(page, &format!("#view-{view}:not([hidden])")).await;
+}
+
+/// Clicks the element `css` selects (it must be there).
+pub(crate) async fn click(page: &Client, css: &str) {
+    page.find(Locator::Css(css))
         .await
-        .expect("the view's link")
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
         .click()
         .await
-        .expect("clicked");
-    wait_for(page, &format!("#view-{view}:not([hidden])")).await;
+        .unwrap_or_else(|e| panic!("{css} could not be clicked: {e}"));
+}
+
+/// Types `text` into the field `css` selects (it must be there).
+pub(crate) async fn type_into(page: &Client, css: &str, text: &str) {
+    page.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("{css} could not be typed into: {e}"));
 }
 
 /// With `UPDATE_SCREENSHOTS=1`, the page as it looks now, into `docs/ui-<name>.png`.

@@ -27,7 +27,8 @@ use tokio::net::TcpListener;
 use voice_ai_client::{ClientConfig, Token};
 
 use crate::browser::{
-    PATIENCE, browser, number, open_view, screenshot, start_driver, wait_for, wait_for_text,
+    PATIENCE, browser, click, number, open_view, screenshot, start_driver, type_into, wait_for,
+    wait_for_text,
 };
 
 type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
@@ -230,39 +231,14 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
 
     // Controls: subscribe the receiver (through the page), add a fault rule, simulate a call.
     open_view(page, "webhooks").await;
-    page.find(Locator::Css("#sub-url"))
-        .await
-        .expect("the URL field")
-        .send_keys(hook_url)
-        .await
-        .expect("typed");
-    page.find(Locator::Css("#subscribe-form button"))
-        .await
-        .expect("the subscribe button")
-        .click()
-        .await
-        .expect("clicked");
+    type_into(page, "#sub-url", hook_url).await;
+    click(page, "#subscribe-form button").await;
     wait_for_text(page, "#subscriptions", hook_url).await;
 
     open_view(page, "controls").await;
-    page.find(Locator::Css("#fault-path"))
-        .await
-        .expect("the path field")
-        .send_keys("/conversation-ai/*")
-        .await
-        .expect("typed");
-    page.find(Locator::Css("#fault-status"))
-        .await
-        .expect("the status field")
-        .send_keys("503")
-        .await
-        .expect("typed");
-    page.find(Locator::Css("#fault-form button"))
-        .await
-        .expect("the add button")
-        .click()
-        .await
-        .expect("clicked");
+    type_into(page, "#fault-path", "/conversation-ai/*").await;
+    type_into(page, "#fault-status", "503").await;
+    click(page, "#fault-form button").await;
     wait_for_text(page, "#faults", "/conversation-ai/*").await;
     assert_eq!(
         server.state().fault_rules().len(),
@@ -275,12 +251,7 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
         .await
         .expect("the agent chosen");
     screenshot(page, "controls").await;
-    page.find(Locator::Css("#call-form button"))
-        .await
-        .expect("the simulate button")
-        .click()
-        .await
-        .expect("clicked");
+    click(page, "#call-form button").await;
     let outcome = wait_for_text(page, "#call-result", "delivered").await;
     assert!(outcome.contains("1 delivered"), "{outcome}");
 
@@ -341,12 +312,7 @@ async fn ask_for_the_admin_token(page: &Client, guarded: &MockServer) {
         Some("token-input")
     );
     field.send_keys("adm-dashboard").await.expect("typed");
-    page.find(Locator::Css("#token-form button"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("clicked");
+    click(page, "#token-form button").await;
     wait_for(page, "#live-status[data-state='live']").await;
     wait_for_text(page, "#cl-page", "call logs").await;
     wait_for(page, "#token-form[hidden]").await;
