@@ -278,6 +278,59 @@ impl Builder<'_> {
             request,
         }
     }
+
+    /// With `--prune`: a delete for each live action of `agent` whose name the file does not
+    /// declare; `delete` gives the `deleteAction` parameters for a live action's id.
+    fn prune_actions(
+        &self,
+        out: &mut Vec<Change>,
+        agent: &str,
+        declared: &[Map<String, Value>],
+        live_actions: &[Value],
+        delete: impl Fn(&str) -> BTreeMap<String, String>,
+    ) {
+        for live in live_actions {
+            let action_name = text(live, "name");
+            if !declared
+                .iter()
+                .any(|a| a.get("name").and_then(Value::as_str) == Some(action_name))
+            {
+                out.push(self.change(
+                    Kind::Action,
+                    agent,
+                    Some(action_name.to_owned()),
+                    Op::Delete,
+                    Vec::new(),
+                    request("deleteAction", delete(text(live, "id")), None, None),
+                ));
+            }
+        }
+    }
+
+    /// With `--prune`: a delete for each live agent (named by `name_key`) the file does not
+    /// declare; `delete` gives the `deleteAgent` parameters for a live agent's id.
+    fn prune_agents<'n>(
+        &self,
+        out: &mut Vec<Change>,
+        live: &[Value],
+        name_key: &str,
+        declared: impl Iterator<Item = &'n str> + Clone,
+        delete: impl Fn(&str) -> BTreeMap<String, String>,
+    ) {
+        for live in live {
+            let name = text(live, name_key);
+            if !declared.clone().any(|declared| declared == name) {
+                out.push(self.change(
+                    Kind::Agent,
+                    name,
+                    None,
+                    Op::Delete,
+                    Vec::new(),
+                    request("deleteAgent", delete(text(live, "id")), None, None),
+                ));
+            }
+        }
+    }
 }
 
 async fn voice_changes(
@@ -407,53 +460,20 @@ async fn voice_changes(
             }
         }
         if prune {
-            for live in &live_actions {
-                let action_name = text(live, "name");
-                if !agent
-                    .actions
-                    .iter()
-                    .any(|a| a.get("name").and_then(Value::as_str) == Some(action_name))
-                {
-                    out.push(b.change(
-                        Kind::Action,
-                        name,
-                        Some(action_name.to_owned()),
-                        Op::Delete,
-                        Vec::new(),
-                        request(
-                            "deleteAction",
-                            params(&[
-                                ("actionId", text(live, "id")),
-                                ("agentId", id),
-                                ("locationId", location),
-                            ]),
-                            None,
-                            None,
-                        ),
-                    ));
-                }
-            }
+            b.prune_actions(out, name, &agent.actions, &live_actions, |action_id| {
+                params(&[
+                    ("actionId", action_id),
+                    ("agentId", id),
+                    ("locationId", location),
+                ])
+            });
         }
     }
     if prune {
-        for live in &live {
-            let name = text(live, "agentName");
-            if !desired.iter().any(|agent| agent.name() == name) {
-                out.push(b.change(
-                    Kind::Agent,
-                    name,
-                    None,
-                    Op::Delete,
-                    Vec::new(),
-                    request(
-                        "deleteAgent",
-                        params(&[("agentId", text(live, "id")), ("locationId", location)]),
-                        None,
-                        None,
-                    ),
-                ));
-            }
-        }
+        let declared = desired.iter().map(VoiceAgent::name);
+        b.prune_agents(out, &live, "agentName", declared, |agent_id| {
+            params(&[("agentId", agent_id), ("locationId", location)])
+        });
     }
     Ok(())
 }
@@ -676,49 +696,16 @@ async fn conversation_changes(
             ));
         }
         if prune {
-            for live in &live_actions {
-                let action_name = text(live, "name");
-                if !agent
-                    .actions
-                    .iter()
-                    .any(|a| a.get("name").and_then(Value::as_str) == Some(action_name))
-                {
-                    out.push(b.change(
-                        Kind::Action,
-                        name,
-                        Some(action_name.to_owned()),
-                        Op::Delete,
-                        Vec::new(),
-                        request(
-                            "deleteAction",
-                            params(&[("agentId", &id), ("actionId", text(live, "id"))]),
-                            None,
-                            None,
-                        ),
-                    ));
-                }
-            }
+            b.prune_actions(out, name, &agent.actions, &live_actions, |action_id| {
+                params(&[("agentId", &id), ("actionId", action_id)])
+            });
         }
     }
     if prune {
-        for live in &live {
-            let name = text(live, "name");
-            if !desired.iter().any(|agent| agent.name() == name) {
-                out.push(b.change(
-                    Kind::Agent,
-                    name,
-                    None,
-                    Op::Delete,
-                    Vec::new(),
-                    request(
-                        "deleteAgent",
-                        params(&[("agentId", text(live, "id"))]),
-                        None,
-                        None,
-                    ),
-                ));
-            }
-        }
+        let declared = desired.iter().map(ConversationAgent::name);
+        b.prune_agents(out, &live, "name", declared, |agent_id| {
+            params(&[("agentId", agent_id)])
+        });
     }
     Ok(())
 }
