@@ -298,6 +298,25 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
     let expected = if was_on { "Off" } else { "requests per" };
     wait_for_text(page, "#rate-detail", expected).await;
     assert_eq!(server.state().rate_limit().is_some(), !was_on);
+
+    // Downloading the state document (the page says so only once GET /__mock/state answered),
+    // then Reset, confirmed in its dialog: the agent made above is gone.
+    click(page, "#download-state").await;
+    wait_for_text(page, "#notice", "State document downloaded.").await;
+    click(page, "#reset").await;
+    page.accept_alert().await.expect("the reset asks for confirmation");
+    wait_for_text(page, "#notice", "The mock was reset.").await;
+    let after_reset = client
+        .get_agent()
+        .agent_id(&agent.id)
+        .location_id(server.location_id())
+        .send()
+        .await;
+    assert_eq!(
+        after_reset.err().and_then(|e| e.status()),
+        Some(StatusCode::NOT_FOUND),
+        "the reset removed the agent created through the client"
+    );
 }
 
 /// With `--admin-token`, the public page asks for the token once, then its data flows.
