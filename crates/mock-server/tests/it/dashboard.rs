@@ -304,7 +304,9 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
     click(page, "#download-state").await;
     wait_for_text(page, "#notice", "State document downloaded.").await;
     click(page, "#reset").await;
-    page.accept_alert().await.expect("the reset asks for confirmation");
+    page.accept_alert()
+        .await
+        .expect("the reset asks for confirmation");
     wait_for_text(page, "#notice", "The mock was reset.").await;
     let after_reset = client
         .get_agent()
