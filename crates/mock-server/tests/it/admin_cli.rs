@@ -1,9 +1,9 @@
 //! The admin flags of the `highlevel-mock` binary: `--help`, `--rate-limit` alone and
 //! `--webhook-url`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -14,38 +14,12 @@ use axum::routing::post;
 use highlevel_client_core::webhooks::{Ed25519PublicKey, VoiceAiCallEnd, WebhookVerifier};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_highlevel-mock");
+use crate::process::{BIN, Running, command};
 
-struct KillOnDrop(Child, String);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(args: &[&str]) -> KillOnDrop {
-    let mut child = Command::new(BIN)
-        .args(["--port", "0", "--token", "pit-admin-cli"])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let lines: Vec<String> = BufReader::new(stdout)
-        .lines()
-        .take(3)
-        .map(|l| l.expect("readable"))
-        .collect();
-    let address = lines[0]
-        .rsplit("http://")
-        .next()
-        .expect("the base URL")
-        .to_owned();
-    KillOnDrop(child, address)
+fn spawn(args: &[&str]) -> Running {
+    let mut command = command(&["--port", "0", "--token", "pit-admin-cli"]);
+    command.args(args);
+    Running::spawn(command)
 }
 
 /// One exchange; the raw response text.
@@ -92,7 +66,12 @@ fn help_lists_every_admin_flag() {
 #[test]
 fn the_rate_limit_flag_alone_means_the_vendor_limit() {
     let server = spawn(&["--rate-limit"]);
-    let response = exchange(&server.1, "GET", "/conversation-ai/agents/search", None);
+    let response = exchange(
+        &server.address,
+        "GET",
+        "/conversation-ai/agents/search",
+        None,
+    );
     let lower = response.to_ascii_lowercase();
     assert!(lower.starts_with("http/1.1 200"), "{response}");
     assert!(lower.contains("x-ratelimit-max: 100"), "{response}");
@@ -124,7 +103,7 @@ async fn a_webhook_url_flag_subscribes_a_receiver_that_gets_verified_deliveries(
     });
 
     let server = spawn(&["--webhook-url", &url, "--webhook-retry-delay-ms", "10"]);
-    let address = server.1.clone();
+    let address = server.address.clone();
     let deliveries = tokio::task::spawn_blocking(move || {
         let agents = json_of(&exchange(
             &address,

@@ -1,68 +1,38 @@
 //! The `highlevel-mock` binary, run as a child process.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_highlevel-mock");
-
-/// Kills the child when dropped, so a failing assertion never leaves a server running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::process::{BIN, Running, command};
 
 #[test]
 fn the_binary_serves_the_demo_data_and_prints_how_to_reach_it() {
-    let mut child = KillOnDrop(
-        Command::new(BIN)
-            .args([
-                "--port",
-                "0",
-                "--token",
-                "pit-cli-test",
-                "--location-id",
-                "cliLocation000000001",
-                "--rate-limit",
-                "100",
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts"),
-    );
-    let stdout = child.0.stdout.take().expect("stdout is piped");
-    let lines: Vec<String> = BufReader::new(stdout)
-        .lines()
-        .take(3)
-        .map(|l| l.expect("a line of output"))
-        .collect();
-    let address = lines[0]
-        .rsplit("http://")
-        .next()
-        .expect("the first line names the base URL")
-        .to_owned();
+    let mock = Running::spawn(command(&[
+        "--port",
+        "0",
+        "--token",
+        "pit-cli-test",
+        "--location-id",
+        "cliLocation000000001",
+        "--rate-limit",
+        "100",
+    ]));
+    let lines = &mock.banner;
     assert!(lines[1].ends_with("pit-cli-test"), "{lines:?}");
     assert!(lines[2].ends_with("cliLocation000000001"), "{lines:?}");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.ends_with(&format!("http://{}/__mock/ui", mock.address))),
+        "the banner names the dashboard: {lines:?}"
+    );
 
-    let mut stream = TcpStream::connect(&address).expect("the server accepts connections");
-    let request = format!(
+    let address = &mock.address;
+    let response = mock.exchange(&format!(
         "GET /voice-ai/agents?locationId=cliLocation000000001 HTTP/1.1\r\nHost: {address}\r\nVersion: v3\r\n\
          Authorization: Bearer pit-cli-test\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .expect("the request is written");
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .expect("the response is read");
-    drop(child);
+    ));
+    drop(mock);
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
     assert!(response.contains("\"total\":3"), "{response}");
     assert!(
@@ -97,26 +67,13 @@ fn the_binary_refuses_an_invalid_fixtures_file_naming_the_problem() {
 
 /// Starts the binary with `args`, waits for its banner and returns what it wrote to stderr by then.
 fn stderr_at_start(args: &[&str]) -> String {
-    let mut child = KillOnDrop(
-        Command::new(BIN)
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts"),
-    );
-    let stdout = child.0.stdout.take().expect("stdout is piped");
-    let mut banner = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut banner)
-        .expect("the banner is printed");
-    assert!(banner.contains("listening on"), "{banner:?}");
-    let _ = child.0.kill();
-    let _ = child.0.wait();
+    let mut command = command(args);
+    command.stderr(Stdio::piped());
+    let mut mock = Running::spawn(command);
+    let _ = mock.child.kill();
+    let _ = mock.child.wait();
     let mut stderr = String::new();
-    child
-        .0
+    mock.child
         .stderr
         .take()
         .expect("stderr is piped")

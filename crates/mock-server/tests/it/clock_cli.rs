@@ -1,61 +1,22 @@
 //! `highlevel-mock --clock`, run as a child process.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use crate::process::{BIN, Running, command};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_highlevel-mock");
-
-/// Kills the child when dropped, so a failing assertion never leaves a server running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary with `args` and returns it with its address.
-fn start(args: &[&str]) -> (KillOnDrop, String) {
-    let mut child = KillOnDrop(
-        Command::new(BIN)
-            .args(["--port", "0", "--token", "pit-clock"])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts"),
-    );
-    let stdout = child.0.stdout.take().expect("stdout is piped");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a first line")
-        .expect("a line of output");
-    let address = first
-        .rsplit("http://")
-        .next()
-        .expect("the first line names the base URL")
-        .to_owned();
-    (child, address)
+/// Starts the binary with the test's token and `args`.
+fn start(args: &[&str]) -> Running {
+    let mut command = command(&["--port", "0", "--token", "pit-clock"]);
+    command.args(args);
+    Running::spawn(command)
 }
 
 /// The raw body of `GET target` (with the dev token).
-fn get_body(address: &str, target: &str) -> String {
-    let mut stream = TcpStream::connect(address).expect("the server accepts connections");
-    let request = format!(
+fn get_body(mock: &Running, target: &str) -> String {
+    let address = &mock.address;
+    let response = mock.exchange(&format!(
         "GET {target} HTTP/1.1\r\nHost: {address}\r\nVersion: 2021-04-15\r\n\
          Authorization: Bearer pit-clock\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .expect("the request is written");
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .expect("the response is read");
+    ));
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     response
         .split_once("\r\n\r\n")
@@ -70,14 +31,14 @@ fn two_runs_with_a_frozen_clock_answer_the_same_bytes() {
                   &startDate=1769850000000&endDate=1772442000000";
     let mut bodies = Vec::new();
     for _ in 0..2 {
-        let (child, address) = start(&["--clock", "2026-03-02T09:00:00Z", "--call-logs", "200"]);
-        let clock = get_body(&address, "/__mock/clock");
+        let mock = start(&["--clock", "2026-03-02T09:00:00Z", "--call-logs", "200"]);
+        let clock = get_body(&mock, "/__mock/clock");
         assert!(
             clock.contains(r#""mode":"frozen""#) && clock.contains("2026-03-02T09:00:00.000Z"),
             "{clock}"
         );
-        bodies.push(get_body(&address, target));
-        drop(child);
+        bodies.push(get_body(&mock, target));
+        drop(mock);
     }
     let page: serde_json::Value = serde_json::from_str(&bodies[0]).expect("JSON");
     assert!(

@@ -23,6 +23,7 @@ mod limits;
 mod network;
 mod oauth;
 mod persistence;
+mod process;
 mod proxy;
 mod proxy_record;
 mod robustness;

@@ -1,17 +1,15 @@
 //! The proxy's recorder (`--record`) and its promise about tokens: a recorded session replays
 //! to the same GET answers, and a token never reaches a log line, the report or the recording.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mock_server::{Fixtures, MockServer, ProxyConfig};
 use serde_json::Value;
 
+use crate::process::{Running, command};
 use crate::proxy::{call, http, start_stub};
-
-const BIN: &str = env!("CARGO_BIN_EXE_highlevel-mock");
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mock-proxy-{name}-{}", std::process::id()));
@@ -122,16 +120,6 @@ async fn a_recorded_session_replays_to_the_same_get_answers() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Kills the child when dropped, so a failing assertion never leaves a server running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn a_token_never_appears_in_the_log_the_report_or_the_recording() {
     let dir = temp_dir("token");
@@ -142,29 +130,16 @@ async fn a_token_never_appears_in_the_log_the_report_or_the_recording() {
     );
     let stub = start_stub(Default::default()).await;
     let token = "pit-never-leak-5f0c1e2d-0001";
-    let mut child = KillOnDrop(
-        Command::new(BIN)
-            .args(["--port", "0", "--upstream", &stub, "--strict"])
-            .arg("--report")
-            .arg(&report)
-            .arg("--record")
-            .arg(&recording)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("a log file"))
-            .spawn()
-            .expect("the binary starts"),
-    );
-    let stdout = child.0.stdout.take().expect("stdout is piped");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a banner")
-        .expect("a line");
-    let base = format!(
-        "http://{}",
-        first.rsplit("http://").next().expect("an address")
-    );
+    let mut command = command(&["--port", "0", "--upstream", &stub, "--strict"]);
+    command
+        .arg("--report")
+        .arg(&report)
+        .arg("--record")
+        .arg(&recording)
+        .env("RUST_LOG", "info")
+        .stderr(std::fs::File::create(&log).expect("a log file"));
+    let mut child = Running::spawn(command);
+    let base = format!("http://{}", child.address);
 
     let client = http();
     // An answer that echoes the token in an undeclared field, a wrong status, a token in the
@@ -200,7 +175,7 @@ async fn a_token_never_appears_in_the_log_the_report_or_the_recording() {
         "forwarded to the stub, which has no such route"
     );
 
-    let pid = child.0.id().to_string();
+    let pid = child.child.id().to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])
         .status()
@@ -208,7 +183,7 @@ async fn a_token_never_appears_in_the_log_the_report_or_the_recording() {
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(Some(exit)) = child.0.try_wait() {
+        if let Ok(Some(exit)) = child.child.try_wait() {
             assert!(exit.success(), "{exit:?}");
             break;
         }
