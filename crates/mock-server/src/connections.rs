@@ -380,11 +380,10 @@ pub(crate) async fn serve(
                 let response = app.clone().oneshot(request);
                 async move {
                     let response = response.await?;
-                    Ok::<_, std::convert::Infallible>(response.map(|inner| {
-                        Body::new(AnsweredBody {
-                            inner,
-                            _answering: answering,
-                        })
+                    // Handed to hyper as it is: no second boxing of the body.
+                    Ok::<_, std::convert::Infallible>(response.map(|inner| AnsweredBody {
+                        inner,
+                        _answering: answering,
                     }))
                 }
             })
