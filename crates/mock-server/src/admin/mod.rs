@@ -72,5 +72,5 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .fallback(admin_not_found)
         .method_not_allowed_fallback(admin_not_found)
         .layer(middleware::from_fn_with_state(state, guard::guard))
-        .merge(ui::page_routes())
+        .merge(ui::page_routes().method_not_allowed_fallback(admin_not_found))
 }

@@ -368,6 +368,30 @@ async fn get_raw(
 }
 
 #[tokio::test]
+async fn another_method_on_the_page_gets_the_admin_api_s_404_in_the_vendor_shape() {
+    use tower::ServiceExt as _;
+    let state = MockServer::builder().build_state();
+    for (method, path) in [("POST", "/__mock/ui"), ("DELETE", "/__mock/ui/app.js")] {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(axum::body::Body::empty())
+            .expect("a request");
+        let response = mock_server::router(state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .expect("a body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["message"], format!("Cannot {method} {path}"));
+        assert_eq!(body["statusCode"], 404);
+    }
+}
+
+#[tokio::test]
 async fn the_page_is_public_while_its_data_routes_need_the_admin_token() {
     let state = MockServer::builder().admin_token("adm-ui").build_state();
     let (status, headers, html) = get_raw(&state, "/__mock/ui", &[]).await;
