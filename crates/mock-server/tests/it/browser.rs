@@ -186,6 +186,24 @@ pub(crate) async fn click(page: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("{css} could not be clicked: {e}"));
 }
 
+/// Picks the option with `value` in the `<select>` that `css` selects (it must be there).
+pub(crate) async fn choose(page: &Client, css: &str, value: &str) {
+    page.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("{css} has no option {value:?}: {e}"));
+}
+
+/// How many elements `css` selects now.
+pub(crate) async fn count(page: &Client, css: &str) -> usize {
+    page.find_all(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} could not be looked up: {e}"))
+        .len()
+}
+
 /// Types `text` into the field `css` selects (it must be there).
 pub(crate) async fn type_into(page: &Client, css: &str, text: &str) {
     page.find(Locator::Css(css))

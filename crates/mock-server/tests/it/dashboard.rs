@@ -27,8 +27,8 @@ use tokio::net::TcpListener;
 use voice_ai_client::{ClientConfig, Token};
 
 use crate::browser::{
-    PATIENCE, browser, click, number, open_view, screenshot, start_driver, type_into, wait_for,
-    wait_for_text,
+    PATIENCE, browser, choose, click, count, number, open_view, screenshot, start_driver,
+    type_into, wait_for, wait_for_text,
 };
 
 type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
@@ -175,24 +175,10 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
     );
 
     // Filters: the 4xx class leaves only the refused request.
-    page.find(Locator::Css("#f-status"))
-        .await
-        .expect("the status filter")
-        .select_by_value("4")
-        .await
-        .expect("4xx chosen");
-    let filtered = page
-        .find_all(Locator::Css("#traffic-rows tr"))
-        .await
-        .expect("rows");
-    assert_eq!(filtered.len(), 1, "one 4xx request");
+    choose(page, "#f-status", "4").await;
+    assert_eq!(count(page, "#traffic-rows tr").await, 1, "one 4xx request");
     page.set_window_size(420, 800).await.expect("narrow");
-    page.find(Locator::Css("#f-status"))
-        .await
-        .expect("the status filter")
-        .select_by_value("")
-        .await
-        .expect("all statuses");
+    choose(page, "#f-status", "").await;
     screenshot(page, "traffic-narrow").await;
     page.set_window_size(1280, 800).await.expect("wide again");
 
@@ -216,11 +202,11 @@ async fn drive(page: &Client, server: &MockServer, hook_url: &str, received: &Re
     )
     .await
     .expect("scrolled to the call logs");
-    let rows = page
-        .find_all(Locator::Css("#call-log-rows tr"))
-        .await
-        .expect("rows");
-    assert_eq!(rows.len(), 25, "a page of the default size");
+    assert_eq!(
+        count(page, "#call-log-rows tr").await,
+        25,
+        "a page of the default size"
+    );
     let shown = number(
         page,
         "return Number(document.getElementById('call-log-table').dataset.page);",
