@@ -279,6 +279,37 @@ impl Builder<'_> {
         }
     }
 
+    /// A new agent: its `createAgent`, then a `createAction` for each of its actions (the new
+    /// agent's id goes where `slot` says).
+    fn create_agent(
+        &self,
+        out: &mut Vec<Change>,
+        agent: &str,
+        body: Map<String, Value>,
+        actions: impl Iterator<Item = Map<String, Value>>,
+        slot: AgentIdSlot,
+    ) {
+        out.push(self.change(
+            Kind::Agent,
+            agent,
+            None,
+            Op::Create,
+            Vec::new(),
+            request("createAgent", BTreeMap::new(), Some(body), None),
+        ));
+        for action in actions {
+            let action_name = text(&Value::Object(action.clone()), "name").to_owned();
+            out.push(self.change(
+                Kind::Action,
+                agent,
+                Some(action_name),
+                Op::Create,
+                Vec::new(),
+                request("createAction", BTreeMap::new(), Some(action), Some(slot)),
+            ));
+        }
+    }
+
     /// With `--prune`: a delete for each live action of `agent` whose name the file does not
     /// declare; `delete` gives the `deleteAction` parameters for a live action's id.
     fn prune_actions(
@@ -355,33 +386,19 @@ async fn voice_changes(
         let name = agent.name();
         let found = live.iter().find(|live| text(live, "agentName") == name);
         let Some(found) = found else {
-            let mut body = agent.fields.clone();
-            body.insert("locationId".to_owned(), json!(location));
-            out.push(b.change(
-                Kind::Agent,
-                name,
-                None,
-                Op::Create,
-                Vec::new(),
-                request("createAgent", BTreeMap::new(), Some(body), None),
-            ));
-            for action in &agent.actions {
-                let mut body = action.clone();
+            let with_location = |fields: &Map<String, Value>| {
+                let mut body = fields.clone();
                 body.insert("locationId".to_owned(), json!(location));
-                out.push(b.change(
-                    Kind::Action,
-                    name,
-                    Some(text(&Value::Object(action.clone()), "name").to_owned()),
-                    Op::Create,
-                    Vec::new(),
-                    request(
-                        "createAction",
-                        BTreeMap::new(),
-                        Some(body),
-                        Some(AgentIdSlot::Body),
-                    ),
-                ));
-            }
+                body
+            };
+            let actions = agent.actions.iter().map(with_location);
+            b.create_agent(
+                out,
+                name,
+                with_location(&agent.fields),
+                actions,
+                AgentIdSlot::Body,
+            );
             continue;
         };
         let id = text(found, "id");
@@ -523,35 +540,8 @@ async fn conversation_changes(
         let name = agent.name();
         let settings = agent.followup_settings.as_ref();
         let Some(listed) = live.iter().find(|live| text(live, "name") == name) else {
-            out.push(b.change(
-                Kind::Agent,
-                name,
-                None,
-                Op::Create,
-                Vec::new(),
-                request(
-                    "createAgent",
-                    BTreeMap::new(),
-                    Some(agent.fields.clone()),
-                    None,
-                ),
-            ));
-            for action in &agent.actions {
-                let body = with_followup(action, settings);
-                out.push(b.change(
-                    Kind::Action,
-                    name,
-                    Some(text(&Value::Object(action.clone()), "name").to_owned()),
-                    Op::Create,
-                    Vec::new(),
-                    request(
-                        "createAction",
-                        BTreeMap::new(),
-                        Some(body),
-                        Some(AgentIdSlot::Param),
-                    ),
-                ));
-            }
+            let actions = agent.actions.iter().map(|a| with_followup(a, settings));
+            b.create_agent(out, name, agent.fields.clone(), actions, AgentIdSlot::Param);
             continue;
         };
         let id = text(listed, "id").to_owned();
