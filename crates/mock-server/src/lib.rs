@@ -26,6 +26,7 @@ mod server;
 mod state;
 
 pub use api::BODY_LIMIT;
+pub use middleware::REQUEST_LOG_TARGET;
 pub use connections::{ConnectionLimits, READ_BUFFER_BYTES};
 pub use routes::router;
 pub use server::{

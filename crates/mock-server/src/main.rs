@@ -14,6 +14,11 @@ use mock_server::RateLimitConfig;
 use mock_server::{DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer};
 use tokio::net::TcpListener;
 
+/// mimalloc rather than the system allocator: under load both runtime workers allocate and free
+/// every request's buffers, and glibc's arenas then contend on a lock (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A stateful in-memory mock of HighLevel's Voice AI and Conversation AI APIs.
 #[derive(Debug, Parser)]
 #[command(
@@ -119,6 +124,12 @@ struct Cli {
     /// Content-Length, User-Agent and Accept (costs a header-map copy per request).
     #[arg(long)]
     journal_full_headers: bool,
+    /// Log one line per request (method, path, status, latency) to stderr. Off by default: the
+    /// journal (GET /__mock/journal) and the dashboard show every exchange, and a line per
+    /// request costs more than the rest of the mock's work on it. `RUST_LOG`, when set, decides
+    /// instead (the lines' target is `mock_server::requests`).
+    #[arg(long)]
+    log_requests: bool,
     /// Be a validating proxy: forward every vendor-route request to this http(s) base URL
     /// (the vendor: services.leadconnectorhq.com over https), check both directions against the specs,
     /// log each violation and list them at GET /__mock/violations. The admin API stays local.
@@ -155,21 +166,33 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(log_filter(cli.log_requests))
         .init();
-    let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("highlevel-mock: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `RUST_LOG` when set (plus the request lines with `--log-requests`); otherwise `info`, with
+/// the request lines only when `--log-requests` asks for them.
+fn log_filter(log_requests: bool) -> tracing_subscriber::EnvFilter {
+    let requests = if log_requests { "info" } else { "off" };
+    let directive = format!("{}={requests}", mock_server::REQUEST_LOG_TARGET);
+    match tracing_subscriber::EnvFilter::try_from_default_env() {
+        Ok(filter) if log_requests => match directive.parse() {
+            Ok(directive) => filter.add_directive(directive),
+            Err(_) => filter,
+        },
+        Ok(filter) => filter,
+        Err(_) => tracing_subscriber::EnvFilter::new(format!("info,{directive}")),
     }
 }
 

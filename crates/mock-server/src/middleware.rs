@@ -75,13 +75,19 @@ pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
+/// The `tracing` target of the per-request lines. The binary leaves it off unless
+/// `--log-requests` (or `RUST_LOG`) asks for it: the journal and the dashboard already show every
+/// exchange, and a formatted, written line per request costs more than the rest of the mock's
+/// own work on a request (BENCHMARKS.md, "The request log").
+pub const REQUEST_LOG_TARGET: &str = "mock_server::requests";
+
 /// The `tracing` line of one request: method, path, status, latency. Nothing is copied and the
-/// clock is not read when no subscriber wants `info`.
+/// clock is not read when no subscriber wants [`REQUEST_LOG_TARGET`] at `info`.
 struct RequestLine(Option<(Instant, axum::http::Method, String)>);
 
 impl RequestLine {
     fn start(request: &Request) -> Self {
-        Self(tracing::enabled!(tracing::Level::INFO).then(|| {
+        Self(tracing::enabled!(target: REQUEST_LOG_TARGET, tracing::Level::INFO).then(|| {
             (
                 Instant::now(),
                 request.method().clone(),
@@ -93,6 +99,7 @@ impl RequestLine {
     fn finish(self, response: &Response) {
         if let Some((started, method, path)) = self.0 {
             tracing::info!(
+                target: REQUEST_LOG_TARGET,
                 %method,
                 path,
                 status = response.status().as_u16(),

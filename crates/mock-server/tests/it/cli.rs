@@ -96,3 +96,42 @@ fn binding_loopback_prints_no_admin_api_warning() {
 
     assert!(!stderr.contains("admin API"), "{stderr}");
 }
+
+/// The stderr of the binary (started with `extra` flags and no `RUST_LOG`) after one request
+/// to `path` and a kill.
+fn stderr_after_one_request(extra: &[&str], path: &str) -> String {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(extra);
+    let mut command = command(&args);
+    command.env_remove("RUST_LOG").stderr(Stdio::piped());
+    let mut mock = Running::spawn(command);
+    let address = mock.address.clone();
+    let response = mock.exchange(&format!(
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    ));
+    assert!(response.starts_with("HTTP/1.1 "), "{response}");
+    let _ = mock.child.kill();
+    let mut stderr = String::new();
+    mock.child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr is read");
+    stderr
+}
+
+#[test]
+fn request_lines_are_logged_only_with_log_requests() {
+    let path = "/voice-ai/agents/logLineProbe";
+    let quiet = stderr_after_one_request(&[], path);
+    assert!(!quiet.contains(path), "no request line by default: {quiet}");
+
+    let logged = stderr_after_one_request(&["--log-requests"], path);
+    let line = logged
+        .lines()
+        .find(|line| line.contains(path))
+        .unwrap_or_else(|| panic!("a request line names the path: {logged}"));
+    assert!(line.contains("status=401"), "{line}");
+    assert!(line.contains("method=GET"), "{line}");
+}
