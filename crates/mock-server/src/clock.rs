@@ -214,8 +214,24 @@ impl Clock {
     }
 
     /// [`Clock::now`] as a [`SystemTime`] (for the journal).
+    ///
+    /// The same instant as [`Clock::now`], read without chrono's calendar arithmetic (the
+    /// journal reads it on every request).
     pub(crate) fn system_time(&self) -> SystemTime {
-        SystemTime::from(self.now())
+        match self.mode() {
+            Mode::Frozen(at) => SystemTime::from(at),
+            Mode::Real { offset } => {
+                let now = SystemTime::now();
+                let moved = match offset.to_std() {
+                    Ok(ahead) => now.checked_add(ahead),
+                    Err(_) => (-offset)
+                        .to_std()
+                        .ok()
+                        .and_then(|back| now.checked_sub(back)),
+                };
+                moved.unwrap_or(now)
+            }
+        }
     }
 
     /// Whether the clock is frozen (it then moves only when advanced).
@@ -590,6 +606,21 @@ mod tests {
         assert!(!clock.is_frozen());
         clock.use_real_time();
         assert!((clock.now() - Utc::now()).num_seconds().abs() < 5);
+    }
+
+    #[test]
+    fn the_journal_instant_is_the_clocks_now() {
+        let frozen = Clock::new(ClockSetting::Frozen(at("2026-03-02T09:00:00.250Z")));
+        assert_eq!(frozen.system_time(), SystemTime::from(frozen.now()));
+        let real = Clock::default();
+        real.advance(Duration::from_secs(7200)).expect("in range");
+        let before = SystemTime::from(real.now());
+        let read = real.system_time();
+        let after = SystemTime::from(real.now());
+        assert!(
+            before <= read && read <= after,
+            "{before:?} {read:?} {after:?}"
+        );
     }
 
     #[test]

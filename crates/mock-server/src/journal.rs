@@ -417,11 +417,19 @@ impl Exchange {
         };
         let headers = match capture {
             HeaderCapture::Lean => {
+                // One pass over the request's few headers, comparing names, instead of six
+                // hashed lookups; the first value of a name is the one kept, as `get` reads it.
+                let mut found: [Option<&axum::http::HeaderValue>; 6] = [None; 6];
+                for (name, value) in &parts.headers {
+                    if let Some(i) = LEAN_HEADER_NAMES.iter().position(|lean| lean == name) {
+                        found[i].get_or_insert(value);
+                    }
+                }
                 let mut present = 0;
                 let mut ends = [0; 6];
                 let mut end = target_end;
-                for (i, name) in LEAN_HEADER_NAMES.iter().enumerate() {
-                    if let Some(value) = parts.headers.get(name) {
+                for (i, value) in found.into_iter().enumerate() {
+                    if let Some(value) = value {
                         present |= 1 << i;
                         end = keep(value);
                     }

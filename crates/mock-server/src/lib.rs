@@ -26,8 +26,8 @@ mod server;
 mod state;
 
 pub use api::BODY_LIMIT;
-pub use middleware::REQUEST_LOG_TARGET;
 pub use connections::{ConnectionLimits, READ_BUFFER_BYTES};
+pub use middleware::REQUEST_LOG_TARGET;
 pub use routes::router;
 pub use server::{
     DEFAULT_BODY_BUDGET_BYTES, DEFAULT_LOCATION_ID, DEFAULT_SEED, MockServer, MockServerBuilder,

@@ -87,13 +87,15 @@ struct RequestLine(Option<(Instant, axum::http::Method, String)>);
 
 impl RequestLine {
     fn start(request: &Request) -> Self {
-        Self(tracing::enabled!(target: REQUEST_LOG_TARGET, tracing::Level::INFO).then(|| {
-            (
-                Instant::now(),
-                request.method().clone(),
-                request.uri().path().to_owned(),
-            )
-        }))
+        Self(
+            tracing::enabled!(target: REQUEST_LOG_TARGET, tracing::Level::INFO).then(|| {
+                (
+                    Instant::now(),
+                    request.method().clone(),
+                    request.uri().path().to_owned(),
+                )
+            }),
+        )
     }
 
     fn finish(self, response: &Response) {

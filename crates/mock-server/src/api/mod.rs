@@ -389,8 +389,20 @@ pub(crate) fn page_bytes(
 /// `application/x-www-form-urlencoded` pairs as axum's `Query` reads them (`form_urlencoded`:
 /// split on `&`, empty parts skipped, name and value split at the first `=`, `+` is a space,
 /// `%XX` is a byte, invalid UTF-8 replaced), borrowed from `text` unless a pair needs decoding.
+/// A pair with neither `+` nor `%` (every pair of the usual `?locationId=…&page=2`) is split in
+/// place; only the others go through `form_urlencoded`, which costs about 400 instructions a
+/// pair even when it has nothing to decode.
 pub(crate) fn query_pairs(text: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-    form_urlencoded::parse(text.as_bytes()).collect()
+    text.split('&')
+        .filter(|part| !part.is_empty())
+        .filter_map(|part| {
+            if part.bytes().any(|b| b == b'+' || b == b'%') {
+                return form_urlencoded::parse(part.as_bytes()).next();
+            }
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            Some((Cow::Borrowed(name), Cow::Borrowed(value)))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -421,5 +433,15 @@ mod tests {
             ),
             "a pair without escapes is read in place"
         );
+    }
+
+    proptest::proptest! {
+        /// The in-place split reads every query string exactly as `form_urlencoded` does.
+        #[test]
+        fn query_pairs_match_form_urlencoded(text in "[a-zA-Z0-9=&+%._~é-]{0,40}") {
+            let ours = query_pairs(&text);
+            let theirs: Vec<_> = form_urlencoded::parse(text.as_bytes()).collect();
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 }

@@ -39,8 +39,8 @@ pub(crate) struct PageKey {
 
 #[derive(Debug, Default)]
 struct Entries {
-    map: HashMap<(u64, usize), Bytes>,
-    pages: HashMap<PageKey, Bytes>,
+    map: HashMap<(u64, usize), Bytes, foldhash::fast::RandomState>,
+    pages: HashMap<PageKey, Bytes, foldhash::fast::RandomState>,
     bytes: usize,
 }
 

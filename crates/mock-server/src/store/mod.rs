@@ -292,7 +292,7 @@ pub(crate) fn alnum(rng: &mut impl Rng, len: usize) -> String {
 #[derive(Debug)]
 pub struct Store {
     seed: u64,
-    locations: RwLock<HashMap<String, Arc<Mutex<Location>>>>,
+    locations: RwLock<HashMap<String, Arc<Mutex<Location>>, foldhash::fast::RandomState>>,
     ids: Mutex<IdGen>,
     voices: Vec<Value>,
     clock: Clock,
@@ -332,7 +332,7 @@ impl Store {
     pub fn with_clock(seed: u64, clock: Clock) -> Self {
         Self {
             seed,
-            locations: RwLock::new(HashMap::new()),
+            locations: RwLock::new(HashMap::default()),
             ids: Mutex::new(IdGen::new(seed)),
             voices: voices::voice_catalog(seed),
             clock,
