@@ -1,5 +1,5 @@
-//! The API's middleware: one layer holding the request log line, the exchange journal, injected
-//! faults, rate limiting and the panic guard, in that order. (Rate limiting here only hands the
+//! The API's middleware: one wrapper around each handler holding the request log line, the
+//! exchange journal, injected faults, rate limiting and the panic guard, in that order. (Rate limiting here only hands the
 //! pipeline its slot and sets the headers: a request spends budget inside the pipeline, after
 //! authentication; see [`crate::rate_limit`].)
 
@@ -12,17 +12,19 @@ use axum::response::{IntoResponse, Response};
 
 use crate::{AppState, error, faults, journal, rate_limit};
 
-/// The API's middleware as one layer and one `async` body, outermost step first: the request
+/// The API's middleware as one `async` body around `handler`, outermost step first: the request
 /// log line, the exchange journal ([`journal::admit`]), injected faults ([`faults`]), rate
 /// limiting ([`rate_limit::Passage`]: 429 over budget, the `X-RateLimit-*` headers on every
 /// response while it is on) and the panic guard. Each step is a plain call before and after the
 /// handler rather than a nested middleware future: nested futures each keep the request and
-/// their inner future, so every layer would copy kilobytes per request.
-pub(crate) async fn pipeline(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// their inner future, so every layer would copy kilobytes per request. Every API route and
+/// fallback is wrapped in it ([`crate::api::piped`]) rather than the router being layered: a
+/// layer is one more boxed, cloned service per request in front of the handler's own.
+pub(crate) async fn pipeline<F, Fut>(state: AppState, request: Request, handler: F) -> Response
+where
+    F: FnOnce(Request, AppState) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let line = RequestLine::start(&request);
     let (admission, admitted) = journal::admit(&state, request).await;
     let response = match admitted {
@@ -39,7 +41,7 @@ pub(crate) async fn pipeline(
                 Some(effect) => faults::respond(&state, effect),
                 None => {
                     let passage = rate_limit::Passage::open(&state, &mut request);
-                    let mut response = catch_panic(next.run(request)).await;
+                    let mut response = catch_panic(handler(request, state.clone())).await;
                     if let Some(passage) = passage {
                         passage.close(&state, &mut response);
                     }

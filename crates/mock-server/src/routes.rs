@@ -36,12 +36,13 @@ pub fn router(state: AppState) -> Router {
     let voice = api::voice_ai::router(state.voices_enabled());
     let conversation = api::conversation_ai::router();
     let oauth = api::oauth::router();
+    // Every API route is behind the request pipeline already (`api::piped`), and so are these
+    // fallbacks: the journal, faults and rate limit see unknown routes too.
     voice
         .merge(conversation)
         .merge(oauth)
-        .fallback(api::route_not_found)
-        .method_not_allowed_fallback(api::route_not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), mw::pipeline))
+        .fallback(api::piped(api::route_not_found))
+        .method_not_allowed_fallback(api::piped(api::route_not_found))
         .nest(
             admin::PREFIX,
             admin::routes(state.clone()).layer(middleware::from_fn(mw::log_request)),

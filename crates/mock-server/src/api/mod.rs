@@ -289,6 +289,57 @@ pub(crate) fn respond(op: &Operation, status: StatusCode, body: Value) -> Respon
     }
 }
 
+/// The method router serving operation `op` with `handler` behind the pipeline ([`piped`]), on
+/// the method the spec names.
+pub(crate) fn on_spec_method<H, T>(
+    op: &Operation,
+    handler: H,
+) -> Option<axum::routing::MethodRouter<AppState>>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    let method = axum::http::Method::from_bytes(op.method.as_bytes()).ok()?;
+    let filter = axum::routing::MethodFilter::try_from(method).ok()?;
+    Some(axum::routing::on(filter, piped(handler)))
+}
+
+/// `handler` behind the request pipeline ([`crate::middleware::pipeline`]): every API route and
+/// fallback is registered through this.
+pub(crate) fn piped<H, T>(handler: H) -> Piped<H, T>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    Piped(handler, std::marker::PhantomData)
+}
+
+/// A handler behind the request pipeline (see [`piped`]).
+pub(crate) struct Piped<H, T>(H, std::marker::PhantomData<fn() -> T>);
+
+impl<H: Clone, T> Clone for Piped<H, T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone(), std::marker::PhantomData)
+    }
+}
+
+impl<H, T> axum::handler::Handler<T, AppState> for Piped<H, T>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
+
+    fn call(self, request: Request, state: AppState) -> Self::Future {
+        let handler = self.0;
+        Box::pin(crate::middleware::pipeline(
+            state,
+            request,
+            move |request, state| handler.call(request, state),
+        ))
+    }
+}
+
 /// The NestJS-style 404 for a route (or method) the API does not have.
 pub(crate) async fn route_not_found(req: Request) -> ApiError {
     ApiError::not_found(format!("Cannot {} {}", req.method(), req.uri().path()))

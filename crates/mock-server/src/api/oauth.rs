@@ -25,7 +25,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{ApiRequest, query_pairs};
+use super::{ApiRequest, piped, query_pairs};
 use crate::AppState;
 use crate::auth::UserType;
 use crate::auth::{bearer_token, check_version, invalid_token};
@@ -35,10 +35,10 @@ use crate::oauth::{AccessLookup, LOCATION_TOKEN_SCOPE, OAuthError, parse_user_ty
 /// The OAuth router (its paths are not in our API specs).
 pub(crate) fn router() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/oauth/token", axum::routing::post(get_access_token))
+        .route("/oauth/token", axum::routing::post(piped(get_access_token)))
         .route(
             "/oauth/locationToken",
-            axum::routing::post(get_location_access_token),
+            axum::routing::post(piped(get_location_access_token)),
         )
 }
 

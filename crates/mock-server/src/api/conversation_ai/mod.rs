@@ -12,9 +12,10 @@ pub(crate) mod generations;
 mod rules;
 
 use axum::Router;
-use axum::routing::{MethodFilter, MethodRouter};
+use axum::routing::MethodRouter;
 
 use crate::AppState;
+use crate::api::on_spec_method;
 use crate::error::ApiError;
 use crate::spec::{self, Api, Operation};
 use crate::store::StoreError;
@@ -48,17 +49,6 @@ fn handler(op: &Operation) -> Option<MethodRouter<AppState>> {
         "getGenerationDetails" => on_spec_method(op, generations::get_generation_details),
         _ => None,
     }
-}
-
-/// The method router serving operation `op` with `handler`, on the method the spec names.
-fn on_spec_method<H, T>(op: &crate::spec::Operation, handler: H) -> Option<MethodRouter<AppState>>
-where
-    H: axum::handler::Handler<T, AppState>,
-    T: 'static,
-{
-    let method = axum::http::Method::from_bytes(op.method.as_bytes()).ok()?;
-    let filter = MethodFilter::try_from(method).ok()?;
-    Some(axum::routing::on(filter, handler))
 }
 
 /// Renders a store failure the Conversation AI way.

@@ -10,9 +10,10 @@ pub(crate) mod rules;
 pub(crate) mod voices;
 
 use axum::Router;
-use axum::routing::{MethodFilter, MethodRouter};
+use axum::routing::MethodRouter;
 
 use crate::AppState;
+use crate::api::on_spec_method;
 use crate::error::ApiError;
 use crate::spec::{self, Api, Operation};
 use crate::store::StoreError;
@@ -50,17 +51,6 @@ fn handler(op: &Operation) -> Option<MethodRouter<AppState>> {
         "getVoice" => on_spec_method(op, voices::get_voice),
         _ => None,
     }
-}
-
-/// The method router serving operation `op` with `handler`, on the method the spec names.
-fn on_spec_method<H, T>(op: &crate::spec::Operation, handler: H) -> Option<MethodRouter<AppState>>
-where
-    H: axum::handler::Handler<T, AppState>,
-    T: 'static,
-{
-    let method = axum::http::Method::from_bytes(op.method.as_bytes()).ok()?;
-    let filter = MethodFilter::try_from(method).ok()?;
-    Some(axum::routing::on(filter, handler))
 }
 
 /// Renders a store failure the Voice AI way.
