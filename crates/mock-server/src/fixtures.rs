@@ -107,7 +107,8 @@ fn validate(
     let cleaned = cleaned.as_object().cloned().unwrap_or_default();
     // The operation's rules beyond the spec, as the API runs them: once the schema is met.
     if errors.is_empty() && api == Api::VoiceAi && op_id == "createAgent" {
-        errors = crate::api::voice_ai::rules::create_agent(&Map::new(), &cleaned);
+        errors =
+            crate::api::voice_ai::rules::create_agent(&crate::api::Params::default(), &cleaned);
     }
     problems.extend(errors.into_iter().map(|m| format!("{at}: {m}")));
     cleaned

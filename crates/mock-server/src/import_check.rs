@@ -199,7 +199,7 @@ fn check_location(location: &Value, at: &str, location_id: &str, out: &mut Vec<S
         let cleaned = check_body(Api::VoiceAi, "createAgent", &body, &here, out);
         if out.len() == before {
             out.extend(
-                rules::create_agent(&Map::new(), &cleaned)
+                rules::create_agent(&crate::api::Params::default(), &cleaned)
                     .into_iter()
                     .map(|m| format!("{here}.{m}")),
             );

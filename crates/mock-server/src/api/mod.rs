@@ -96,9 +96,42 @@ pub(crate) struct Call {
     pub(crate) op: &'static Operation,
     pub(crate) principal: Principal,
     /// Query and path parameters, coerced to their schema types, defaults filled in.
-    pub(crate) params: Map<String, Value>,
+    pub(crate) params: Params,
     /// The cleaned JSON body (`{}` for operations without one).
     pub(crate) body: Map<String, Value>,
+}
+
+/// A request's query and path parameters by their spec names, which live as long as the
+/// embedded specs (a handful per operation: a list beats a map, and no name is copied).
+#[derive(Debug, Default)]
+pub(crate) struct Params(Vec<(&'static str, Value)>);
+
+impl Params {
+    /// The members of JSON object `object` as parameters (tests name them in `json!`; the
+    /// names are leaked, which a test can afford).
+    #[cfg(test)]
+    pub(crate) fn from_json(object: Value) -> Self {
+        let Value::Object(map) = object else {
+            panic!("parameters come from a JSON object: {object}");
+        };
+        let mut params = Self::default();
+        for (name, value) in map {
+            params.insert(Box::leak(name.into_boxed_str()), value);
+        }
+        params
+    }
+
+    /// The value of parameter `name`, if the request has one (or its spec default).
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, name: &'static str, value: Value) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
 }
 
 impl Call {
@@ -139,7 +172,7 @@ pub(crate) fn begin_with(
     op_id: &str,
     req: ApiRequest,
     defaults: bool,
-    rules: impl FnOnce(&Map<String, Value>, &Map<String, Value>) -> Vec<String>,
+    rules: impl FnOnce(&Params, &Map<String, Value>) -> Vec<String>,
 ) -> Result<Call, ApiError> {
     let spec = spec::spec(api);
     let op = spec::operation(api, op_id);
@@ -166,7 +199,7 @@ pub(crate) fn begin_with(
     crate::rate_limit::spend(state, req.spend.as_ref(), &principal.location_id)?;
 
     let mut validator = Validator::new(spec, defaults);
-    let mut params = Map::new();
+    let mut params = Params(Vec::with_capacity(op.params.len()));
     for location in [ParamIn::Query, ParamIn::Path] {
         for param in op.params.iter().filter(|p| p.location == location) {
             let raw = if location == ParamIn::Query {
@@ -179,18 +212,16 @@ pub(crate) fn begin_with(
             };
             // Values their schema is known to take as they are skip the validator.
             match raw.map(|text| (text, plain_value(param, text))) {
-                Some((_, Some(value))) => {
-                    params.insert(param.name.clone(), value);
-                }
+                Some((_, Some(value))) => params.insert(&param.name, value),
                 Some((text, None)) => {
                     let value = coerce_param(spec, &param.schema, text);
                     let cleaned = validator.check(&param.schema, &value, &param.name);
-                    params.insert(param.name.clone(), cleaned);
+                    params.insert(&param.name, cleaned);
                 }
                 None if param.required => validator.missing(&param.name),
                 None => {
                     if let Some(default) = &param.default {
-                        params.insert(param.name.clone(), default.clone());
+                        params.insert(&param.name, default.clone());
                     }
                 }
             }

@@ -6,14 +6,16 @@
 //! |---|---|
 //! | `searchAgents` | `limit` (no bounds in the spec) is between 1 and [`MAX_LIMIT`]; default [`DEFAULT_LIMIT`] |
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::api::Params;
 
 /// The default search page size.
 pub(crate) const DEFAULT_LIMIT: u64 = 10;
 /// The largest search page size the mock accepts.
 pub(crate) const MAX_LIMIT: u64 = 100;
 
-fn limit_rules(params: &Map<String, Value>) -> Vec<String> {
+fn limit_rules(params: &Params) -> Vec<String> {
     match params.get("limit").and_then(Value::as_f64) {
         Some(n) if n < 1.0 => vec!["limit must not be less than 1".to_owned()],
         Some(n) if n > MAX_LIMIT as f64 => {
@@ -24,7 +26,7 @@ fn limit_rules(params: &Map<String, Value>) -> Vec<String> {
 }
 
 /// `searchAgents`: the page size bounds.
-pub(crate) fn search_agents(params: &Map<String, Value>) -> Vec<String> {
+pub(crate) fn search_agents(params: &Params) -> Vec<String> {
     limit_rules(params)
 }
 
@@ -35,7 +37,7 @@ mod tests {
 
     #[test]
     fn the_search_limit_is_bounded() {
-        let params = |v: Value| v.as_object().cloned().expect("an object");
+        let params = Params::from_json;
         assert_eq!(
             search_agents(&params(json!({"limit": 0.0}))),
             vec!["limit must not be less than 1".to_owned()]

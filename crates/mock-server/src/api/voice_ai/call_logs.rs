@@ -9,17 +9,17 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::rules;
 use super::voice_error;
 use crate::AppState;
-use crate::api::{ApiRequest, begin, begin_with, object, respond};
+use crate::api::{ApiRequest, Params, begin, begin_with, object, respond};
 use crate::error::ApiError;
 use crate::spec::Api;
 use crate::store::voice_ai::CallLogFilter;
 
-fn list(params: &Map<String, Value>, name: &str) -> Vec<String> {
+fn list(params: &Params, name: &str) -> Vec<String> {
     comma_list(params.get(name).and_then(Value::as_str))
 }
 

@@ -10,8 +10,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::api::Params;
+
 /// `createAgent`: the translation rules on the agent as it would be stored.
-pub(crate) fn create_agent(_: &Map<String, Value>, body: &Map<String, Value>) -> Vec<String> {
+pub(crate) fn create_agent(_: &Params, body: &Map<String, Value>) -> Vec<String> {
     translation_problems(body)
 }
 
@@ -48,11 +50,11 @@ fn translation_problems(agent: &Map<String, Value>) -> Vec<String> {
 }
 
 /// `listCallLogs`: the date window.
-pub(crate) fn list_call_logs(params: &Map<String, Value>) -> Vec<String> {
+pub(crate) fn list_call_logs(params: &Params) -> Vec<String> {
     date_rules(params)
 }
 
-fn date_rules(params: &Map<String, Value>) -> Vec<String> {
+fn date_rules(params: &Params) -> Vec<String> {
     let start = params.get("startDate").and_then(Value::as_f64);
     let end = params.get("endDate").and_then(Value::as_f64);
     let mut problems = Vec::new();
@@ -72,8 +74,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn params(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().expect("an object")
+    fn params(v: Value) -> Params {
+        Params::from_json(v)
     }
 
     #[test]
