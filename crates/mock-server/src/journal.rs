@@ -402,13 +402,22 @@ impl Exchange {
             .uri
             .path_and_query()
             .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
-        let mut text = Vec::with_capacity(
-            target.len()
-                + match capture {
-                    HeaderCapture::Lean => 128,
-                    HeaderCapture::Full => parts.headers.len() * 32,
-                },
-        );
+        // The lean headers are found first, in one pass over the request's few headers,
+        // comparing names instead of six hashed lookups (the first value of a name is the one
+        // kept, as `get` reads it), so that the text is allocated at its exact length once.
+        let mut found: [Option<&axum::http::HeaderValue>; 6] = [None; 6];
+        let values_len: usize = match capture {
+            HeaderCapture::Lean => {
+                for (name, value) in &parts.headers {
+                    if let Some(i) = LEAN_HEADER_NAMES.iter().position(|lean| lean == name) {
+                        found[i].get_or_insert(value);
+                    }
+                }
+                found.iter().flatten().map(|value| value.len()).sum()
+            }
+            HeaderCapture::Full => parts.headers.values().map(|value| value.len()).sum(),
+        };
+        let mut text = Vec::with_capacity(target.len() + values_len);
         text.extend_from_slice(target.as_bytes());
         let target_end = text.len();
         let mut keep = |value: &axum::http::HeaderValue| {
@@ -417,14 +426,6 @@ impl Exchange {
         };
         let headers = match capture {
             HeaderCapture::Lean => {
-                // One pass over the request's few headers, comparing names, instead of six
-                // hashed lookups; the first value of a name is the one kept, as `get` reads it.
-                let mut found: [Option<&axum::http::HeaderValue>; 6] = [None; 6];
-                for (name, value) in &parts.headers {
-                    if let Some(i) = LEAN_HEADER_NAMES.iter().position(|lean| lean == name) {
-                        found[i].get_or_insert(value);
-                    }
-                }
                 let mut present = 0;
                 let mut ends = [0; 6];
                 let mut end = target_end;
