@@ -360,6 +360,34 @@ impl KeptBody {
     }
 }
 
+/// What the journal reads of a request's head, borrowed (from a request or its parts).
+#[derive(Clone, Copy)]
+pub(crate) struct Head<'a> {
+    method: &'a Method,
+    uri: &'a axum::http::Uri,
+    headers: &'a axum::http::HeaderMap,
+}
+
+impl<'a> Head<'a> {
+    fn of(request: &'a Request) -> Self {
+        Self {
+            method: request.method(),
+            uri: request.uri(),
+            headers: request.headers(),
+        }
+    }
+}
+
+impl<'a> From<&'a axum::http::request::Parts> for Head<'a> {
+    fn from(parts: &'a axum::http::request::Parts) -> Self {
+        Self {
+            method: &parts.method,
+            uri: &parts.uri,
+            headers: &parts.headers,
+        }
+    }
+}
+
 /// One exchange as kept: raw parts, formatted only when the journal is read.
 #[derive(Debug)]
 pub(crate) struct Exchange {
@@ -392,30 +420,25 @@ enum KeptHeaders {
 
 impl Exchange {
     /// Copies what the journal keeps of a request, `body` aside.
-    fn new(
-        at: SystemTime,
-        parts: &axum::http::request::Parts,
-        capture: HeaderCapture,
-        body: KeptBody,
-    ) -> Self {
-        let target = parts
+    fn new(at: SystemTime, head: Head<'_>, capture: HeaderCapture, body: KeptBody) -> Self {
+        let target = head
             .uri
             .path_and_query()
-            .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+            .map_or_else(|| head.uri.path(), |pq| pq.as_str());
         // The lean headers are found first, in one pass over the request's few headers,
         // comparing names instead of six hashed lookups (the first value of a name is the one
         // kept, as `get` reads it), so that the text is allocated at its exact length once.
         let mut found: [Option<&axum::http::HeaderValue>; 6] = [None; 6];
         let values_len: usize = match capture {
             HeaderCapture::Lean => {
-                for (name, value) in &parts.headers {
+                for (name, value) in head.headers {
                     if let Some(i) = LEAN_HEADER_NAMES.iter().position(|lean| lean == name) {
                         found[i].get_or_insert(value);
                     }
                 }
                 found.iter().flatten().map(|value| value.len()).sum()
             }
-            HeaderCapture::Full => parts.headers.values().map(|value| value.len()).sum(),
+            HeaderCapture::Full => head.headers.values().map(|value| value.len()).sum(),
         };
         let mut text = Vec::with_capacity(target.len() + values_len);
         text.extend_from_slice(target.as_bytes());
@@ -439,8 +462,7 @@ impl Exchange {
                 KeptHeaders::Lean { present, ends }
             }
             HeaderCapture::Full => KeptHeaders::Full(
-                parts
-                    .headers
+                head.headers
                     .iter()
                     .map(|(name, value)| (name.clone(), keep(value)))
                     .collect(),
@@ -466,7 +488,7 @@ impl Exchange {
             + body.kept().len();
         Self {
             at,
-            method: parts.method.clone(),
+            method: head.method.clone(),
             text: text.into_boxed_slice(),
             target_end,
             headers,
@@ -642,16 +664,21 @@ impl Journal {
 
     /// Appends an arriving request (evicting the oldest over budget); `None` when the journal is
     /// off.
-    fn begin(
+    fn begin<'a>(
         &self,
         at: SystemTime,
-        parts: &axum::http::request::Parts,
+        head: impl Into<Head<'a>>,
         body: Bytes,
     ) -> Option<Arc<Exchange>> {
         if self.budget == 0 {
             return None;
         }
-        let exchange = Arc::new(Exchange::new(at, parts, self.capture, KeptBody::of(&body)));
+        let exchange = Arc::new(Exchange::new(
+            at,
+            head.into(),
+            self.capture,
+            KeptBody::of(&body),
+        ));
         let cost = exchange.cost;
         let mut evicted = Vec::new();
         {
@@ -792,23 +819,23 @@ pub(crate) struct Admission {
 /// here, as the `Err`. [`Admission::finish`] records the outcome.
 pub(crate) async fn admit(
     state: &AppState,
-    request: Request,
-) -> (Admission, Result<Request, Response>) {
+    request: &mut Request,
+) -> (Admission, Option<Response>) {
     let started = Instant::now();
-    let (mut parts, body) = request.into_parts();
-    let declared = parts
-        .headers
+    let declared = request
+        .headers()
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    // A body known to be empty (a GET without one) is not collected: nothing to read. One
-    // declared over the limit is not read either (the handler answers 413, and the connection
-    // closes with the body unread).
+    // A body known to be empty (a GET without one) is not collected, and stays where it is:
+    // nothing to read. One declared over the limit is not read either (the handler answers
+    // 413, and the connection closes with the body unread).
     let mut early = None;
     let mut reserved = None;
-    let bytes = if axum::body::HttpBody::size_hint(&body).exact() == Some(0)
-        || declared.is_some_and(|n| n > crate::BODY_LIMIT as u64)
-    {
+    let bytes = if axum::body::HttpBody::size_hint(request.body()).exact() == Some(0) {
+        Bytes::new()
+    } else if declared.is_some_and(|n| n > crate::BODY_LIMIT as u64) {
+        drop(std::mem::take(request.body_mut()));
         Bytes::new()
     } else {
         // The body budget: reserve the declared length (the limit when undeclared) in KiB
@@ -822,30 +849,31 @@ pub(crate) async fn admit(
             .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
             .await
             .ok();
-        match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
-            Ok(bytes) => bytes,
-            Err(error) if is_body_read_timeout(&error) => {
-                early = Some(body_timeout_response());
-                Bytes::new()
-            }
-            Err(_) => {
-                parts.extensions.insert(crate::api::BodyOverLimit);
-                Bytes::new()
-            }
-        }
+        let bytes =
+            match axum::body::to_bytes(std::mem::take(request.body_mut()), crate::BODY_LIMIT).await
+            {
+                Ok(bytes) => bytes,
+                Err(error) if is_body_read_timeout(&error) => {
+                    early = Some(body_timeout_response());
+                    Bytes::new()
+                }
+                Err(_) => {
+                    request.extensions_mut().insert(crate::api::BodyOverLimit);
+                    Bytes::new()
+                }
+            };
+        *request.body_mut() = Body::from(bytes.clone());
+        bytes
     };
     let exchange = state
         .journal()
-        .begin(state.clock().system_time(), &parts, bytes.clone());
+        .begin(state.clock().system_time(), Head::of(request), bytes);
     let admission = Admission {
         started,
         exchange,
         reserved,
     };
-    match early {
-        Some(response) => (admission, Err(response)),
-        None => (admission, Ok(Request::from_parts(parts, Body::from(bytes)))),
-    }
+    (admission, early)
 }
 
 impl Admission {

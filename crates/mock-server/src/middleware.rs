@@ -25,11 +25,12 @@ where
     F: FnOnce(Request, AppState) -> Fut,
     Fut: Future<Output = Response>,
 {
+    let mut request = request;
     let line = RequestLine::start(&request);
-    let (admission, admitted) = journal::admit(&state, request).await;
-    let response = match admitted {
-        Err(early) => early,
-        Ok(mut request) => {
+    let (admission, early) = journal::admit(&state, &mut request).await;
+    let response = match early {
+        Some(early) => early,
+        None => {
             let verdict = state
                 .faults()
                 .decide(request.method().as_str(), request.uri().path());
