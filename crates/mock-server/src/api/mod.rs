@@ -184,7 +184,6 @@ pub(crate) fn begin_with(
     };
 
     let query = query_pairs(req.uri.query().unwrap_or_default());
-    let path: Vec<(&str, &str)> = req.path.iter().collect();
     if api == Api::VoiceAi {
         let from_query = query
             .iter()
@@ -208,7 +207,10 @@ pub(crate) fn begin_with(
                     .find(|(k, _)| *k == param.name)
                     .map(|(_, v)| v.as_ref())
             } else {
-                path.iter().find(|(k, _)| *k == param.name).map(|(_, v)| *v)
+                req.path
+                    .iter()
+                    .find(|(k, _)| *k == param.name)
+                    .map(|(_, v)| v)
             };
             // Values their schema is known to take as they are skip the validator.
             match raw.map(|text| (text, plain_value(param, text))) {
