@@ -1,6 +1,5 @@
 //! The `highlevel-mock` binary, run as a child process.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 
 use crate::process::{BIN, Running, command};
@@ -69,17 +68,7 @@ fn the_binary_refuses_an_invalid_fixtures_file_naming_the_problem() {
 fn stderr_at_start(args: &[&str]) -> String {
     let mut command = command(args);
     command.stderr(Stdio::piped());
-    let mut mock = Running::spawn(command);
-    let _ = mock.child.kill();
-    let _ = mock.child.wait();
-    let mut stderr = String::new();
-    mock.child
-        .stderr
-        .take()
-        .expect("stderr is piped")
-        .read_to_string(&mut stderr)
-        .expect("stderr is readable");
-    stderr
+    Running::spawn(command).kill_and_read_stderr()
 }
 
 #[test]
@@ -110,15 +99,7 @@ fn stderr_after_one_request(extra: &[&str], path: &str) -> String {
         "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
     ));
     assert!(response.starts_with("HTTP/1.1 "), "{response}");
-    let _ = mock.child.kill();
-    let mut stderr = String::new();
-    mock.child
-        .stderr
-        .take()
-        .expect("stderr is piped")
-        .read_to_string(&mut stderr)
-        .expect("stderr is read");
-    stderr
+    mock.kill_and_read_stderr()
 }
 
 #[test]

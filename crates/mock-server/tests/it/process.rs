@@ -80,6 +80,22 @@ impl Running {
     }
 }
 
+impl Running {
+    /// Kills the binary and returns all it wrote to stderr (which the test must have piped).
+    pub(crate) fn kill_and_read_stderr(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .expect("stderr is piped")
+            .read_to_string(&mut stderr)
+            .expect("stderr is readable");
+        stderr
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
