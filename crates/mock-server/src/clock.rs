@@ -213,10 +213,8 @@ impl Clock {
         format_instant(self.now())
     }
 
-    /// [`Clock::now`] as a [`SystemTime`] (for the journal).
-    ///
-    /// The same instant as [`Clock::now`], read without chrono's calendar arithmetic (the
-    /// journal reads it on every request).
+    /// [`Clock::now`] as a [`SystemTime`], read without chrono's calendar arithmetic: the
+    /// journal reads it on every request.
     pub(crate) fn system_time(&self) -> SystemTime {
         match self.mode() {
             Mode::Frozen(at) => SystemTime::from(at),

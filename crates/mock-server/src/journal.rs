@@ -812,11 +812,11 @@ pub(crate) struct Admission {
     reserved: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
-/// The only writer of exchanges, first half: buffers the request's body (at most
+/// The only writer of exchanges, first half: buffers the request's body in place (at most
 /// [`crate::BODY_LIMIT`] of it) and appends the request to the journal. A body declared over
 /// the limit is not read and one that turns out over it is dropped and marked, so the handler
 /// answers 413 (both are journaled empty); one that misses its read timeout is answered 408
-/// here, as the `Err`. [`Admission::finish`] records the outcome.
+/// here, as the returned response. [`Admission::finish`] records the outcome.
 pub(crate) async fn admit(
     state: &AppState,
     request: &mut Request,
