@@ -80,7 +80,7 @@ pub(crate) async fn log_request(request: Request, next: Next) -> Response {
 /// The `tracing` target of the per-request lines. The binary leaves it off unless
 /// `--log-requests` (or `RUST_LOG`) asks for it: the journal and the dashboard already show every
 /// exchange, and a formatted, written line per request took a quarter of the binary's
-/// instructions per request and about a tenth of its throughput (BENCHMARKS.md, "From outside,
+/// instructions per request and 10–20 % of its throughput (BENCHMARKS.md, "From outside,
 /// profiled on the release binary").
 pub const REQUEST_LOG_TARGET: &str = "mock_server::requests";
 
