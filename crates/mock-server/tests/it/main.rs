@@ -27,6 +27,7 @@ mod process;
 mod proxy;
 mod proxy_record;
 mod robustness;
+mod routing;
 mod server;
 mod support;
 mod tidy;
