@@ -28,7 +28,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
@@ -36,7 +35,6 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::time::Sleep;
-use tower::ServiceExt;
 
 /// The largest read buffer of a connection, so also the largest request head (64 KiB).
 pub const READ_BUFFER_BYTES: usize = 64 * 1024;
@@ -314,7 +312,7 @@ impl Drop for Ticket {
 /// [`SHUTDOWN_GRACE`] for requests in progress.
 pub(crate) async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: crate::routes::App,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -377,9 +375,9 @@ pub(crate) async fn serve(
                         })
                     }
                 });
-                let response = app.clone().oneshot(request);
+                let response = app.call(request);
                 async move {
-                    let response = response.await?;
+                    let response = response.await;
                     // Handed to hyper as it is: no second boxing of the body.
                     Ok::<_, std::convert::Infallible>(response.map(|inner| AnsweredBody {
                         inner,

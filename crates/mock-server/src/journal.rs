@@ -836,6 +836,7 @@ pub(crate) async fn admit(
         Bytes::new()
     } else if declared.is_some_and(|n| n > crate::BODY_LIMIT as u64) {
         drop(std::mem::take(request.body_mut()));
+        request.extensions_mut().insert(crate::api::BodyOverLimit);
         Bytes::new()
     } else {
         // The body budget: reserve the declared length (the limit when undeclared) in KiB

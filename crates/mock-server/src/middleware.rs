@@ -17,9 +17,9 @@ use crate::{AppState, error, faults, journal, rate_limit};
 /// limiting ([`rate_limit::Passage`]: 429 over budget, the `X-RateLimit-*` headers on every
 /// response while it is on) and the panic guard. Each step is a plain call before and after the
 /// handler rather than a nested middleware future: nested futures each keep the request and
-/// their inner future, so every layer would copy kilobytes per request. Every API route and
-/// fallback is wrapped in it ([`crate::api::piped`]) rather than the router being layered: a
-/// layer is one more boxed, cloned service per request in front of the handler's own.
+/// their inner future, so every layer would copy kilobytes per request. The API's routing table
+/// runs every route, and its 404, in it ([`crate::api::routing`]) rather than a router being
+/// layered: a layer is one more boxed, cloned service per request in front of the handler's own.
 pub(crate) async fn pipeline<F, Fut>(state: AppState, mut request: Request, handler: F) -> Response
 where
     F: FnOnce(Request, AppState) -> Fut,

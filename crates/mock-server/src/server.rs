@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use crate::auth::{TokenRegistry, TokenSpec};
 use crate::clock::{Clock, ClockSetting};
 use crate::connections::{self, ConnectionLimits};
+use crate::faults;
 use crate::fixtures::Fixtures;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, HeaderCapture, Journal, ReceivedRequest};
 use crate::oauth::{AuthorizationRequest, OAuthApp, OAuthError, OAuthServer, OAuthSettings};
@@ -26,7 +27,6 @@ use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::state::{AppState, Shared};
 use crate::store::Store;
 use crate::webhooks::{self, WebhookRetryPolicy};
-use crate::{faults, router};
 
 /// The request-body bytes the API buffers at once across all connections when not told
 /// otherwise (64 MiB); see [`MockServerBuilder::body_budget_bytes`].
@@ -361,7 +361,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// The state, for [`router`] (tests with `tower::ServiceExt::oneshot`, or a custom server).
+    /// The state, for [`router`](crate::router) (tests with `tower::ServiceExt::oneshot`, or a custom server).
     ///
     /// ```
     /// // Arrange / Act
@@ -908,5 +908,5 @@ pub async fn serve_with_limits(
         shutdown.await;
         live.journal().live().close();
     };
-    connections::serve(listener, router(state), limits, shutdown).await
+    connections::serve(listener, crate::routes::App::new(state), limits, shutdown).await
 }

@@ -28,6 +28,13 @@ pub use types::TokenDocument;
 /// The reserved path prefix of the admin API (without its trailing slash).
 pub(crate) const PREFIX: &str = "/__mock";
 
+/// Whether `path` is the admin API's (as axum's `nest` claims paths: the prefix itself, or the
+/// prefix and a `/`).
+pub(crate) fn claims(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The admin routes, relative to [`PREFIX`] (nested there by [`crate::router`], outside the API
 /// middleware), with their own fallback for unknown paths and methods, behind the guard
 /// (cross-site requests, the admin token, non-JSON bodies; see `guard`). The dashboard's page

@@ -21,10 +21,11 @@
 pub(crate) mod conversation_ai;
 pub(crate) mod oauth;
 pub(crate) mod render_cache;
+pub(crate) mod routing;
 pub(crate) mod voice_ai;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -39,33 +40,36 @@ use crate::validation::{Validator, coerce_param};
 /// The largest request body accepted (1 MiB); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// Marks a request whose body the journal middleware found over [`BODY_LIMIT`] and dropped.
+/// Marks a request whose body the journal found over [`BODY_LIMIT`] (declared or read) and
+/// dropped.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BodyOverLimit;
 
 /// Everything a handler needs from the raw request. The query string and the path parameters
-/// are kept as received and decoded where they are read ([`query_pairs`]), without copies.
+/// are kept as received and decoded where they are read ([`query_pairs`], [`PathParams`]),
+/// without copies.
 pub(crate) struct ApiRequest {
     headers: HeaderMap,
     uri: Uri,
-    path: RawPathParams,
+    path: PathParams,
     body: Bytes,
+    /// The operation the request was routed to (none for the OAuth endpoints).
+    op: Option<&'static Operation>,
     /// The rate limiter's slot, when a limit is on (see [`crate::rate_limit`]).
     spend: Option<crate::rate_limit::Spend>,
 }
 
-impl FromRequest<AppState> for ApiRequest {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let over_limit = parts.extensions.get::<BodyOverLimit>().is_some();
-        let body = if over_limit || declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+impl ApiRequest {
+    /// Reads `request`, routed to `op` with its path parameters at `path`: 413 for a body over
+    /// [`BODY_LIMIT`] (the journal has buffered it already, or marked it [`BodyOverLimit`]), 400
+    /// for a path parameter that does not decode to UTF-8 (axum's rule).
+    pub(crate) async fn read(
+        request: Request,
+        op: Option<&'static Operation>,
+        path: PathParams,
+    ) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let body = if parts.extensions.get::<BodyOverLimit>().is_some() {
             None
         } else if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
             // Known to be empty (a GET): nothing to collect.
@@ -76,16 +80,66 @@ impl FromRequest<AppState> for ApiRequest {
         let Some(body) = body else {
             return Err(ApiError::payload_too_large());
         };
-        let Ok(path) = RawPathParams::from_request_parts(&mut parts, state).await else {
+        if !path.decodes(parts.uri.path()) {
             return Err(ApiError::bad_request("Invalid path parameter encoding"));
-        };
+        }
         let spend = parts.extensions.get::<crate::rate_limit::Spend>().cloned();
         Ok(Self {
             headers: parts.headers,
             uri: parts.uri,
             path,
             body,
+            op,
             spend,
+        })
+    }
+
+    /// Path parameter `name`, percent-decoded (borrowed unless it had escapes).
+    fn path_param(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.path.get(self.uri.path(), name)
+    }
+}
+
+/// Where a request's path parameters sit in its path, by their spec names: a route match
+/// copies nothing ([`routing`]), and a parameter is percent-decoded where it is read.
+#[derive(Debug, Default)]
+pub(crate) struct PathParams(Vec<(&'static str, std::ops::Range<usize>)>);
+
+impl PathParams {
+    /// The parameters `matchit` found in `path` (slices of it), under the names in `names`.
+    fn locate(path: &str, found: &matchit::Params<'_, '_>, names: &[&'static str]) -> Self {
+        let base = path.as_ptr() as usize;
+        Self(
+            found
+                .iter()
+                .filter_map(|(key, value)| {
+                    let name = names.iter().find(|name| **name == key)?;
+                    let start = (value.as_ptr() as usize).checked_sub(base)?;
+                    path.get(start..start + value.len())?;
+                    Some((*name, start..start + value.len()))
+                })
+                .collect(),
+        )
+    }
+
+    fn get<'a>(&self, path: &'a str, name: &str) -> Option<Cow<'a, str>> {
+        let (_, range) = self.0.iter().find(|(n, _)| *n == name)?;
+        let raw = path.get(range.clone())?;
+        if !raw.contains('%') {
+            return Some(Cow::Borrowed(raw));
+        }
+        Some(percent_encoding::percent_decode_str(raw).decode_utf8_lossy())
+    }
+
+    /// Whether every parameter decodes to UTF-8.
+    fn decodes(&self, path: &str) -> bool {
+        self.0.iter().all(|(_, range)| {
+            path.get(range.clone()).is_some_and(|raw| {
+                !raw.contains('%')
+                    || percent_encoding::percent_decode_str(raw)
+                        .decode_utf8()
+                        .is_ok()
+            })
         })
     }
 }
@@ -175,7 +229,11 @@ pub(crate) fn begin_with(
     rules: impl FnOnce(&Params, &Map<String, Value>) -> Vec<String>,
 ) -> Result<Call, ApiError> {
     let spec = spec::spec(api);
-    let op = spec::operation(api, op_id);
+    // The route knows its operation; the lookup is for a handler called some other way.
+    let op = match req.op {
+        Some(op) if op.id == op_id => op,
+        _ => spec::operation(api, op_id),
+    };
     let principal = state.authenticate(&req.headers, &op.scopes)?;
 
     let raw_body = match &op.body {
@@ -205,13 +263,11 @@ pub(crate) fn begin_with(
                 query
                     .iter()
                     .find(|(k, _)| *k == param.name)
-                    .map(|(_, v)| v.as_ref())
+                    .map(|(_, v)| Cow::Borrowed(v.as_ref()))
             } else {
-                req.path
-                    .iter()
-                    .find(|(k, _)| *k == param.name)
-                    .map(|(_, v)| v)
+                req.path_param(&param.name)
             };
+            let raw = raw.as_deref();
             // Values their schema is known to take as they are skip the validator.
             match raw.map(|text| (text, plain_value(param, text))) {
                 Some((_, Some(value))) => params.insert(&param.name, value),
@@ -319,57 +375,6 @@ pub(crate) fn respond(op: &Operation, status: StatusCode, body: Value) -> Respon
             .into_response(),
         Err(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
             .into_response(),
-    }
-}
-
-/// The method router serving operation `op` with `handler` behind the pipeline ([`piped`]), on
-/// the method the spec names.
-pub(crate) fn on_spec_method<H, T>(
-    op: &Operation,
-    handler: H,
-) -> Option<axum::routing::MethodRouter<AppState>>
-where
-    H: axum::handler::Handler<T, AppState>,
-    T: 'static,
-{
-    let method = axum::http::Method::from_bytes(op.method.as_bytes()).ok()?;
-    let filter = axum::routing::MethodFilter::try_from(method).ok()?;
-    Some(axum::routing::on(filter, piped(handler)))
-}
-
-/// `handler` behind the request pipeline ([`crate::middleware::pipeline`]): every API route and
-/// fallback is registered through this.
-pub(crate) fn piped<H, T>(handler: H) -> Piped<H, T>
-where
-    H: axum::handler::Handler<T, AppState>,
-    T: 'static,
-{
-    Piped(handler, std::marker::PhantomData)
-}
-
-/// A handler behind the request pipeline (see [`piped`]).
-pub(crate) struct Piped<H, T>(H, std::marker::PhantomData<fn() -> T>);
-
-impl<H: Clone, T> Clone for Piped<H, T> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone(), std::marker::PhantomData)
-    }
-}
-
-impl<H, T> axum::handler::Handler<T, AppState> for Piped<H, T>
-where
-    H: axum::handler::Handler<T, AppState>,
-    T: 'static,
-{
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
-
-    fn call(self, request: Request, state: AppState) -> Self::Future {
-        let handler = self.0;
-        Box::pin(crate::middleware::pipeline(
-            state,
-            request,
-            move |request, state| handler.call(request, state),
-        ))
     }
 }
 

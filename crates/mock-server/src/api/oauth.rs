@@ -20,26 +20,26 @@
 //! not authorized for this scope.`; an unknown or expired token the invalid-token 401.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{ApiRequest, piped, query_pairs};
+use super::routing::Routes;
+use super::{ApiRequest, query_pairs};
 use crate::AppState;
 use crate::auth::UserType;
 use crate::auth::{bearer_token, check_version, invalid_token};
 use crate::error::ApiError;
 use crate::oauth::{AccessLookup, LOCATION_TOKEN_SCOPE, OAuthError, parse_user_type};
 
-/// The OAuth router (its paths are not in our API specs).
-pub(crate) fn router() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/oauth/token", axum::routing::post(piped(get_access_token)))
-        .route(
-            "/oauth/locationToken",
-            axum::routing::post(piped(get_location_access_token)),
-        )
+/// Adds the OAuth routes to `routes` (their paths are not in our API specs).
+pub(crate) fn add_routes(routes: &mut Routes) {
+    routes.route(Method::POST, "/oauth/token", get_access_token);
+    routes.route(
+        Method::POST,
+        "/oauth/locationToken",
+        get_location_access_token,
+    );
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -92,7 +92,7 @@ fn oauth_refusal(error: &OAuthError) -> Response {
 }
 
 /// `POST /oauth/token` → 200 with [`crate::oauth::OAuthTokens`].
-pub(crate) async fn get_access_token(State(state): State<AppState>, req: ApiRequest) -> Response {
+pub(crate) async fn get_access_token(state: AppState, req: ApiRequest) -> Response {
     match access_token(&state, &req) {
         Ok(tokens) => (StatusCode::OK, Json(tokens)).into_response(),
         Err(error) => oauth_refusal(&error),
@@ -135,7 +135,7 @@ fn access_token(
 
 /// `POST /oauth/locationToken` → 201 with [`crate::oauth::LocationToken`].
 pub(crate) async fn get_location_access_token(
-    State(state): State<AppState>,
+    state: AppState,
     req: ApiRequest,
 ) -> Result<Response, ApiError> {
     check_version(&req.headers)?;

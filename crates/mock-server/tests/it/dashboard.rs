@@ -30,6 +30,7 @@ use crate::browser::{
     PATIENCE, browser, choose, click, count, number, open_view, screenshot, start_driver,
     type_into, wait_for, wait_for_text,
 };
+use crate::support::reqwest_client;
 
 type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -554,11 +555,6 @@ async fn the_stream_sends_the_backlog_once_then_each_new_exchange_with_its_respo
     let answer: Value =
         serde_json::from_str(live["response"]["body"].as_str().expect("the body")).expect("JSON");
     assert!(answer["agents"].is_array(), "{answer}");
-}
-
-fn reqwest_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
 }
 
 #[tokio::test]

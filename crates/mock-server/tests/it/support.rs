@@ -169,3 +169,9 @@ pub(crate) fn assert_error(reply: &Reply, status: StatusCode, message: Value) {
         reply.body
     );
 }
+
+/// An HTTP client for a started server (reqwest, with the crypto provider the crate uses).
+pub(crate) fn reqwest_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

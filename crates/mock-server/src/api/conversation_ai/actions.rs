@@ -1,6 +1,5 @@
 //! `createAction`, `listActions`, `getAction`, `updateAction`, `deleteAction`.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
@@ -12,10 +11,7 @@ use crate::error::ApiError;
 use crate::spec::Api;
 
 /// `POST /conversation-ai/agents/{agentId}/actions` → 201 `{data, success}`.
-pub(crate) async fn create_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn create_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(
         &state,
         Api::ConversationAi,
@@ -37,10 +33,7 @@ pub(crate) async fn create_action(
 }
 
 /// `GET /conversation-ai/agents/{agentId}/actions/list` → `{data: [...], success}`.
-pub(crate) async fn list_actions(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn list_actions(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "listActions", req)?;
     let actions = state
         .store()
@@ -53,10 +46,7 @@ pub(crate) async fn list_actions(
 }
 
 /// `GET /conversation-ai/agents/{agentId}/actions/{actionId}` → `{data, success}`.
-pub(crate) async fn get_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn get_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "getAction", req)?;
     let action = state
         .store()
@@ -70,10 +60,7 @@ pub(crate) async fn get_action(
 }
 
 /// `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` → `{data, success}`, replaced.
-pub(crate) async fn update_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn update_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(
         &state,
         Api::ConversationAi,
@@ -97,10 +84,7 @@ pub(crate) async fn update_action(
 }
 
 /// `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}` → `{data: {id}, success}`.
-pub(crate) async fn delete_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn delete_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "deleteAction", req)?;
     let agent_id = call.param("agentId").unwrap_or_default().to_owned();
     let action_id = call.param("actionId").unwrap_or_default().to_owned();

@@ -4,7 +4,6 @@
 //! `startAfter` is the id of the agent after which the page starts; `query` matches a substring
 //! of the lower-cased agent name, so it must be lower case as the vendor documents.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -17,10 +16,7 @@ use crate::error::ApiError;
 use crate::spec::Api;
 
 /// `POST /conversation-ai/agents` → 201 with the agent.
-pub(crate) async fn create_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn create_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(
         &state,
         Api::ConversationAi,
@@ -37,10 +33,7 @@ pub(crate) async fn create_agent(
 }
 
 /// `GET /conversation-ai/agents/search` → `{agents, totalCount, count}`.
-pub(crate) async fn search_agents(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn search_agents(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(
         &state,
         Api::ConversationAi,
@@ -72,10 +65,7 @@ pub(crate) async fn search_agents(
 }
 
 /// `GET /conversation-ai/agents/{agentId}` → the agent.
-pub(crate) async fn get_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn get_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "getAgent", req)?;
     let agent = state
         .store()
@@ -93,10 +83,7 @@ pub(crate) async fn get_agent(
 }
 
 /// `PUT /conversation-ai/agents/{agentId}` → the agent with the sent fields merged in.
-pub(crate) async fn update_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn update_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "updateAgent", req)?;
     let agent_id = call.param("agentId").unwrap_or_default().to_owned();
     let agent = state
@@ -107,10 +94,7 @@ pub(crate) async fn update_agent(
 }
 
 /// `DELETE /conversation-ai/agents/{agentId}` → `{success: true, id}`.
-pub(crate) async fn delete_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn delete_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "deleteAgent", req)?;
     let agent_id = call.param("agentId").unwrap_or_default().to_owned();
     state

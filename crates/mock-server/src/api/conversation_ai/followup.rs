@@ -1,6 +1,5 @@
 //! `updateFollowupSettings`.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
@@ -14,7 +13,7 @@ use crate::spec::Api;
 /// `PATCH /conversation-ai/agents/{agentId}/followup-settings` → `{data, success}` where `data`
 /// is the first listed action after the update.
 pub(crate) async fn update_followup_settings(
-    State(state): State<AppState>,
+    state: AppState,
     req: ApiRequest,
 ) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "updateFollowupSettings", req)?;

@@ -1,7 +1,6 @@
 //! `getGenerationDetails`: answers with details registered through
 //! [`crate::store::Store::add_generation`] (or fixtures); anything else is a 400.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -13,7 +12,7 @@ use crate::spec::Api;
 
 /// `GET /conversation-ai/generations?messageId&source` → the generation details.
 pub(crate) async fn get_generation_details(
-    State(state): State<AppState>,
+    state: AppState,
     req: ApiRequest,
 ) -> Result<Response, ApiError> {
     let call = begin(&state, Api::ConversationAi, "getGenerationDetails", req)?;

@@ -11,44 +11,37 @@ pub(crate) mod followup;
 pub(crate) mod generations;
 mod rules;
 
-use axum::Router;
-use axum::routing::MethodRouter;
-
-use crate::AppState;
-use crate::api::on_spec_method;
+use crate::api::routing::Routes;
 use crate::error::ApiError;
 use crate::spec::{self, Api, Operation};
 use crate::store::StoreError;
 
-/// The Conversation AI router: one route per operation of the embedded spec, on the spec's
+/// Adds the Conversation AI routes to `routes`: one per operation of the embedded spec, on the spec's
 /// method and path.
-pub(crate) fn router() -> Router<AppState> {
-    let mut router = Router::new();
+pub(crate) fn add_routes(routes: &mut Routes) {
     for op in spec::spec(Api::ConversationAi).operations() {
-        if let Some(method_router) = handler(op) {
-            router = router.route(&op.path, method_router);
-        }
+        add_route(routes, op);
     }
-    router
 }
 
-/// The handler of an operation, by `operationId`.
-fn handler(op: &Operation) -> Option<MethodRouter<AppState>> {
+/// Adds the handler of `op`, by `operationId`; `false` when there is none.
+fn add_route(routes: &mut Routes, op: &'static Operation) -> bool {
     match op.id.as_str() {
-        "createAgent" => on_spec_method(op, agents::create_agent),
-        "searchAgents" => on_spec_method(op, agents::search_agents),
-        "getAgent" => on_spec_method(op, agents::get_agent),
-        "updateAgent" => on_spec_method(op, agents::update_agent),
-        "deleteAgent" => on_spec_method(op, agents::delete_agent),
-        "createAction" => on_spec_method(op, actions::create_action),
-        "listActions" => on_spec_method(op, actions::list_actions),
-        "getAction" => on_spec_method(op, actions::get_action),
-        "updateAction" => on_spec_method(op, actions::update_action),
-        "deleteAction" => on_spec_method(op, actions::delete_action),
-        "updateFollowupSettings" => on_spec_method(op, followup::update_followup_settings),
-        "getGenerationDetails" => on_spec_method(op, generations::get_generation_details),
-        _ => None,
+        "createAgent" => routes.operation(op, agents::create_agent),
+        "searchAgents" => routes.operation(op, agents::search_agents),
+        "getAgent" => routes.operation(op, agents::get_agent),
+        "updateAgent" => routes.operation(op, agents::update_agent),
+        "deleteAgent" => routes.operation(op, agents::delete_agent),
+        "createAction" => routes.operation(op, actions::create_action),
+        "listActions" => routes.operation(op, actions::list_actions),
+        "getAction" => routes.operation(op, actions::get_action),
+        "updateAction" => routes.operation(op, actions::update_action),
+        "deleteAction" => routes.operation(op, actions::delete_action),
+        "updateFollowupSettings" => routes.operation(op, followup::update_followup_settings),
+        "getGenerationDetails" => routes.operation(op, generations::get_generation_details),
+        _ => return false,
     }
+    true
 }
 
 /// Renders a store failure the Conversation AI way.
@@ -72,7 +65,7 @@ mod tests {
     fn every_operation_of_the_spec_has_a_handler() {
         let missing: Vec<&str> = spec::spec(Api::ConversationAi)
             .operations()
-            .filter(|op| handler(op).is_none())
+            .filter(|op| !add_route(&mut Routes::default(), op))
             .map(|op| op.id.as_str())
             .collect();
         assert!(missing.is_empty(), "no handler for {missing:?}");

@@ -1,6 +1,5 @@
 //! `createAction`, `updateAction`, `getAction`, `deleteAction`.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -11,10 +10,7 @@ use crate::error::ApiError;
 use crate::spec::Api;
 
 /// `POST /voice-ai/actions` → 201 with the action; the agent must exist in the location.
-pub(crate) async fn create_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn create_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(&state, Api::VoiceAi, "createAction", req, true, |_, _| {
         Vec::new()
     })?;
@@ -28,10 +24,7 @@ pub(crate) async fn create_action(
 }
 
 /// `PUT /voice-ai/actions/{actionId}` → the action with type, name and parameters replaced.
-pub(crate) async fn update_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn update_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(&state, Api::VoiceAi, "updateAction", req, true, |_, _| {
         Vec::new()
     })?;
@@ -46,10 +39,7 @@ pub(crate) async fn update_action(
 }
 
 /// `GET /voice-ai/actions/{actionId}` → the action.
-pub(crate) async fn get_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn get_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "getAction", req)?;
     let action = state
         .store()
@@ -62,10 +52,7 @@ pub(crate) async fn get_action(
 }
 
 /// `DELETE /voice-ai/actions/{actionId}?agentId&locationId` → 204.
-pub(crate) async fn delete_action(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn delete_action(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "deleteAction", req)?;
     state
         .store()

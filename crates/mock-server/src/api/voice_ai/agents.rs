@@ -1,6 +1,5 @@
 //! `createAgent`, `listAgents`, `getAgent`, `patchAgent`, `deleteAgent`.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -14,10 +13,7 @@ use crate::error::ApiError;
 use crate::spec::{self, Api, Shape};
 
 /// `POST /voice-ai/agents` → 201 with the agent, documented defaults filled in.
-pub(crate) async fn create_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn create_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(
         &state,
         Api::VoiceAi,
@@ -33,10 +29,7 @@ pub(crate) async fn create_agent(
 
 /// `GET /voice-ai/agents` → `{total, page, pageSize, agents}`; each agent is rendered through
 /// the declared item shape (cached per agent).
-pub(crate) async fn list_agents(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn list_agents(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     static ITEM: LazyLock<&'static Shape> = LazyLock::new(|| {
         item_shape(
             spec::operation(Api::VoiceAi, "listAgents"),
@@ -87,10 +80,7 @@ pub(crate) async fn list_agents(
 
 /// `GET /voice-ai/agents/{agentId}` → the agent with its actions (rendered through the
 /// declared shape, cached until the agent or its actions change).
-pub(crate) async fn get_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn get_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "getAgent", req)?;
     let agent = state
         .store()
@@ -108,10 +98,7 @@ pub(crate) async fn get_agent(
 }
 
 /// `PATCH /voice-ai/agents/{agentId}` → the agent with only the sent fields changed.
-pub(crate) async fn patch_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn patch_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "patchAgent", req)?;
     let location = call.param("locationId").unwrap_or_default().to_owned();
     let agent_id = call.param("agentId").unwrap_or_default().to_owned();
@@ -123,10 +110,7 @@ pub(crate) async fn patch_agent(
 }
 
 /// `DELETE /voice-ai/agents/{agentId}` → 204, and the agent's actions are gone too.
-pub(crate) async fn delete_agent(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn delete_agent(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "deleteAgent", req)?;
     state
         .store()

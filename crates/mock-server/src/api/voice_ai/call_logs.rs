@@ -6,7 +6,6 @@
 //! be comma-separated lists; an undeclared `timezone` query parameter is accepted and ignored.
 //! Filtering, counting and paging run on the location's call-log indexes (`store::call_logs`).
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -36,10 +35,7 @@ pub(crate) fn comma_list(text: Option<&str>) -> Vec<String> {
 }
 
 /// `GET /voice-ai/dashboard/call-logs` → `{total, page, pageSize, callLogs}`.
-pub(crate) async fn list_call_logs(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn list_call_logs(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin_with(
         &state,
         Api::VoiceAi,
@@ -88,10 +84,7 @@ pub(crate) async fn list_call_logs(
 }
 
 /// `GET /voice-ai/dashboard/call-logs/{callId}` → the call log.
-pub(crate) async fn get_call_log(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn get_call_log(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "getCallLog", req)?;
     let log = state
         .store()

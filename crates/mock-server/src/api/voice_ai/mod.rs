@@ -9,48 +9,41 @@ pub(crate) mod call_logs;
 pub(crate) mod rules;
 pub(crate) mod voices;
 
-use axum::Router;
-use axum::routing::MethodRouter;
-
-use crate::AppState;
-use crate::api::on_spec_method;
+use crate::api::routing::Routes;
 use crate::error::ApiError;
 use crate::spec::{self, Api, Operation};
 use crate::store::StoreError;
 
-/// The Voice AI router: one route per operation of the embedded spec, on the spec's method and
-/// path; the voices operations only when `voices` is on.
-pub(crate) fn router(voices: bool) -> Router<AppState> {
-    let mut router = Router::new();
+/// Adds the Voice AI routes to `routes`: one per operation of the embedded spec, on the spec's
+/// method and path; the voices operations only when `voices` is on.
+pub(crate) fn add_routes(routes: &mut Routes, voices: bool) {
     for op in spec::spec(Api::VoiceAi).operations() {
         if !voices && matches!(op.id.as_str(), "listVoices" | "getVoice") {
             continue;
         }
-        if let Some(method_router) = handler(op) {
-            router = router.route(&op.path, method_router);
-        }
+        add_route(routes, op);
     }
-    router
 }
 
-/// The handler of an operation, by `operationId`.
-fn handler(op: &Operation) -> Option<MethodRouter<AppState>> {
+/// Adds the handler of `op`, by `operationId`; `false` when there is none.
+fn add_route(routes: &mut Routes, op: &'static Operation) -> bool {
     match op.id.as_str() {
-        "createAgent" => on_spec_method(op, agents::create_agent),
-        "listAgents" => on_spec_method(op, agents::list_agents),
-        "getAgent" => on_spec_method(op, agents::get_agent),
-        "patchAgent" => on_spec_method(op, agents::patch_agent),
-        "deleteAgent" => on_spec_method(op, agents::delete_agent),
-        "createAction" => on_spec_method(op, actions::create_action),
-        "updateAction" => on_spec_method(op, actions::update_action),
-        "getAction" => on_spec_method(op, actions::get_action),
-        "deleteAction" => on_spec_method(op, actions::delete_action),
-        "listCallLogs" => on_spec_method(op, call_logs::list_call_logs),
-        "getCallLog" => on_spec_method(op, call_logs::get_call_log),
-        "listVoices" => on_spec_method(op, voices::list_voices),
-        "getVoice" => on_spec_method(op, voices::get_voice),
-        _ => None,
+        "createAgent" => routes.operation(op, agents::create_agent),
+        "listAgents" => routes.operation(op, agents::list_agents),
+        "getAgent" => routes.operation(op, agents::get_agent),
+        "patchAgent" => routes.operation(op, agents::patch_agent),
+        "deleteAgent" => routes.operation(op, agents::delete_agent),
+        "createAction" => routes.operation(op, actions::create_action),
+        "updateAction" => routes.operation(op, actions::update_action),
+        "getAction" => routes.operation(op, actions::get_action),
+        "deleteAction" => routes.operation(op, actions::delete_action),
+        "listCallLogs" => routes.operation(op, call_logs::list_call_logs),
+        "getCallLog" => routes.operation(op, call_logs::get_call_log),
+        "listVoices" => routes.operation(op, voices::list_voices),
+        "getVoice" => routes.operation(op, voices::get_voice),
+        _ => return false,
     }
+    true
 }
 
 /// Renders a store failure the Voice AI way.
@@ -73,7 +66,7 @@ mod tests {
     fn every_operation_of_the_spec_has_a_handler() {
         let missing: Vec<&str> = spec::spec(Api::VoiceAi)
             .operations()
-            .filter(|op| handler(op).is_none())
+            .filter(|op| !add_route(&mut Routes::default(), op))
             .map(|op| op.id.as_str())
             .collect();
         assert!(missing.is_empty(), "no handler for {missing:?}");

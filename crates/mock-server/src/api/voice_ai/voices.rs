@@ -1,7 +1,6 @@
 //! `listVoices`, `getVoice` (a seeded catalog of 72 voices, see `store::voices`). The routes
 //! exist only while voices are enabled (the default); see the README.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -13,10 +12,7 @@ use crate::error::ApiError;
 use crate::spec::Api;
 
 /// `GET /voice-ai/voices` → `{total, page, pageSize, voices}`.
-pub(crate) async fn list_voices(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn list_voices(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "listVoices", req)?;
     let page = call.number("page").unwrap_or(1).max(1);
     let page_size = call.number("pageSize").unwrap_or(10).max(1);
@@ -36,10 +32,7 @@ pub(crate) async fn list_voices(
 }
 
 /// `GET /voice-ai/voices/{voiceId}` → the voice.
-pub(crate) async fn get_voice(
-    State(state): State<AppState>,
-    req: ApiRequest,
-) -> Result<Response, ApiError> {
+pub(crate) async fn get_voice(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
     let call = begin(&state, Api::VoiceAi, "getVoice", req)?;
     let voice_id = call.param("voiceId").unwrap_or_default().to_owned();
     let voice = state
