@@ -822,17 +822,18 @@ pub(crate) async fn admit(
     request: &mut Request,
 ) -> (Admission, Option<Response>) {
     let started = Instant::now();
-    let declared = request
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     // A body known to be empty (a GET without one) is not collected, and stays where it is:
     // nothing to read. One declared over the limit is not read either (the handler answers
     // 413, and the connection closes with the body unread).
     let mut early = None;
     let mut reserved = None;
-    let bytes = if axum::body::HttpBody::size_hint(request.body()).exact() == Some(0) {
+    let known_empty = axum::body::HttpBody::size_hint(request.body()).exact() == Some(0);
+    let declared = (!known_empty)
+        .then(|| request.headers().get(axum::http::header::CONTENT_LENGTH))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let bytes = if known_empty {
         Bytes::new()
     } else if declared.is_some_and(|n| n > crate::BODY_LIMIT as u64) {
         drop(std::mem::take(request.body_mut()));
