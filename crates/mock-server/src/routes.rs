@@ -1,5 +1,6 @@
-//! The whole HTTP surface as one axum router: the API routes under the request pipeline, the
-//! OAuth endpoints, and the admin API nested under its prefix.
+//! The whole HTTP surface: [`router`], one axum router (the API's routing table behind the
+//! request pipeline, the OAuth endpoints, the admin API nested under its prefix), and the
+//! server's [`App`], which gives the API's requests to the table directly.
 
 use std::future::Future;
 use std::pin::Pin;
