@@ -360,7 +360,7 @@ impl KeptBody {
     }
 }
 
-/// What the journal reads of a request's head, borrowed (from a request or its parts).
+/// What the journal reads of a request's head, borrowed from the request.
 #[derive(Clone, Copy)]
 pub(crate) struct Head<'a> {
     method: &'a Method,
@@ -374,16 +374,6 @@ impl<'a> Head<'a> {
             method: request.method(),
             uri: request.uri(),
             headers: request.headers(),
-        }
-    }
-}
-
-impl<'a> From<&'a axum::http::request::Parts> for Head<'a> {
-    fn from(parts: &'a axum::http::request::Parts) -> Self {
-        Self {
-            method: &parts.method,
-            uri: &parts.uri,
-            headers: &parts.headers,
         }
     }
 }
@@ -664,21 +654,11 @@ impl Journal {
 
     /// Appends an arriving request (evicting the oldest over budget); `None` when the journal is
     /// off.
-    fn begin<'a>(
-        &self,
-        at: SystemTime,
-        head: impl Into<Head<'a>>,
-        body: Bytes,
-    ) -> Option<Arc<Exchange>> {
+    fn begin(&self, at: SystemTime, head: Head<'_>, body: Bytes) -> Option<Arc<Exchange>> {
         if self.budget == 0 {
             return None;
         }
-        let exchange = Arc::new(Exchange::new(
-            at,
-            head.into(),
-            self.capture,
-            KeptBody::of(&body),
-        ));
+        let exchange = Arc::new(Exchange::new(at, head, self.capture, KeptBody::of(&body)));
         let cost = exchange.cost;
         let mut evicted = Vec::new();
         {
@@ -929,14 +909,12 @@ fn body_timeout_response() -> Response {
 mod tests {
     use super::*;
 
-    fn parts(uri: &str) -> axum::http::request::Parts {
-        let (parts, ()) = Request::get(uri)
+    fn request(uri: &str) -> Request {
+        Request::get(uri)
             .header("version", "v3")
             .header("x-custom", "1")
-            .body(())
+            .body(Body::empty())
             .expect("a valid request")
-            .into_parts();
-        parts
     }
 
     #[test]
@@ -945,7 +923,7 @@ mod tests {
         for i in 0..100 {
             journal.begin(
                 SystemTime::now(),
-                &parts(&format!("/r{i}")),
+                Head::of(&request(&format!("/r{i}"))),
                 Bytes::from(vec![b'x'; 100]),
             );
         }
@@ -959,7 +937,7 @@ mod tests {
     fn a_large_body_is_kept_as_an_excerpt_its_length_and_its_digest() {
         let journal = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean);
         let body = Bytes::from(vec![b'a'; 10_000]);
-        journal.begin(SystemTime::now(), &parts("/big"), body);
+        journal.begin(SystemTime::now(), Head::of(&request("/big")), body);
         let received = &journal.snapshot()[0];
         assert_eq!(received.body.len(), BODY_EXCERPT_BYTES);
         assert_eq!(received.body_len, 10_000);
@@ -974,29 +952,28 @@ mod tests {
     #[test]
     fn lean_capture_keeps_only_the_listed_headers_and_full_capture_keeps_all() {
         let lean = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean);
-        lean.begin(SystemTime::now(), &parts("/"), Bytes::new());
+        lean.begin(SystemTime::now(), Head::of(&request("/")), Bytes::new());
         assert_eq!(
             lean.snapshot()[0].headers,
             vec![("version".to_owned(), "v3".to_owned())]
         );
         let full = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Full);
-        full.begin(SystemTime::now(), &parts("/"), Bytes::new());
+        full.begin(SystemTime::now(), Head::of(&request("/")), Bytes::new());
         assert_eq!(full.snapshot()[0].header("x-custom"), Some("1"));
     }
 
     #[test]
     fn each_kept_header_keeps_its_own_value_in_the_order_received() {
-        let (parts, ()) = Request::get("/voice-ai/agents?locationId=L&page=2")
+        let request = Request::get("/voice-ai/agents?locationId=L&page=2")
             .header("accept", "application/json")
             .header("x-b", "second")
             .header("version", "2021-04-15")
             .header("x-b", "again")
             .header("user-agent", "")
-            .body(())
-            .expect("a valid request")
-            .into_parts();
+            .body(Body::empty())
+            .expect("a valid request");
         let lean = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Lean);
-        lean.begin(SystemTime::now(), &parts, Bytes::new());
+        lean.begin(SystemTime::now(), Head::of(&request), Bytes::new());
         let received = &lean.snapshot()[0];
         assert_eq!(received.path, "/voice-ai/agents");
         assert_eq!(received.query.as_deref(), Some("locationId=L&page=2"));
@@ -1015,7 +992,7 @@ mod tests {
             ]
         );
         let full = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Full);
-        full.begin(SystemTime::now(), &parts, Bytes::new());
+        full.begin(SystemTime::now(), Head::of(&request), Bytes::new());
         assert_eq!(
             pairs(&full.snapshot()[0]),
             [
@@ -1038,17 +1015,16 @@ mod tests {
     #[test]
     fn credential_headers_are_shown_redacted_and_kept_for_received_requests() {
         let journal = Journal::new(DEFAULT_JOURNAL_BYTES, HeaderCapture::Full);
-        let (parts, ()) = Request::get("/")
+        let request = Request::get("/")
             .header("authorization", "Bearer pit-1")
             .header("proxy-authorization", "Basic cHJveHk=")
             .header("cookie", "sid=1")
             .header("x-api-key", "k1")
             .header("accept", "application/json")
-            .body(())
-            .expect("a valid request")
-            .into_parts();
+            .body(Body::empty())
+            .expect("a valid request");
         let exchange = journal
-            .begin(SystemTime::now(), &parts, Bytes::new())
+            .begin(SystemTime::now(), Head::of(&request), Bytes::new())
             .expect("the journal is on");
         let _ = exchange.outcome.set((200, 1));
         let shown = &journal.exchanges()[0].headers;
@@ -1096,7 +1072,7 @@ mod tests {
         let journal = Journal::new(0, HeaderCapture::Full);
         assert!(
             journal
-                .begin(SystemTime::now(), &parts("/"), Bytes::new())
+                .begin(SystemTime::now(), Head::of(&request("/")), Bytes::new())
                 .is_none()
         );
         assert!(journal.snapshot().is_empty());

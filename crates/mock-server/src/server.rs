@@ -361,7 +361,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// The state, for [`router`](crate::router) (tests with `tower::ServiceExt::oneshot`, or a custom server).
+    /// The state, for [`router`](crate::router) (tests with `tower::ServiceExt::oneshot`, or a
+    /// custom server).
     ///
     /// ```
     /// // Arrange / Act
